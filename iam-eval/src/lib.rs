@@ -1,0 +1,1 @@
+//! IAM policy evaluation (being built: see issue 4).
