@@ -1,1 +1,42 @@
-//! vendor-fn library.
+//! # vendor-fn
+//!
+//! The Lambda behind `GET`/`POST /credentials`: it turns the API Gateway API
+//! key context of a request into temporary AWS credentials that reach only
+//! that tenant's data.
+//!
+//! The tour, in request order:
+//! 1. [`request`]: the proxy event becomes a [`CredentialRequest`]; the tenant
+//!    is `requestContext.identity.apiKeyId` and nothing else.
+//! 2. [`tenant_directory`]: the tenant's registry record (unknown, suspended,
+//!    offboarded: 403).
+//! 3. [`issuer`]: STS AssumeRole with the `api-key-id` session tag, source
+//!    identity and session name from the key ID, duration by tier.
+//! 4. [`credentials_body`]: the 200 body, valid for `credential_process` and
+//!    for container credentials at once.
+//!
+//! [`handler::handle`] ties them together and writes one JSON log line per
+//! request; [`VendError`] says what every failure looks like to the caller.
+
+pub mod aws_failure;
+pub mod config;
+pub mod credentials_body;
+pub mod error;
+pub mod handler;
+pub mod issuer;
+pub mod logging;
+pub mod request;
+pub mod sdk_settings;
+pub mod secret;
+pub mod tenant_directory;
+
+pub use aws_failure::AwsFailure;
+pub use config::Config;
+pub use error::VendError;
+pub use handler::{handle, Vendor};
+pub use request::{CredentialRequest, Scope};
+
+// Shared across concurrent invocations by reference: must stay Send + Sync.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Vendor>();
+};

@@ -1,1 +1,36 @@
-fn main() {}
+//! Lambda entry point: wiring only.
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
+use vendor_fn::{handle, logging, sdk_settings, Config, Vendor};
+use vendor_fn::issuer::StsIssuer;
+use vendor_fn::tenant_directory::TenantDirectory;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let rust_log = std::env::var("RUST_LOG").ok();
+    tracing::subscriber::set_global_default(logging::subscriber(std::io::stdout, rust_log.as_deref()))?;
+
+    let config = Config::from_env()?;
+    let sdk = aws_config::from_env()
+        .retry_config(sdk_settings::retry_config())
+        .timeout_config(sdk_settings::timeout_config())
+        .load()
+        .await;
+    let region = sdk
+        .region()
+        .map(ToString::to_string)
+        .ok_or("configuration variable AWS_REGION is not set")?;
+
+    let vendor = Vendor {
+        tenants: TenantDirectory::new(aws_sdk_dynamodb::Client::new(&sdk), config.tenant_table.clone()),
+        issuer: StsIssuer::new(aws_sdk_sts::Client::new(&sdk), config.tenant_role_arn.clone()),
+        region,
+        config,
+    };
+    let vendor = &vendor;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        Ok::<_, Error>(handle(vendor, event.payload, &event.context.request_id).await)
+    }))
+    .await
+}

@@ -1,0 +1,177 @@
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::{ApiKeyId, Isolation, RegistryError, TenantStatus, Tier};
+
+/// Attribute names of a registry item, as DESIGN.md fixes them.
+pub mod attr {
+    /// Partition key of the registry table (type S).
+    pub const API_KEY_ID: &str = "apiKeyId";
+    /// Human name of the tenant.
+    pub const TENANT_NAME: &str = "tenantName";
+    /// Contact e-mail.
+    pub const EMAIL: &str = "email";
+    /// `basic` | `standard` | `premium`.
+    pub const TIER: &str = "tier";
+    /// `active` | `suspended` | `offboarded`.
+    pub const STATUS: &str = "status";
+    /// `pooled` | `siloed`.
+    pub const ISOLATION: &str = "isolation";
+    /// RFC 3339 creation time.
+    pub const CREATED_AT: &str = "createdAt";
+    /// Optional contact details (free text: a name, a phone number).
+    pub const CONTACT: &str = "contact";
+}
+
+/// One tenant, as the registry table stores it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantRecord {
+    /// The tenant's API key ID: registry key, session tag and data partition.
+    pub api_key_id: ApiKeyId,
+    /// Display name, unique among tenants (tenantctl enforces that).
+    pub tenant_name: String,
+    /// Where the operator reaches the tenant.
+    pub email: String,
+    /// Commercial tier.
+    pub tier: Tier,
+    /// Life-cycle status; only `active` tenants get credentials.
+    pub status: TenantStatus,
+    /// Pooled or siloed data.
+    pub isolation: Isolation,
+    /// When the tenant was onboarded.
+    pub created_at: DateTime<Utc>,
+    /// Optional contact details.
+    pub contact: Option<String>,
+}
+
+impl TenantRecord {
+    /// The DynamoDB item for this record.
+    pub fn to_item(&self) -> HashMap<String, AttributeValue> {
+        let s = |v: &str| AttributeValue::S(v.to_owned());
+        let mut item = HashMap::from([
+            (attr::API_KEY_ID.to_owned(), s(self.api_key_id.as_str())),
+            (attr::TENANT_NAME.to_owned(), s(&self.tenant_name)),
+            (attr::EMAIL.to_owned(), s(&self.email)),
+            (attr::TIER.to_owned(), s(self.tier.as_str())),
+            (attr::STATUS.to_owned(), s(self.status.as_str())),
+            (attr::ISOLATION.to_owned(), s(self.isolation.as_str())),
+            (
+                attr::CREATED_AT.to_owned(),
+                s(&self.created_at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            ),
+        ]);
+        if let Some(contact) = &self.contact {
+            item.insert(attr::CONTACT.to_owned(), s(contact));
+        }
+        item
+    }
+}
+
+fn string_attr<'a>(
+    item: &'a HashMap<String, AttributeValue>,
+    name: &'static str,
+) -> Result<&'a str, RegistryError> {
+    match item.get(name) {
+        None => Err(RegistryError::MissingAttribute(name)),
+        Some(AttributeValue::S(v)) => Ok(v),
+        Some(_) => Err(RegistryError::InvalidAttribute { name, reason: "not a string".into() }),
+    }
+}
+
+impl TryFrom<&HashMap<String, AttributeValue>> for TenantRecord {
+    type Error = RegistryError;
+
+    /// Reads a registry item; unknown extra attributes are ignored so the
+    /// registry can grow without breaking deployed vendors.
+    fn try_from(item: &HashMap<String, AttributeValue>) -> Result<Self, Self::Error> {
+        let created_raw = string_attr(item, attr::CREATED_AT)?;
+        let created_at = DateTime::parse_from_rfc3339(created_raw)
+            .map_err(|e| RegistryError::InvalidAttribute {
+                name: attr::CREATED_AT,
+                reason: e.to_string(),
+            })?
+            .with_timezone(&Utc);
+        let contact = match item.get(attr::CONTACT) {
+            None | Some(AttributeValue::Null(_)) => None,
+            Some(AttributeValue::S(v)) => Some(v.clone()),
+            Some(_) => {
+                return Err(RegistryError::InvalidAttribute {
+                    name: attr::CONTACT,
+                    reason: "not a string".into(),
+                });
+            }
+        };
+        Ok(Self {
+            api_key_id: ApiKeyId::parse(string_attr(item, attr::API_KEY_ID)?)?,
+            tenant_name: string_attr(item, attr::TENANT_NAME)?.to_owned(),
+            email: string_attr(item, attr::EMAIL)?.to_owned(),
+            tier: string_attr(item, attr::TIER)?.parse()?,
+            status: string_attr(item, attr::STATUS)?.parse()?,
+            isolation: string_attr(item, attr::ISOLATION)?.parse()?,
+            created_at,
+            contact,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> TenantRecord {
+        TenantRecord {
+            api_key_id: ApiKeyId::parse("a1b2c3d4e5").unwrap(),
+            tenant_name: "Acme".into(),
+            email: "ops@acme.example".into(),
+            tier: Tier::Standard,
+            status: TenantStatus::Active,
+            isolation: Isolation::Pooled,
+            created_at: "2026-11-27T09:00:00Z".parse().unwrap(),
+            contact: Some("Jo, +1 555 0100".into()),
+        }
+    }
+
+    #[test]
+    fn an_item_round_trips_through_dynamodb_attributes() {
+        let r = record();
+        let item = r.to_item();
+        assert_eq!(item[attr::CREATED_AT], AttributeValue::S("2026-11-27T09:00:00Z".into()));
+        assert_eq!(TenantRecord::try_from(&item).unwrap(), r);
+    }
+
+    #[test]
+    fn missing_or_mistyped_attributes_are_named_in_the_error() {
+        let mut item = record().to_item();
+        item.remove(attr::STATUS);
+        assert_eq!(TenantRecord::try_from(&item), Err(RegistryError::MissingAttribute("status")));
+
+        let mut item = record().to_item();
+        item.insert(attr::TIER.into(), AttributeValue::N("3".into()));
+        assert!(matches!(
+            TenantRecord::try_from(&item),
+            Err(RegistryError::InvalidAttribute { name: "tier", .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_status_and_bad_key_ids_are_refused() {
+        let mut item = record().to_item();
+        item.insert(attr::STATUS.into(), AttributeValue::S("ACTIVE".into()));
+        assert!(TenantRecord::try_from(&item).is_err());
+
+        let mut item = record().to_item();
+        item.insert(attr::API_KEY_ID.into(), AttributeValue::S("k1*".into()));
+        assert!(matches!(TenantRecord::try_from(&item), Err(RegistryError::InvalidApiKeyId { .. })));
+    }
+
+    #[test]
+    fn extra_attributes_are_ignored_and_contact_is_optional() {
+        let mut item = record().to_item();
+        item.remove(attr::CONTACT);
+        item.insert("futureField".into(), AttributeValue::Bool(true));
+        let r = TenantRecord::try_from(&item).unwrap();
+        assert_eq!(r.contact, None);
+    }
+}

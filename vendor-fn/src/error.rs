@@ -1,0 +1,171 @@
+//! The crate's one error type and what each error looks like to a caller.
+//!
+//! Every variant maps to a status, a stable `code` and a fixed message. No
+//! message carries internal error text, a value from the request, or another
+//! tenant's ARN: internal detail goes to the log line, never the response.
+
+use tenant_registry::RegistryError;
+
+use crate::aws_failure::AwsFailure;
+
+/// Why a vend failed (or why the function could not start).
+#[derive(Debug, thiserror::Error)]
+pub enum VendError {
+    /// A configuration variable is missing or invalid (start-up only).
+    #[error("configuration variable {variable} {problem}")]
+    Config {
+        /// The variable's name.
+        variable: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The Lambda event is not an API Gateway REST proxy event.
+    #[error("malformed event at line {line} column {column}")]
+    MalformedEvent {
+        /// Where parsing stopped (serde's message is not kept: it can quote input).
+        line: usize,
+        /// Where parsing stopped.
+        column: usize,
+    },
+    /// No such route.
+    #[error("no route for this path")]
+    NotFound,
+    /// The route exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The POST body is not a JSON object of the documented shape.
+    #[error("malformed body: {0}")]
+    MalformedBody(&'static str),
+    /// `durationSeconds` outside 900..=the tier's maximum.
+    #[error("duration out of range for tier (max {max})")]
+    InvalidDuration {
+        /// The tier's ceiling, which the message tells the caller.
+        max: u32,
+    },
+    /// `scope` is not `read-write` or `read-only`.
+    #[error("invalid scope")]
+    InvalidScope,
+    /// The request carries no API key context: not called through an API key route.
+    #[error("no api key id in the request context")]
+    MissingApiKeyContext,
+    /// The key ID in the request context is not a safe API key ID.
+    #[error("api key id in the request context is invalid")]
+    InvalidApiKeyId(#[source] RegistryError),
+    /// No registry item for this key ID.
+    #[error("tenant not registered")]
+    UnknownTenant,
+    /// The tenant is suspended.
+    #[error("tenant suspended")]
+    TenantSuspended,
+    /// The tenant is offboarded.
+    #[error("tenant offboarded")]
+    TenantOffboarded,
+    /// The registry item exists but cannot be read.
+    #[error("registry item is invalid")]
+    TenantRecordInvalid(#[source] RegistryError),
+    /// GetItem on the registry failed.
+    #[error("registry lookup failed: {0}")]
+    Registry(AwsFailure),
+    /// AssumeRole failed.
+    #[error("sts assume role failed: {0}")]
+    Sts(AwsFailure),
+}
+
+/// Seconds a caller is told to wait before retrying a retryable failure.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+impl VendError {
+    /// HTTP status for the caller.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::MalformedEvent { .. } | Self::MalformedBody(_) | Self::InvalidDuration { .. } | Self::InvalidScope => {
+                400
+            }
+            Self::MissingApiKeyContext
+            | Self::InvalidApiKeyId(_)
+            | Self::UnknownTenant
+            | Self::TenantSuspended
+            | Self::TenantOffboarded => 403,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Config { .. } | Self::TenantRecordInvalid(_) => 500,
+            Self::Registry(f) | Self::Sts(f) => f.status(),
+        }
+    }
+
+    /// Stable machine-readable code for the caller.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Config { .. } => "VendorMisconfigured",
+            Self::MalformedEvent { .. } => "MalformedEvent",
+            Self::NotFound => "NotFound",
+            Self::MethodNotAllowed => "MethodNotAllowed",
+            Self::MalformedBody(_) => "MalformedRequest",
+            Self::InvalidDuration { .. } => "InvalidDuration",
+            Self::InvalidScope => "InvalidScope",
+            Self::MissingApiKeyContext => "MissingApiKey",
+            Self::InvalidApiKeyId(_) => "InvalidApiKeyId",
+            Self::UnknownTenant => "UnknownTenant",
+            Self::TenantSuspended => "TenantSuspended",
+            Self::TenantOffboarded => "TenantOffboarded",
+            Self::TenantRecordInvalid(_) => "TenantRecordInvalid",
+            Self::Registry(f) => match f {
+                AwsFailure::Throttled { .. } => "RegistryThrottled",
+                AwsFailure::Unavailable { .. } => "RegistryUnavailable",
+                AwsFailure::AccessDenied { .. } | AwsFailure::Misconfigured { .. } => "RegistryMisconfigured",
+                AwsFailure::Rejected { .. } => "RegistryFailed",
+            },
+            Self::Sts(f) => match f {
+                AwsFailure::Throttled { .. } => "StsThrottled",
+                AwsFailure::Unavailable { .. } => "StsUnavailable",
+                AwsFailure::AccessDenied { .. } => "StsAccessDenied",
+                AwsFailure::Misconfigured { .. } => "StsMisconfigured",
+                AwsFailure::Rejected { .. } => "StsFailed",
+            },
+        }
+    }
+
+    /// Fixed, caller-safe message. Never built from request data or AWS error text.
+    pub fn public_message(&self) -> String {
+        let retry = "retryable: try again shortly";
+        match self {
+            Self::Config { .. } => "the credential vendor is misconfigured".into(),
+            Self::MalformedEvent { .. } => "the request is not an API Gateway proxy request".into(),
+            Self::NotFound => "no such resource; use /credentials".into(),
+            Self::MethodNotAllowed => "use GET or POST on /credentials".into(),
+            Self::MalformedBody(reason) => format!("malformed request body: {reason}"),
+            Self::InvalidDuration { max } => {
+                format!("durationSeconds must be an integer from 900 to {max} for this tenant's tier")
+            }
+            Self::InvalidScope => "scope must be \"read-write\" or \"read-only\"".into(),
+            Self::MissingApiKeyContext => "an API key is required".into(),
+            Self::InvalidApiKeyId(_) => "the API key ID is not valid".into(),
+            Self::UnknownTenant => "no tenant is registered for this API key".into(),
+            Self::TenantSuspended => "this tenant is suspended".into(),
+            Self::TenantOffboarded => "this tenant has been offboarded".into(),
+            Self::TenantRecordInvalid(_) => "this tenant's registry record is invalid; contact the operator".into(),
+            Self::Registry(f) | Self::Sts(f) => {
+                let what = if matches!(self, Self::Registry(_)) { "tenant registry" } else { "AWS STS" };
+                match f {
+                    AwsFailure::Throttled { .. } => format!("{what} is throttling requests; {retry}"),
+                    AwsFailure::Unavailable { .. } => format!("{what} is unavailable; {retry}"),
+                    AwsFailure::AccessDenied { .. } => {
+                        format!("{what} denied the credential vendor: a deployment fault; contact the operator")
+                    }
+                    AwsFailure::Misconfigured { .. } => {
+                        format!("{what} rejected the vendor's configuration; contact the operator")
+                    }
+                    AwsFailure::Rejected { .. } => format!("{what} rejected the request; not retryable"),
+                }
+            }
+        }
+    }
+
+    /// `Retry-After` seconds, for failures worth retrying.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            Self::Registry(f) | Self::Sts(f) if f.is_retryable() => Some(RETRY_AFTER_SECONDS),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! STS AssumeRole on the tenant's behalf.
+//!
+//! This is the seam a per-tenant credential cache will wrap later: it takes a
+//! [`SessionRequest`] and returns [`IssuedCredentials`], nothing else.
+
+use aws_sdk_sts::types::Tag;
+use aws_smithy_types::date_time::Format;
+use tenant_registry::ApiKeyId;
+
+use crate::aws_failure::AwsFailure;
+use crate::request::Scope;
+use crate::secret::Secret;
+use crate::VendError;
+
+/// The session tag every tenant session carries; the role's policies key
+/// every resource on `${aws:PrincipalTag/api-key-id}`.
+pub const SESSION_TAG_KEY: &str = "api-key-id";
+
+/// The scope-down session policy for `scope: "read-only"`, embedded at build
+/// time so the deployed binary and the reviewed document cannot differ.
+pub const READ_ONLY_SESSION_POLICY: &str = include_str!("../../policies/session-read-only.json");
+
+/// What to ask STS for: one tenant, one duration (already checked against
+/// the tier), one scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRequest {
+    /// The tenant, used for the tag, the session name and the source identity.
+    pub api_key_id: ApiKeyId,
+    /// Within 900..=3600, already checked against the tier.
+    pub duration_seconds: u32,
+    /// Whether to attach the read-only session policy.
+    pub scope: Scope,
+}
+
+/// Temporary credentials as STS returned them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedCredentials {
+    /// Access key ID (not secret: it appears in CloudTrail).
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: Secret,
+    /// Session token.
+    pub session_token: Secret,
+    /// Expiry, RFC 3339 in UTC (`2026-11-27T10:15:00Z`).
+    pub expiration: String,
+}
+
+/// Issues tenant sessions by assuming the tenant role.
+#[derive(Clone, Debug)]
+pub struct StsIssuer {
+    client: aws_sdk_sts::Client,
+    role_arn: String,
+}
+
+impl StsIssuer {
+    /// An issuer for `role_arn`, using a client built once in `main`.
+    pub fn new(client: aws_sdk_sts::Client, role_arn: impl Into<String>) -> Self {
+        Self { client, role_arn: role_arn.into() }
+    }
+
+    /// Assumes the tenant role with the tenant's tag and source identity.
+    ///
+    /// The tag is not transitive: a tenant that chains further cannot carry
+    /// it, and so cannot impersonate itself into another role's policies.
+    ///
+    /// # Errors
+    /// [`VendError::Sts`] classified by AWS's error code.
+    pub async fn issue(&self, request: &SessionRequest) -> Result<IssuedCredentials, VendError> {
+        let id = request.api_key_id.as_str();
+        let tag = Tag::builder()
+            .key(SESSION_TAG_KEY)
+            .value(id)
+            .build()
+            .map_err(|_| VendError::Sts(AwsFailure::Misconfigured { code: "TagBuild".into() }))?;
+        let policy = match request.scope {
+            Scope::ReadWrite => None,
+            Scope::ReadOnly => Some(READ_ONLY_SESSION_POLICY),
+        };
+        let output = self
+            .client
+            .assume_role()
+            .role_arn(&self.role_arn)
+            // ApiKeyId admits only [A-Za-z0-9]{2,64}, valid for both fields, so
+            // CloudTrail names the tenant in the session and its source identity.
+            .role_session_name(id)
+            .source_identity(id)
+            .tags(tag)
+            .duration_seconds(i32::try_from(request.duration_seconds).unwrap_or(i32::MAX))
+            .set_policy(policy.map(str::to_owned))
+            .send()
+            .await
+            .map_err(|e| VendError::Sts(AwsFailure::classify(&e)))?;
+        let creds = output
+            .credentials
+            .ok_or_else(|| VendError::Sts(AwsFailure::Rejected { code: "NoCredentialsInResponse".into() }))?;
+        let expiration = creds
+            .expiration
+            .fmt(Format::DateTime)
+            .map_err(|_| VendError::Sts(AwsFailure::Rejected { code: "BadExpiration".into() }))?;
+        Ok(IssuedCredentials {
+            access_key_id: creds.access_key_id,
+            secret_access_key: Secret::new(creds.secret_access_key),
+            session_token: Secret::new(creds.session_token),
+            expiration,
+        })
+    }
+}

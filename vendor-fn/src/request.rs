@@ -1,0 +1,135 @@
+//! The API Gateway proxy event, parsed once into what the vendor acts on.
+
+use aws_lambda_events::apigw::ApiGatewayProxyRequest;
+use aws_lambda_events::http::Method;
+use serde_json::Value;
+use tenant_registry::ApiKeyId;
+
+use crate::VendError;
+
+/// The only resource this function serves.
+pub const CREDENTIALS_PATH: &str = "/credentials";
+
+/// What the credentials may do: all the role allows, or its read actions only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// The role's full permissions on the tenant's own data.
+    #[default]
+    ReadWrite,
+    /// Narrowed by `policies/session-read-only.json` as a session policy.
+    ReadOnly,
+}
+
+impl Scope {
+    /// The name used in requests and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadWrite => "read-write",
+            Self::ReadOnly => "read-only",
+        }
+    }
+}
+
+/// A request for credentials, with the tenant identity taken only from the
+/// API Gateway request context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialRequest {
+    /// The tenant, from `requestContext.identity.apiKeyId`.
+    pub api_key_id: ApiKeyId,
+    /// `durationSeconds` from a POST body, not yet checked against the tier.
+    pub requested_duration: Option<u64>,
+    /// Requested scope.
+    pub scope: Scope,
+}
+
+/// The parts of the event worth logging even when the request is refused.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestMeta {
+    /// API Gateway's request ID (`requestContext.requestId`).
+    pub api_request_id: Option<String>,
+}
+
+/// Parses a raw Lambda event.
+///
+/// Check order: event shape, route, identity, body. The identity is checked
+/// before the body so that nothing a caller sends is interpreted before we
+/// know which tenant is asking.
+///
+/// # Errors
+/// 400 / 403 / 404 / 405 variants of [`VendError`]; never an AWS call.
+pub fn parse_event(event: Value) -> (RequestMeta, Result<CredentialRequest, VendError>) {
+    let event: ApiGatewayProxyRequest = match serde_json::from_value(event) {
+        Ok(e) => e,
+        Err(e) => {
+            return (RequestMeta::default(), Err(VendError::MalformedEvent { line: e.line(), column: e.column() }));
+        }
+    };
+    let meta = RequestMeta { api_request_id: event.request_context.request_id.clone() };
+    (meta, parse_request(&event))
+}
+
+fn parse_request(event: &ApiGatewayProxyRequest) -> Result<CredentialRequest, VendError> {
+    // `resource` is the route template API Gateway matched; `path` the raw path.
+    let route = event.resource.as_deref().or(event.path.as_deref()).unwrap_or_default();
+    if route.trim_end_matches('/') != CREDENTIALS_PATH {
+        return Err(VendError::NotFound);
+    }
+    let is_post = match event.http_method {
+        Method::GET => false,
+        Method::POST => true,
+        _ => return Err(VendError::MethodNotAllowed),
+    };
+
+    let raw_id = event
+        .request_context
+        .identity
+        .api_key_id
+        .as_deref()
+        .filter(|id| !id.is_empty())
+        .ok_or(VendError::MissingApiKeyContext)?;
+    let api_key_id = ApiKeyId::parse(raw_id).map_err(VendError::InvalidApiKeyId)?;
+
+    let (requested_duration, scope) = if is_post {
+        parse_body(event.body.as_deref(), event.is_base64_encoded)?
+    } else {
+        (None, Scope::default())
+    };
+    Ok(CredentialRequest { api_key_id, requested_duration, scope })
+}
+
+fn parse_body(body: Option<&str>, base64: bool) -> Result<(Option<u64>, Scope), VendError> {
+    let decoded;
+    let text = match body {
+        None => return Ok((None, Scope::default())),
+        Some(b) if base64 => {
+            let bytes = aws_smithy_types::base64::decode(b)
+                .map_err(|_| VendError::MalformedBody("the base64 body does not decode"))?;
+            decoded = String::from_utf8(bytes).map_err(|_| VendError::MalformedBody("the body is not UTF-8"))?;
+            decoded.as_str()
+        }
+        Some(b) => b,
+    };
+    if text.trim().is_empty() {
+        return Ok((None, Scope::default()));
+    }
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
+        return Err(VendError::MalformedBody("the body is not valid JSON"));
+    };
+    let Value::Object(fields) = value else {
+        return Err(VendError::MalformedBody("the body must be a JSON object"));
+    };
+    // Unknown fields are ignored, including any that claim an identity: the
+    // tenant is who API Gateway says it is, nothing else.
+    let duration = match fields.get("durationSeconds") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
+        Some(_) => return Err(VendError::MalformedBody("durationSeconds must be a whole number of seconds")),
+    };
+    let scope = match fields.get("scope") {
+        None | Some(Value::Null) => Scope::default(),
+        Some(Value::String(s)) if s == "read-write" => Scope::ReadWrite,
+        Some(Value::String(s)) if s == "read-only" => Scope::ReadOnly,
+        Some(_) => return Err(VendError::InvalidScope),
+    };
+    Ok((duration, scope))
+}
