@@ -591,3 +591,19 @@ fn outputs_give_clients_and_operators_everything_they_need() {
         "CredentialsEndpoint must be the full /credentials URL, found {url}"
     );
 }
+
+#[test]
+fn the_api_caps_the_total_request_rate_below_the_account_sts_quota() {
+    let tpl = template();
+    let settings = &resource(&tpl, "CredentialsApi")["Properties"]["MethodSettings"];
+    let all_routes = settings
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["ResourcePath"] == "/*" && s["HttpMethod"] == "*");
+    let rate = all_routes.and_then(|s| s["ThrottlingRateLimit"].as_f64());
+    assert!(
+        rate.is_some_and(|r| r > 0.0 && r < 600.0),
+        "CredentialsApi needs a stage-wide ThrottlingRateLimit below 600/s (every request is an STS call; the account's STS quota is 600/s), found {rate:?}"
+    );
+}
