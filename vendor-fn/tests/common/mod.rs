@@ -1,0 +1,165 @@
+//! Shared test utilities: fixtures, registry items, mocked AWS clients.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_lambda_events::apigw::ApiGatewayProxyResponse;
+use aws_lambda_events::encodings::Body;
+use aws_sdk_dynamodb::operation::get_item::{GetItemInput, GetItemOutput};
+use aws_sdk_sts::operation::assume_role::{AssumeRoleInput, AssumeRoleOutput};
+use aws_sdk_sts::types::Credentials;
+use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use aws_smithy_types::DateTime;
+use serde_json::Value;
+use tenant_registry::{ApiKeyId, Isolation, TenantRecord, TenantStatus, Tier};
+use vendor_fn::issuer::StsIssuer;
+use vendor_fn::tenant_directory::TenantDirectory;
+use vendor_fn::{sdk_settings, Config, Vendor};
+
+/// The tenant the fixtures' request context names.
+pub const TENANT_ID: &str = "a1b2c3d4e5";
+/// The API key *value* in the fixtures: a secret that must never be logged.
+pub const API_KEY_VALUE: &str = "Xq7TsecretApiKeyValue0123456789abcdefGHIJ";
+/// The identity the spoofing fixture claims in body, query and headers.
+pub const VICTIM_ID: &str = "v1c7i8m9z0";
+
+pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/tcv-TenantRole";
+pub const TENANT_TABLE: &str = "tcv-Tenants";
+pub const ACCESS_KEY_ID: &str = "ASIAEXAMPLEVENDED001";
+pub const SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYsecretKEY01";
+pub const SESSION_TOKEN: &str = "FwoGZXIvYXdzEBYaDSESSIONTOKENsecretValueXYZ0123456789==";
+/// 2026-11-27T10:15:00Z
+pub const EXPIRATION_SECS: i64 = 1_795_774_500;
+
+pub fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+pub fn config() -> Config {
+    Config {
+        tenant_table: TENANT_TABLE.into(),
+        tenant_role_arn: ROLE_ARN.into(),
+        data_table: Some("tcv-TenantData".into()),
+        data_bucket: Some("tcv-tenant-bucket".into()),
+        silo_table_prefix: Some("tcv-silo".into()),
+    }
+}
+
+pub fn tenant(tier: Tier, status: TenantStatus) -> TenantRecord {
+    TenantRecord {
+        api_key_id: ApiKeyId::parse(TENANT_ID).unwrap(),
+        tenant_name: "Acme".into(),
+        email: "ops@acme.example".into(),
+        tier,
+        status,
+        isolation: Isolation::Pooled,
+        created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+        contact: None,
+    }
+}
+
+/// Records every input a rule sees, so tests assert on exactly what was sent.
+#[derive(Clone)]
+pub struct Captured<T>(Arc<Mutex<Vec<T>>>);
+
+impl<T> Default for Captured<T> {
+    fn default() -> Self {
+        Self(Arc::default())
+    }
+}
+
+impl<T: Clone> Captured<T> {
+    pub fn push(&self, t: T) {
+        self.0.lock().unwrap().push(t);
+    }
+    pub fn all(&self) -> Vec<T> {
+        self.0.lock().unwrap().clone()
+    }
+    pub fn only(&self) -> T {
+        let all = self.all();
+        assert_eq!(all.len(), 1, "expected exactly one call");
+        all[0].clone()
+    }
+}
+
+pub fn get_item_returns(record: Option<TenantRecord>, seen: &Captured<GetItemInput>) -> Rule {
+    let seen = seen.clone();
+    mock!(aws_sdk_dynamodb::Client::get_item)
+        .match_requests(move |input| {
+            seen.push(input.clone());
+            true
+        })
+        .then_output(move || GetItemOutput::builder().set_item(record.as_ref().map(TenantRecord::to_item)).build())
+}
+
+pub fn vended_credentials() -> Credentials {
+    Credentials::builder()
+        .access_key_id(ACCESS_KEY_ID)
+        .secret_access_key(SECRET_ACCESS_KEY)
+        .session_token(SESSION_TOKEN)
+        .expiration(DateTime::from_secs(EXPIRATION_SECS))
+        .build()
+        .unwrap()
+}
+
+pub fn assume_role_succeeds(seen: &Captured<AssumeRoleInput>) -> Rule {
+    let seen = seen.clone();
+    mock!(aws_sdk_sts::Client::assume_role)
+        .match_requests(move |input| {
+            seen.push(input.clone());
+            true
+        })
+        .then_output(|| AssumeRoleOutput::builder().credentials(vended_credentials()).build())
+}
+
+/// A DynamoDB client answering from `rules`, with production retry
+/// settings (3 attempts) but millisecond backoff to keep tests fast.
+pub fn dynamodb(rules: &[&Rule]) -> aws_sdk_dynamodb::Client {
+    mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules.iter().copied(), |c| c
+        .retry_config(sdk_settings::retry_config().with_initial_backoff(Duration::from_millis(1))))
+}
+
+/// An STS client answering from `rules`, retrying as in production.
+pub fn sts(rules: &[&Rule]) -> aws_sdk_sts::Client {
+    mock_client!(aws_sdk_sts, RuleMode::MatchAny, rules.iter().copied(), |c| c
+        .retry_config(sdk_settings::retry_config().with_initial_backoff(Duration::from_millis(1))))
+}
+
+pub fn vendor(ddb_rules: &[&Rule], sts_rules: &[&Rule]) -> Vendor {
+    let config = config();
+    Vendor {
+        tenants: TenantDirectory::new(dynamodb(ddb_rules), config.tenant_table.clone()),
+        issuer: StsIssuer::new(sts(sts_rules), config.tenant_role_arn.clone()),
+        region: "us-east-1".into(),
+        config,
+    }
+}
+
+pub fn body_json(response: &ApiGatewayProxyResponse) -> Value {
+    match &response.body {
+        Some(Body::Text(t)) => serde_json::from_str(t).expect("body is JSON"),
+        other => panic!("expected a text body, got {other:?}"),
+    }
+}
+
+pub fn header<'a>(response: &'a ApiGatewayProxyResponse, name: &str) -> Option<&'a str> {
+    response.headers.get(name).map(|v| v.to_str().unwrap())
+}
+
+/// Asserts an error response's status and code, and that it carries no secret.
+pub fn assert_error(response: &ApiGatewayProxyResponse, status: i64, code: &str) {
+    let body = body_json(response);
+    assert_eq!(response.status_code, status, "status for {code}; body {body}");
+    assert_eq!(body["code"], code, "code; body {body}");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "message; body {body}");
+    assert_eq!(body.as_object().unwrap().len(), 2, "only code and message; body {body}");
+    assert_eq!(header(response, "content-type"), Some("application/json"));
+    assert_eq!(header(response, "cache-control"), Some("no-store"));
+    let text = body.to_string();
+    for secret in [API_KEY_VALUE, SECRET_ACCESS_KEY, SESSION_TOKEN, ROLE_ARN] {
+        assert!(!text.contains(secret), "error body leaks {secret}: {text}");
+    }
+}

@@ -1,0 +1,280 @@
+//! Handler behaviour from JSON event fixtures, with mocked AWS clients.
+
+mod common;
+
+use aws_sdk_dynamodb::operation::get_item::GetItemError;
+use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+use aws_smithy_mocks::mock;
+use aws_smithy_runtime_api::http::{Response as HttpResponse, StatusCode};
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::error::ErrorMetadata;
+use common::*;
+use tenant_registry::{TenantStatus, Tier};
+use vendor_fn::handle;
+
+async fn run(fixture_name: &str, tier: Tier, status: TenantStatus) -> (aws_lambda_events::apigw::ApiGatewayProxyResponse, Captured<aws_sdk_dynamodb::operation::get_item::GetItemInput>, Captured<aws_sdk_sts::operation::assume_role::AssumeRoleInput>) {
+    let gets = Captured::default();
+    let assumes = Captured::default();
+    let get = get_item_returns(Some(tenant(tier, status)), &gets);
+    let assume = assume_role_succeeds(&assumes);
+    let vendor = vendor(&[&get], &[&assume]);
+    let response = handle(&vendor, fixture(fixture_name), "lambda-req-1").await;
+    (response, gets, assumes)
+}
+
+#[tokio::test]
+async fn vends_credentials_for_an_active_tenant() {
+    let (response, gets, assumes) = run("get_credentials", Tier::Standard, TenantStatus::Active).await;
+    assert_eq!(response.status_code, 200, "{:?}", response.body);
+    assert_eq!(header(&response, "content-type"), Some("application/json"));
+    assert_eq!(header(&response, "cache-control"), Some("no-store"));
+    let body = body_json(&response);
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "Version": 1,
+            "AccessKeyId": ACCESS_KEY_ID,
+            "SecretAccessKey": SECRET_ACCESS_KEY,
+            "SessionToken": SESSION_TOKEN,
+            "Token": SESSION_TOKEN,
+            "Expiration": "2026-11-27T10:15:00Z",
+            "Region": "us-east-1",
+            "Tenant": { "ApiKeyId": TENANT_ID, "Tier": "standard" },
+            "Resources": {
+                "DynamoDbTable": "tcv-TenantData",
+                "PartitionKey": TENANT_ID,
+                "S3Bucket": "tcv-tenant-bucket",
+                "S3Prefix": "a1b2c3d4e5/"
+            }
+        })
+    );
+    assert_eq!(gets.all().len(), 1);
+    let assume = assumes.only();
+    assert_eq!(assume.duration_seconds, Some(1800), "standard tier default");
+    assert_eq!(assume.policy, None, "GET is read-write: no session policy");
+}
+
+#[tokio::test]
+async fn a_siloed_tenant_is_pointed_at_its_own_table() {
+    let gets = Captured::default();
+    let assumes = Captured::default();
+    let mut record = tenant(Tier::Basic, TenantStatus::Active);
+    record.isolation = tenant_registry::Isolation::Siloed;
+    let get = get_item_returns(Some(record), &gets);
+    let assume = assume_role_succeeds(&assumes);
+    let response = handle(&vendor(&[&get], &[&assume]), fixture("get_credentials"), "r").await;
+    let body = body_json(&response);
+    assert_eq!(body["Resources"]["DynamoDbTable"], "tcv-silo-a1b2c3d4e5");
+    assert_eq!(body["Resources"]["PartitionKey"], TENANT_ID);
+}
+
+#[tokio::test]
+async fn post_with_duration_and_read_only_scope_is_honoured() {
+    let (response, _, assumes) = run("post_read_only_1200", Tier::Standard, TenantStatus::Active).await;
+    assert_eq!(response.status_code, 200);
+    let assume = assumes.only();
+    assert_eq!(assume.duration_seconds, Some(1200));
+    assert_eq!(assume.policy.as_deref(), Some(vendor_fn::issuer::READ_ONLY_SESSION_POLICY));
+}
+
+#[tokio::test]
+async fn post_with_an_empty_body_gets_the_tier_default() {
+    let (response, _, assumes) = run("post_empty_body", Tier::Premium, TenantStatus::Active).await;
+    assert_eq!(response.status_code, 200);
+    assert_eq!(assumes.only().duration_seconds, Some(3600));
+}
+
+#[tokio::test]
+async fn each_tier_gets_its_own_default_duration() {
+    for (tier, seconds) in [(Tier::Basic, 900), (Tier::Standard, 1800), (Tier::Premium, 3600)] {
+        let (response, _, assumes) = run("get_credentials", tier, TenantStatus::Active).await;
+        assert_eq!(response.status_code, 200);
+        assert_eq!(assumes.only().duration_seconds, Some(seconds), "{tier}");
+    }
+}
+
+#[tokio::test]
+async fn identity_claimed_in_body_query_or_headers_is_ignored() {
+    let (response, gets, assumes) = run("spoofed_identity", Tier::Basic, TenantStatus::Active).await;
+    assert_eq!(response.status_code, 200, "{:?}", response.body);
+    let key = gets.only().key.unwrap();
+    assert_eq!(key["apiKeyId"].as_s().unwrap(), TENANT_ID, "looked up the context's tenant");
+    let assume = assumes.only();
+    assert_eq!(assume.tags.unwrap()[0].value, TENANT_ID, "tagged with the context's tenant");
+    let body = response.body.map(|b| format!("{b:?}")).unwrap_or_default();
+    assert!(!body.contains(VICTIM_ID), "the claimed identity never reaches the response");
+}
+
+async fn refused_before_any_aws_call(fixture_name: &str, status: i64, code: &str) {
+    let (response, gets, assumes) = run(fixture_name, Tier::Standard, TenantStatus::Active).await;
+    assert_error(&response, status, code);
+    assert!(gets.all().is_empty(), "{fixture_name}: no registry lookup");
+    assert!(assumes.all().is_empty(), "{fixture_name}: no AssumeRole");
+}
+
+#[tokio::test]
+async fn missing_api_key_context_is_403() {
+    refused_before_any_aws_call("missing_api_key_context", 403, "MissingApiKey").await;
+    refused_before_any_aws_call("empty_api_key_id", 403, "MissingApiKey").await;
+}
+
+#[tokio::test]
+async fn an_api_key_id_with_unsafe_characters_is_refused_before_any_aws_call() {
+    refused_before_any_aws_call("invalid_api_key_id_chars", 403, "InvalidApiKeyId").await;
+}
+
+#[tokio::test]
+async fn a_malformed_json_body_is_400() {
+    refused_before_any_aws_call("malformed_json_body", 400, "MalformedRequest").await;
+}
+
+#[tokio::test]
+async fn an_unknown_scope_is_400() {
+    refused_before_any_aws_call("invalid_scope", 400, "InvalidScope").await;
+}
+
+#[tokio::test]
+async fn other_routes_and_methods_get_json_404_and_405() {
+    refused_before_any_aws_call("unknown_route", 404, "NotFound").await;
+    let (response, _, _) = run("delete_method", Tier::Basic, TenantStatus::Active).await;
+    assert_error(&response, 405, "MethodNotAllowed");
+    assert_eq!(header(&response, "allow"), Some("GET, POST"));
+}
+
+#[tokio::test]
+async fn an_event_that_is_not_a_proxy_event_is_400() {
+    let vendor = vendor(&[], &[]);
+    for event in [serde_json::json!("hello"), serde_json::json!({"httpMethod": 7}), serde_json::json!([])] {
+        let response = handle(&vendor, event, "r").await;
+        assert_error(&response, 400, "MalformedEvent");
+    }
+}
+
+#[tokio::test]
+async fn a_duration_beyond_the_tier_or_below_900_is_400_and_never_clamped() {
+    for fixture_name in ["duration_out_of_range", "duration_below_minimum"] {
+        let (response, gets, assumes) = run(fixture_name, Tier::Standard, TenantStatus::Active).await;
+        assert_error(&response, 400, "InvalidDuration");
+        assert!(body_json(&response)["message"].as_str().unwrap().contains("1800"), "names the tier's maximum");
+        assert_eq!(gets.all().len(), 1, "the tier comes from the registry");
+        assert!(assumes.all().is_empty(), "{fixture_name}: no AssumeRole");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_tenant_is_403() {
+    let gets = Captured::default();
+    let assumes = Captured::default();
+    let get = get_item_returns(None, &gets);
+    let assume = assume_role_succeeds(&assumes);
+    let response = handle(&vendor(&[&get], &[&assume]), fixture("get_credentials"), "r").await;
+    assert_error(&response, 403, "UnknownTenant");
+    assert!(assumes.all().is_empty());
+}
+
+#[tokio::test]
+async fn suspended_and_offboarded_tenants_get_403_with_their_own_codes() {
+    for (status, code) in [(TenantStatus::Suspended, "TenantSuspended"), (TenantStatus::Offboarded, "TenantOffboarded")] {
+        let (response, _, assumes) = run("get_credentials", Tier::Premium, status).await;
+        assert_error(&response, 403, code);
+        assert!(assumes.all().is_empty(), "{status}: no AssumeRole");
+    }
+}
+
+#[tokio::test]
+async fn a_corrupt_registry_item_is_500_without_credentials() {
+    let assumes = Captured::default();
+    let get = mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
+        let mut item = tenant(Tier::Basic, TenantStatus::Active).to_item();
+        item.remove("tier");
+        aws_sdk_dynamodb::operation::get_item::GetItemOutput::builder().set_item(Some(item)).build()
+    });
+    let assume = assume_role_succeeds(&assumes);
+    let response = handle(&vendor(&[&get], &[&assume]), fixture("get_credentials"), "r").await;
+    assert_error(&response, 500, "TenantRecordInvalid");
+    assert!(assumes.all().is_empty());
+}
+
+fn sts_error(code: &'static str) -> AssumeRoleError {
+    AssumeRoleError::generic(ErrorMetadata::builder().code(code).message("internal detail arn:aws:iam::999999999999:role/Other").build())
+}
+
+#[tokio::test]
+async fn sts_throttling_after_the_sdk_retries_is_503_with_retry_after() {
+    let gets = Captured::default();
+    let get = get_item_returns(Some(tenant(Tier::Basic, TenantStatus::Active)), &gets);
+    let throttled = mock!(aws_sdk_sts::Client::assume_role).then_error(|| sts_error("Throttling"));
+    let response = handle(&vendor(&[&get], &[&throttled]), fixture("get_credentials"), "r").await;
+    assert_error(&response, 503, "StsThrottled");
+    assert_eq!(header(&response, "retry-after"), Some("1"));
+    assert_eq!(throttled.num_calls(), 3, "the SDK retried before giving up");
+    assert!(!body_json(&response).to_string().contains("999999999999"), "no AWS error text");
+}
+
+#[tokio::test]
+async fn a_throttle_that_clears_within_the_sdk_retries_still_vends() {
+    let gets = Captured::default();
+    let get = get_item_returns(Some(tenant(Tier::Basic, TenantStatus::Active)), &gets);
+    let flaky = mock!(aws_sdk_sts::Client::assume_role)
+        .sequence()
+        .error(|| sts_error("Throttling"))
+        .output(|| aws_sdk_sts::operation::assume_role::AssumeRoleOutput::builder().credentials(vended_credentials()).build())
+        .build();
+    let response = handle(&vendor(&[&get], &[&flaky]), fixture("get_credentials"), "r").await;
+    assert_eq!(response.status_code, 200);
+    assert_eq!(flaky.num_calls(), 2);
+}
+
+#[tokio::test]
+async fn sts_access_denied_is_a_500_deployment_fault_and_not_retried() {
+    let gets = Captured::default();
+    let get = get_item_returns(Some(tenant(Tier::Basic, TenantStatus::Active)), &gets);
+    let denied = mock!(aws_sdk_sts::Client::assume_role).then_error(|| sts_error("AccessDenied"));
+    let response = handle(&vendor(&[&get], &[&denied]), fixture("get_credentials"), "r").await;
+    assert_error(&response, 500, "StsAccessDenied");
+    assert_eq!(header(&response, "retry-after"), None);
+    assert_eq!(denied.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn sts_5xx_is_503() {
+    let gets = Captured::default();
+    let get = get_item_returns(Some(tenant(Tier::Basic, TenantStatus::Active)), &gets);
+    let down = mock!(aws_sdk_sts::Client::assume_role)
+        .then_http_response(|| HttpResponse::new(StatusCode::try_from(503).unwrap(), SdkBody::from("")));
+    let response = handle(&vendor(&[&get], &[&down]), fixture("get_credentials"), "r").await;
+    assert_error(&response, 503, "StsUnavailable");
+    assert_eq!(header(&response, "retry-after"), Some("1"));
+}
+
+#[tokio::test]
+async fn dynamodb_unavailable_is_503_and_no_credentials_are_issued() {
+    let assumes = Captured::default();
+    let down = mock!(aws_sdk_dynamodb::Client::get_item).then_http_response(|| {
+        HttpResponse::new(
+            StatusCode::try_from(500).unwrap(),
+            SdkBody::from(r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"boom"}"#),
+        )
+    });
+    let assume = assume_role_succeeds(&assumes);
+    let response = handle(&vendor(&[&down], &[&assume]), fixture("get_credentials"), "r").await;
+    assert_error(&response, 503, "RegistryUnavailable");
+    assert_eq!(header(&response, "retry-after"), Some("1"));
+    assert_eq!(down.num_calls(), 3, "the SDK retried before giving up");
+    assert!(assumes.all().is_empty());
+}
+
+#[tokio::test]
+async fn dynamodb_throttling_is_503_and_a_missing_registry_table_is_500() {
+    let throttled = mock!(aws_sdk_dynamodb::Client::get_item).then_error(|| {
+        GetItemError::generic(ErrorMetadata::builder().code("ProvisionedThroughputExceededException").build())
+    });
+    let response = handle(&vendor(&[&throttled], &[]), fixture("get_credentials"), "r").await;
+    assert_error(&response, 503, "RegistryThrottled");
+
+    let missing = mock!(aws_sdk_dynamodb::Client::get_item).then_error(|| {
+        GetItemError::generic(ErrorMetadata::builder().code("ResourceNotFoundException").build())
+    });
+    let response = handle(&vendor(&[&missing], &[]), fixture("get_credentials"), "r").await;
+    assert_error(&response, 500, "RegistryMisconfigured");
+}
