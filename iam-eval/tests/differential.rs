@@ -363,6 +363,8 @@ impl Builder<'_> {
     }
 }
 
+// One flat recipe reads better than helpers passing the builder around.
+#[allow(clippy::too_many_lines)]
 fn generate(rng: &mut Rng, id: usize, plan: &mut Plan) -> Generated {
     let version_2012 = !rng.chance(4);
     let mut b = Builder {
@@ -624,7 +626,7 @@ fn generate(rng: &mut Rng, id: usize, plan: &mut Plan) -> Generated {
                 forms.insert(is_epoch(v));
             }
             Some(Value::Array(items)) => {
-                forms.extend(items.iter().filter_map(Value::as_str).map(is_epoch))
+                forms.extend(items.iter().filter_map(Value::as_str).map(is_epoch));
             }
             _ => {}
         }
