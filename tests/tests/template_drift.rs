@@ -607,3 +607,89 @@ fn the_api_caps_the_total_request_rate_below_the_account_sts_quota() {
         "CredentialsApi needs a stage-wide ThrottlingRateLimit below 600/s (every request is an STS call; the account's STS quota is 600/s), found {rate:?}"
     );
 }
+
+/// Resources that attach permissions to `role`, other than the role itself.
+fn policies_attached_to(tpl: &Value, role: &str) -> Vec<String> {
+    let by_ref = json!({"Ref": role});
+    tpl["Resources"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| {
+            let p = &r["Properties"];
+            match r["Type"].as_str().unwrap_or_default() {
+                "AWS::IAM::RolePolicy" => p["RoleName"] == by_ref,
+                "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => p["Roles"]
+                    .as_array()
+                    .is_some_and(|roles| roles.contains(&by_ref)),
+                _ => false,
+            }
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+#[test]
+fn tenant_role_has_no_permissions_beyond_the_reviewed_document() {
+    let tpl = template();
+    let p = &resource(&tpl, "TenantRole")["Properties"];
+    let inline: Vec<&str> = p["Policies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x["PolicyName"].as_str())
+        .collect();
+    assert_eq!(
+        inline,
+        ["tenant-role-permissions"],
+        "TenantRole must carry exactly the reviewed policies/tenant-role-permissions.json"
+    );
+    assert!(
+        p["ManagedPolicyArns"].is_null(),
+        "TenantRole must not attach managed policies: they would bypass the reviewed document"
+    );
+    let attached = policies_attached_to(&tpl, "TenantRole");
+    assert!(
+        attached.is_empty(),
+        "{attached:?} attach permissions to TenantRole outside the reviewed document"
+    );
+}
+
+#[test]
+fn vendor_function_role_has_only_the_reviewed_policy() {
+    let tpl = template();
+    let p = &resource(&tpl, "VendorFunctionRole")["Properties"];
+    assert!(
+        p["Policies"].is_null() && p["ManagedPolicyArns"].is_null(),
+        "VendorFunctionRole must get its permissions only from VendorFunctionPolicy (policies/vendor-fn-permissions.json)"
+    );
+    assert_eq!(
+        policies_attached_to(&tpl, "VendorFunctionRole"),
+        ["VendorFunctionPolicy"],
+        "exactly one policy resource may attach to VendorFunctionRole"
+    );
+    let f = &resource(&tpl, "VendorFunction")["Properties"];
+    assert!(
+        f["Policies"].is_null(),
+        "VendorFunction must not add SAM Policies; its role is VendorFunctionRole"
+    );
+    assert_eq!(
+        f["Role"],
+        json!({"Fn::GetAtt": ["VendorFunctionRole", "Arn"]}),
+        "VendorFunction must run as VendorFunctionRole, the principal the tenant role trusts"
+    );
+}
+
+#[test]
+fn attached_policy_check_catches_an_extra_policy_on_the_tenant_role() {
+    let mut tpl = template();
+    tpl["Resources"]["Sneaky"] = json!({
+        "Type": "AWS::IAM::Policy",
+        "Properties": {"PolicyName": "x", "Roles": [{"Ref": "TenantRole"}], "PolicyDocument": {}}
+    });
+    assert_eq!(
+        policies_attached_to(&tpl, "TenantRole"),
+        ["Sneaky"],
+        "an extra AWS::IAM::Policy on TenantRole went unnoticed"
+    );
+}
