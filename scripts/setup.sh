@@ -4,12 +4,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# need COMMAND DEBIAN_PACKAGE...: installs the packages when the command is
+# missing and we may (root with apt-get), else fails with the install command.
 need() {
-    command -v "$1" >/dev/null 2>&1 || { echo "error: '$1' not found; install it with: $2" >&2; exit 1; }
+    cmd=$1; shift
+    command -v "$cmd" >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "==> installing $* (for $cmd)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+        command -v "$cmd" >/dev/null 2>&1 && return 0
+    fi
+    echo "error: '$cmd' not found; install it with: apt-get update && apt-get install -y $*" >&2
+    exit 1
 }
-need cargo "rustup (https://rustup.rs)"
-need python3 "apt-get update && apt-get install -y python3 python3-venv"
-need npm "apt-get update && apt-get install -y nodejs npm"
+command -v cargo >/dev/null 2>&1 || { echo "error: cargo not found; install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
+need python3 python3 python3-venv
+need curl curl
+need npm nodejs npm
 
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
