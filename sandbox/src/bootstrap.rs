@@ -1,0 +1,288 @@
+//! Creates in moto what template.yaml deploys, from the same files.
+//!
+//! Tables take their key schema from template.yaml; roles take their trust
+//! and permission documents from policies/ (identical to the template's, a
+//! system test checks that) with the `${Name}` placeholders filled with this
+//! deployment's names. `${aws:…}` policy variables stay for IAM to resolve.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use bytes::Bytes;
+use http::Method;
+use serde_json::{Value, json};
+
+use crate::error::SandboxError;
+use crate::moto::MotoClient;
+use crate::{ACCOUNT_ID, PARTITION, REGION};
+
+/// Names of the resources the sandbox deploys, as a stack would name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    /// The tenant registry table (`TENANT_TABLE`, partition key `apiKeyId`).
+    pub tenant_table: String,
+    /// The pooled data table (`DATA_TABLE`, keys `pk`/`sk`).
+    pub data_table: String,
+    /// A global secondary index of the data table whose partition key is
+    /// also `pk` (the tenant), sort key `gsi1sk`. template.yaml declares no
+    /// index; the sandbox adds this one so index access is tested.
+    pub data_index: String,
+    /// The pooled bucket (`DATA_BUCKET`).
+    pub bucket: String,
+    /// `SiloTablePrefix` (the template parameter's default).
+    pub silo_table_prefix: String,
+    /// The tenant role's name.
+    pub tenant_role: String,
+    /// The vendor function's execution role's name.
+    pub vendor_role: String,
+    /// The session name of the vendor role's credentials (the function's name).
+    pub vendor_session_name: String,
+    /// The vendor function's log group.
+    pub vendor_log_group: String,
+}
+
+impl Default for Deployment {
+    fn default() -> Self {
+        Self {
+            tenant_table: "TenantTable".into(),
+            data_table: "TenantDataTable".into(),
+            data_index: "byTenant".into(),
+            bucket: "tenant-bucket".into(),
+            silo_table_prefix: "tenant-silo".into(),
+            tenant_role: "TenantRole".into(),
+            vendor_role: "VendorFunctionRole".into(),
+            vendor_session_name: "VendorFunction".into(),
+            vendor_log_group: "/aws/lambda/VendorFunction".into(),
+        }
+    }
+}
+
+impl Deployment {
+    /// `arn:aws:iam::<account>:role/<name>`.
+    pub fn role_arn(name: &str) -> String {
+        format!("arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{name}")
+    }
+
+    /// The tenant role's ARN (`TENANT_ROLE_ARN`).
+    pub fn tenant_role_arn(&self) -> String {
+        Self::role_arn(&self.tenant_role)
+    }
+
+    /// The vendor role's ARN, the trust policy's only principal.
+    pub fn vendor_role_arn(&self) -> String {
+        Self::role_arn(&self.vendor_role)
+    }
+
+    /// Values of the `${Name}` placeholders in policies/.
+    pub fn placeholders(&self) -> HashMap<&'static str, String> {
+        HashMap::from([
+            ("AWS::Partition", PARTITION.to_owned()),
+            ("AWS::Region", REGION.to_owned()),
+            ("AWS::AccountId", ACCOUNT_ID.to_owned()),
+            ("TenantTable", self.tenant_table.clone()),
+            ("TenantDataTable", self.data_table.clone()),
+            ("TenantBucket", self.bucket.clone()),
+            ("SiloTablePrefix", self.silo_table_prefix.clone()),
+            ("TenantRoleArn", self.tenant_role_arn()),
+            ("VendorFunctionRoleArn", self.vendor_role_arn()),
+            ("VendorFunctionLogGroup", self.vendor_log_group.clone()),
+        ])
+    }
+}
+
+/// Replaces `${Name}` with its value; `${aws:…}` (a policy variable) stays.
+///
+/// # Errors
+/// [`SandboxError::Bootstrap`] naming a placeholder that has no value, so a
+/// new placeholder in policies/ can't slip through unfilled.
+pub fn fill_placeholders<S: std::hash::BuildHasher>(
+    text: &str,
+    values: &HashMap<&'static str, String, S>,
+) -> Result<String, SandboxError> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| SandboxError::Bootstrap("unterminated ${ in a policy".into()))?;
+        let name = &after[..end];
+        if name.starts_with("aws:") {
+            out.push_str(&rest[start..=start + 2 + end]);
+        } else {
+            let value = values
+                .get(name)
+                .ok_or_else(|| SandboxError::Bootstrap(format!("no value for placeholder ${{{name}}}")))?;
+            out.push_str(value);
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Reads and fills `policies/<file>`.
+///
+/// # Errors
+/// [`SandboxError::Bootstrap`] when it can't be read or filled.
+pub fn policy_document(root: &Path, file: &str, deployment: &Deployment) -> Result<String, SandboxError> {
+    let path = root.join("policies").join(file);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| SandboxError::Bootstrap(format!("reading {}: {e}", path.display())))?;
+    fill_placeholders(&text, &deployment.placeholders())
+}
+
+/// The parts of template.yaml the sandbox mirrors.
+#[derive(Debug, Clone)]
+struct Template {
+    resources: Value,
+}
+
+impl Template {
+    fn read(root: &Path) -> Result<Self, SandboxError> {
+        let path = root.join("template.yaml");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| SandboxError::Bootstrap(format!("reading {}: {e}", path.display())))?;
+        let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text)
+            .map_err(|e| SandboxError::Bootstrap(format!("template.yaml: {e}")))?;
+        let json = serde_json::to_value(yaml).map_err(|e| SandboxError::Bootstrap(format!("template.yaml: {e}")))?;
+        Ok(Self { resources: json["Resources"].clone() })
+    }
+
+    fn properties(&self, logical_id: &str) -> Result<&Value, SandboxError> {
+        let properties = &self.resources[logical_id]["Properties"];
+        if properties.is_object() {
+            Ok(properties)
+        } else {
+            Err(SandboxError::Bootstrap(format!("template.yaml has no {logical_id}")))
+        }
+    }
+
+    fn table(&self, logical_id: &str, name: &str) -> Result<Value, SandboxError> {
+        let p = self.properties(logical_id)?;
+        Ok(json!({
+            "TableName": name,
+            "AttributeDefinitions": p["AttributeDefinitions"],
+            "KeySchema": p["KeySchema"],
+            "BillingMode": "PAY_PER_REQUEST",
+        }))
+    }
+}
+
+/// Creates the tables, bucket and roles in a fresh moto.
+///
+/// # Errors
+/// [`SandboxError`] when a file can't be read or moto refuses a call.
+pub async fn bootstrap(moto: &MotoClient, root: &Path, deployment: &Deployment) -> Result<(), SandboxError> {
+    let template = Template::read(root)?;
+
+    moto.dynamodb("CreateTable", &template.table("TenantTable", &deployment.tenant_table)?)
+        .await?;
+
+    let mut data = template.table("TenantDataTable", &deployment.data_table)?;
+    if let Some(defs) = data["AttributeDefinitions"].as_array_mut() {
+        defs.push(json!({"AttributeName": "gsi1sk", "AttributeType": "S"}));
+    }
+    let partition_key = data["KeySchema"]
+        .as_array()
+        .and_then(|k| k.iter().find(|e| e["KeyType"] == "HASH"))
+        .and_then(|e| e["AttributeName"].as_str())
+        .ok_or_else(|| SandboxError::Bootstrap("TenantDataTable has no HASH key".into()))?
+        .to_owned();
+    data["GlobalSecondaryIndexes"] = json!([{
+        "IndexName": deployment.data_index,
+        "KeySchema": [
+            {"AttributeName": partition_key, "KeyType": "HASH"},
+            {"AttributeName": "gsi1sk", "KeyType": "RANGE"}
+        ],
+        "Projection": {"ProjectionType": "ALL"}
+    }]);
+    moto.dynamodb("CreateTable", &data).await?;
+
+    moto.s3(&Method::PUT, &format!("/{}", deployment.bucket), Bytes::new())
+        .await?;
+
+    let vendor_trust = serde_json::to_string(&template.properties("VendorFunctionRole")?["AssumeRolePolicyDocument"])
+        .map_err(|e| SandboxError::Bootstrap(e.to_string()))?;
+    moto.iam(
+        "CreateRole",
+        &[("RoleName", &deployment.vendor_role), ("AssumeRolePolicyDocument", &vendor_trust)],
+    )
+    .await?;
+    let vendor_permissions = policy_document(root, "vendor-fn-permissions.json", deployment)?;
+    moto.iam(
+        "PutRolePolicy",
+        &[
+            ("RoleName", &deployment.vendor_role),
+            ("PolicyName", "vendor-fn-permissions"),
+            ("PolicyDocument", &vendor_permissions),
+        ],
+    )
+    .await?;
+
+    let tenant_role = template.properties("TenantRole")?;
+    let max_session = tenant_role["MaxSessionDuration"]
+        .as_u64()
+        .unwrap_or(3600)
+        .to_string();
+    let trust = policy_document(root, "tenant-role-trust.json", deployment)?;
+    moto.iam(
+        "CreateRole",
+        &[
+            ("RoleName", &deployment.tenant_role),
+            ("AssumeRolePolicyDocument", &trust),
+            ("MaxSessionDuration", &max_session),
+        ],
+    )
+    .await?;
+    let permissions = policy_document(root, "tenant-role-permissions.json", deployment)?;
+    moto.iam(
+        "PutRolePolicy",
+        &[
+            ("RoleName", &deployment.tenant_role),
+            ("PolicyName", "tenant-role-permissions"),
+            ("PolicyDocument", &permissions),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_names_and_keeps_policy_variables() {
+        let values = Deployment::default().placeholders();
+        let filled = fill_placeholders(
+            "arn:${AWS::Partition}:s3:::${TenantBucket}/${aws:PrincipalTag/api-key-id}/*",
+            &values,
+        )
+        .expect("fills");
+        assert_eq!(filled, "arn:aws:s3:::tenant-bucket/${aws:PrincipalTag/api-key-id}/*");
+    }
+
+    #[test]
+    fn an_unknown_placeholder_is_an_error() {
+        let values = Deployment::default().placeholders();
+        assert!(fill_placeholders("${Nope}", &values).is_err());
+        assert!(fill_placeholders("${TenantTable", &values).is_err());
+    }
+
+    #[test]
+    fn every_policy_file_fills_and_parses() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let deployment = Deployment::default();
+        for file in [
+            "tenant-role-trust.json",
+            "tenant-role-permissions.json",
+            "vendor-fn-permissions.json",
+            "session-read-only.json",
+        ] {
+            let text = policy_document(&root, file, &deployment).expect("fills");
+            iam_eval::Policy::parse(file, &text).expect("parses");
+        }
+    }
+}

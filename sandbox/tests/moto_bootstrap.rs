@@ -1,0 +1,66 @@
+//! moto starts, the deployment is bootstrapped from template.yaml and
+//! policies/, and moto stops with the sandbox.
+
+use sandbox::{Sandbox, SandboxError, roles};
+use serde_json::json;
+
+#[tokio::test]
+async fn bootstraps_tables_bucket_and_roles_from_the_project_files() {
+    let sandbox = Sandbox::start(&Sandbox::workspace_root()).await.expect("sandbox starts");
+    let d = sandbox.deployment().clone();
+    let moto = sandbox.moto();
+
+    let registry = moto
+        .dynamodb("DescribeTable", &json!({"TableName": d.tenant_table}))
+        .await
+        .expect("registry table");
+    assert_eq!(registry["Table"]["KeySchema"][0]["AttributeName"], "apiKeyId");
+
+    let data = moto
+        .dynamodb("DescribeTable", &json!({"TableName": d.data_table}))
+        .await
+        .expect("data table");
+    assert_eq!(data["Table"]["KeySchema"][0]["AttributeName"], "pk");
+    let index = &data["Table"]["GlobalSecondaryIndexes"][0];
+    assert_eq!(index["IndexName"], d.data_index.as_str());
+    assert_eq!(index["KeySchema"][0]["AttributeName"], "pk");
+
+    moto.s3(&http::Method::HEAD, &format!("/{}", d.bucket), bytes::Bytes::new())
+        .await
+        .expect("bucket exists");
+
+    let tenant = roles::read_role(moto, &d.tenant_role).await.expect("reads").expect("tenant role");
+    assert_eq!(tenant.arn, d.tenant_role_arn());
+    assert_eq!(tenant.max_session_duration, 3600);
+    assert_eq!(tenant.permissions.len(), 1);
+    let trust_names_vendor = tenant.trust.statements.iter().all(|s| format!("{:?}", s.principals).contains(&d.vendor_role_arn()));
+    assert!(trust_names_vendor, "trust policy placeholders are filled");
+
+    let vendor = roles::read_role(moto, &d.vendor_role).await.expect("reads").expect("vendor role");
+    assert_eq!(vendor.permissions.len(), 1);
+    assert!(roles::read_role(moto, "NoSuchRole").await.expect("reads").is_none());
+}
+
+#[tokio::test]
+async fn moto_stops_when_the_sandbox_is_dropped() {
+    let sandbox = Sandbox::start(&Sandbox::workspace_root()).await.expect("sandbox starts");
+    let addr = sandbox.moto_addr();
+    drop(sandbox);
+    let mut gone = false;
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(gone, "moto still listens after the sandbox was dropped");
+}
+
+#[tokio::test]
+async fn a_missing_moto_names_the_install_command() {
+    let empty = std::env::temp_dir().join("sandbox-no-venv");
+    let err = Sandbox::start(&empty).await.expect_err("no moto there");
+    assert!(matches!(err, SandboxError::MotoMissing { .. }));
+    assert!(err.to_string().contains("./scripts/setup.sh"), "{err}");
+}
