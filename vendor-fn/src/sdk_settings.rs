@@ -11,12 +11,31 @@ pub fn retry_config() -> RetryConfig {
     RetryConfig::standard().with_max_attempts(3)
 }
 
-/// Each attempt gets 2 s and the whole call 6 s, well inside the function's
-/// timeout, so a stalled dependency becomes a 503, not a Lambda timeout.
+/// Each attempt gets 1.5 s and each call 4 s, so the two calls of a vend
+/// (GetItem, AssumeRole) together stay under the function's 10 s timeout in
+/// template.yaml: a stalled dependency becomes a 503, not a Lambda timeout.
 pub fn timeout_config() -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(1))
-        .operation_attempt_timeout(Duration::from_secs(2))
-        .operation_timeout(Duration::from_secs(6))
+        .operation_attempt_timeout(Duration::from_millis(1500))
+        .operation_timeout(Duration::from_secs(4))
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_calls_at_their_timeout_fit_in_the_function_timeout() {
+        let template = include_str!("../../template.yaml");
+        let function_timeout: u64 = template
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Timeout:"))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("template.yaml sets the function Timeout");
+        let per_call = timeout_config().operation_timeout().unwrap();
+        assert!(per_call * 2 < Duration::from_secs(function_timeout), "{per_call:?} x2 vs {function_timeout}s");
+        assert!(timeout_config().operation_attempt_timeout().unwrap() < per_call);
+    }
 }
