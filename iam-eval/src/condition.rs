@@ -381,6 +381,31 @@ pub(crate) fn arn_parts(arn: &str) -> Option<[&str; 6]> {
     (out[0] == "arn").then_some(out)
 }
 
+/// Splits a policy ARN pattern at the colons outside `${...}` (a variable
+/// name such as `aws:username` holds one), into at most six parts.
+pub(crate) fn pattern_parts(pattern: &str) -> Vec<&str> {
+    let bytes = pattern.as_bytes();
+    let mut parts = Vec::with_capacity(6);
+    let (mut start, mut i, mut in_variable) = (0, 0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'$' if !in_variable && bytes.get(i + 1) == Some(&b'{') => {
+                in_variable = true;
+                i += 1;
+            }
+            b'}' if in_variable => in_variable = false,
+            b':' if !in_variable && parts.len() < 5 => {
+                parts.push(&pattern[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(&pattern[start..]);
+    parts
+}
+
 /// ARN operators (and the `Resource` element) match part by part, so a
 /// wildcard never spans a colon between the first five parts.
 pub(crate) fn arn_like(
@@ -389,18 +414,27 @@ pub(crate) fn arn_like(
     context: &RequestContext,
     variables: bool,
 ) -> Option<bool> {
-    let policy_parts = arn_parts(policy)?;
+    let policy_parts = pattern_parts(policy);
+    if policy_parts.len() != 6 || policy_parts[0] != "arn" {
+        return None;
+    }
     let request_parts = arn_parts(request)?;
     let reading = Reading {
         variables,
         wildcards: true,
     };
-    let mut all = true;
+    // A part that can't match settles it, whatever an unresolvable variable
+    // in another part would have said; otherwise that variable leaves the
+    // answer open (None), which callers treat as "does not match".
+    let mut unresolved = false;
     for (p, r) in policy_parts.iter().zip(request_parts.iter()) {
-        let pattern = Pattern::from_pieces(&resolve(p, context, reading)?, false);
-        all &= pattern.matches(r);
+        match resolve(p, context, reading) {
+            Some(pieces) if !Pattern::from_pieces(&pieces, false).matches(r) => return Some(false),
+            Some(_) => {}
+            None => unresolved = true,
+        }
     }
-    Some(all)
+    (!unresolved).then_some(true)
 }
 
 #[cfg(test)]
@@ -589,6 +623,15 @@ mod tests {
         ));
         let not_arn = RequestContext::new().with("aws:SourceArn", "nope");
         assert!(!holds("ArnLike", "aws:SourceArn", &["*"], &not_arn));
+        let in_account = RequestContext::new()
+            .with("aws:SourceArn", "arn:aws:iam::123456789012:role/r")
+            .with("aws:PrincipalAccount", "123456789012");
+        assert!(holds(
+            "ArnLike",
+            "aws:SourceArn",
+            &["arn:aws:iam::${aws:PrincipalAccount}:role/*"],
+            &in_account
+        ));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::condition::{arn_like, arn_parts};
+use crate::condition::{arn_like, arn_parts, pattern_parts};
 use crate::context::RequestContext;
 use crate::pattern::Pattern;
 use crate::policy::{Effect, Matcher, Policy, PrincipalEntry, Statement};
@@ -222,7 +222,7 @@ fn resource_matches(
     if pattern.starts_with("arn:") && arn_parts(resource).is_some() {
         // A short ARN pattern is padded with `*` parts, so its wildcards
         // still stay inside their own parts.
-        let parts = pattern.split(':').count();
+        let parts = pattern_parts(pattern).len();
         let padded = format!("{pattern}{}", ":*".repeat(6usize.saturating_sub(parts)));
         return arn_like(resource, &padded, context, variables);
     }

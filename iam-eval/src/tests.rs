@@ -335,3 +335,32 @@ fn identity_statements_with_a_principal_never_apply() {
         Decision::ImplicitDeny
     );
 }
+
+#[test]
+fn variables_may_sit_in_any_arn_part() {
+    let p = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"arn:aws:dynamodb:*:${aws:PrincipalAccount}:table/TenantData"}]}"#;
+    let request = |account: &str| {
+        Request::new("dynamodb:GetItem", TABLE)
+            .with_context(RequestContext::new().with("aws:PrincipalAccount", account))
+    };
+    assert_eq!(decide(&[p], &request("123456789012")), Decision::Allowed);
+    assert_eq!(
+        decide(&[p], &request("999999999999")),
+        Decision::ImplicitDeny
+    );
+}
+
+#[test]
+fn a_not_resource_for_another_service_excludes_nothing_even_if_unresolvable() {
+    let p = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","NotResource":"arn:aws:dynamodb:us-east-1:123456789012:table/${aws:username}"},
+                                                  {"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    assert_eq!(
+        decide(&[p], &Request::new("s3:GetObject", "arn:aws:s3:::b/x")),
+        Decision::ExplicitDeny
+    );
+    assert_eq!(
+        decide(&[p], &Request::new("dynamodb:GetItem", TABLE)),
+        Decision::Allowed,
+        "unresolvable: the Deny doesn't apply"
+    );
+}

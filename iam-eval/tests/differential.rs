@@ -27,16 +27,27 @@ const CASES: usize = 3000;
 const SEED: u64 = 0x1a3e_7a11_2026_0004;
 
 /// Known departures of iam-simulate from AWS's documentation. Each case whose
-/// shape touches one is tagged; a disagreement on it is allowed and counted.
+/// shape touches one is tagged. A disagreement on a tagged case is tolerated
+/// only if it is *explained*: after [`emulate`] rewrites the case so that
+/// iam-eval's documented semantics reproduce iam-simulate's behaviour for the
+/// tagged deviations, iam-eval must give iam-simulate's answer.
+///
+/// One more departure is avoided rather than tagged: iam-simulate reads a `*`
+/// in the *request's* resource ARN as a wildcard pattern (it simulates
+/// wildcard resources), while AWS authorizes concrete ARNs whose S3 keys may
+/// contain `*`. The corpus therefore sends no request resource with `*`; the
+/// `${*}` escape is still exercised through `${*}` and `?` patterns, and
+/// iam-eval's unit tests match a literal `*` key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Deviation {
     /// iam-simulate parses an all-digit date as epoch *seconds* but an ISO
     /// date as *milliseconds* (JS `Date.parse`), so comparing the two forms
     /// is off by 1000x. AWS documents both forms for Date operators.
     MixedEpochAndIsoDates,
-    /// iam-simulate treats a variable whose context value is the empty string
-    /// as missing (JS truthiness), and an empty default `''` as no default.
-    /// AWS documents "no value" only for keys absent from the request.
+    /// iam-simulate reads a variable whose context value is the empty string
+    /// as if the key were missing (JS truthiness): it takes the default if
+    /// there is one, and otherwise keeps `${key}` as literal text. AWS
+    /// substitutes the empty value (its "no value" rule is about absent keys).
     EmptyVariableValue,
     /// iam-simulate leaves `${*}`, `${?}`, `${$}` unsubstituted in operators
     /// without wildcards (StringEquals, Bool, ...). AWS documents them as
@@ -51,11 +62,12 @@ enum Deviation {
     /// applies; iam-simulate ignores IfExists for set modifiers, so
     /// `ForAnyValue:...IfExists` on an absent key is false there.
     IfExistsUnderForAnyValue,
-    /// An unresolvable variable inside `NotResource`: iam-simulate treats the
-    /// pattern as not matching and so the statement as applying to every
-    /// resource. iam-eval treats the element as not matching (AWS: "the
-    /// statement doesn't match"), which for an Allow is the safe side.
-    UnresolvableNotResource,
+    /// iam-simulate compares a policy IP written without a `/prefix` only
+    /// with a request address of the same family and otherwise answers "no"
+    /// for IpAddress *and* NotIpAddress. AWS documents NotIpAddress as the
+    /// negation, and an IPv6 address is plainly not the IPv4 address
+    /// `10.1.2.3`, so iam-eval answers NotIpAddress true there.
+    BareIpAcrossFamilies,
 }
 
 impl Deviation {
@@ -66,7 +78,9 @@ impl Deviation {
             Self::EscapeInPlainOperator => "${*}/${?}/${$} in a non-wildcard operator",
             Self::VariableUnderOldVersion => "variable under Version 2008-10-17 or none",
             Self::IfExistsUnderForAnyValue => "ForAnyValue:...IfExists on an absent key",
-            Self::UnresolvableNotResource => "unresolvable variable in NotResource",
+            Self::BareIpAcrossFamilies => {
+                "NotIpAddress with a bare IP and a request of the other family"
+            }
         }
     }
 }
@@ -323,6 +337,18 @@ impl Builder<'_> {
         if if_exists && set == Some(SetModifier::ForAnyValue) && !self.context.contains_key(key) {
             self.deviations.insert(Deviation::IfExistsUnderForAnyValue);
         }
+        if op == BaseOperator::NotIpAddress && values.iter().any(|v| !v.contains('/')) {
+            let v6 = match self.context.get(key) {
+                Some(Value::String(v)) => v.contains(':'),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .any(|i| i.as_str().is_some_and(|v| v.contains(':'))),
+                _ => false,
+            };
+            if v6 {
+                self.deviations.insert(Deviation::BareIpAcrossFamilies);
+            }
+        }
         self.operators.push(name.clone());
         let values = if values.len() == 1 && self.rng.chance(50) {
             json!(values[0])
@@ -414,7 +440,7 @@ fn generate(rng: &mut Rng, id: usize, plan: &mut Plan) -> Generated {
                 "s3:GetObject",
                 format!(
                     "{BUCKET}/{}/doc.txt",
-                    b.rng.pick(&["k1", "k1x", "k2", "a*b"])
+                    b.rng.pick(&["k1", "k1x", "k2", "a-b"])
                 ),
             ),
             1 => (
@@ -517,6 +543,7 @@ fn generate(rng: &mut Rng, id: usize, plan: &mut Plan) -> Generated {
                 "arn:aws:s3:::tenant-bucket/k1*",
                 "arn:aws:s3:::Tenant-Bucket/*",
                 "arn:aws:s3:::tenant-bucket/a${*}b/*",
+                "arn:aws:s3:::tenant-bucket/a?b/*",
                 "arn:aws:s3:::tenant-bucket",
                 TABLE,
                 "arn:aws:dynamodb:*:123456789012:table/TenantData",
@@ -531,12 +558,6 @@ fn generate(rng: &mut Rng, id: usize, plan: &mut Plan) -> Generated {
             for r in &resources {
                 if r.contains("${") && !version_2012 {
                     b.deviations.insert(Deviation::VariableUnderOldVersion);
-                }
-                if not && r.contains("${aws:username}") && !b.context.contains_key("aws:username") {
-                    b.deviations.insert(Deviation::UnresolvableNotResource);
-                }
-                if not && r.contains("${aws:PrincipalTag") && !b.context.contains_key(TAG) {
-                    b.deviations.insert(Deviation::UnresolvableNotResource);
                 }
             }
             st.insert(
@@ -725,6 +746,197 @@ impl Plan {
     }
 }
 
+/// Rewrites a case so that iam-eval, with AWS's semantics, reproduces what
+/// iam-simulate does for the given deviations; returns iam-eval's decision.
+#[allow(clippy::too_many_lines)]
+fn emulate(case: &Value, deviations: &BTreeSet<Deviation>) -> Decision {
+    let mut case = case.clone();
+    let context = case["context"].as_object().cloned().unwrap_or_default();
+    let absent = |key: &str| !context.keys().any(|k| k.eq_ignore_ascii_case(key));
+    let docs: Vec<&mut Value> = {
+        let Value::Object(map) = &mut case else {
+            unreachable!()
+        };
+        let mut docs = Vec::new();
+        for (k, v) in map.iter_mut() {
+            match k.as_str() {
+                "identity" => docs.extend(v.as_array_mut().expect("array").iter_mut()),
+                "session" | "trust" if !v.is_null() => docs.push(v),
+                _ => {}
+            }
+        }
+        docs
+    };
+    let mut date_keys = BTreeSet::new();
+    for doc in docs {
+        if deviations.contains(&Deviation::VariableUnderOldVersion) {
+            doc["Version"] = json!("2012-10-17");
+        }
+        if deviations.contains(&Deviation::EmptyVariableValue) {
+            let mut text = doc.to_string();
+            for (key, value) in &context {
+                if value == &json!("") {
+                    // Literal text, as iam-simulate leaves it; defaults still apply
+                    // because the key is dropped from the context below.
+                    text = text.replace(&format!("${{{key}}}"), &format!("${{$}}{{{key}}}"));
+                }
+            }
+            *doc = serde_json::from_str(&text).expect("still JSON");
+        }
+        for st in doc["Statement"].as_array_mut().expect("statements") {
+            let Some(Value::Object(block)) = st.get_mut("Condition") else {
+                continue;
+            };
+            let operators: Vec<String> = block.keys().cloned().collect();
+            for op in operators {
+                let base = op.rsplit(':').next().expect("name").to_owned();
+                if deviations.contains(&Deviation::IfExistsUnderForAnyValue)
+                    && op.starts_with("ForAnyValue:")
+                    && op.ends_with("IfExists")
+                {
+                    let plain = op.trim_end_matches("IfExists").to_owned();
+                    let entries = block[&op].as_object().expect("keys").clone();
+                    for (key, values) in entries {
+                        if absent(&key) {
+                            block[&op].as_object_mut().expect("keys").remove(&key);
+                            let target = block.entry(plain.clone()).or_insert_with(|| json!({}));
+                            target
+                                .as_object_mut()
+                                .expect("keys")
+                                .entry(key)
+                                .or_insert(values);
+                        }
+                    }
+                    if block[&op].as_object().expect("keys").is_empty() {
+                        block.remove(&op);
+                    }
+                    continue;
+                }
+                if deviations.contains(&Deviation::BareIpAcrossFamilies)
+                    && base.trim_end_matches("IfExists") == "NotIpAddress"
+                {
+                    for values in block[&op].as_object_mut().expect("keys").values_mut() {
+                        let mut list: Vec<Value> = match &*values {
+                            Value::Array(items) => items.clone(),
+                            other => vec![other.clone()],
+                        };
+                        if list.iter().any(|v| !v.as_str().unwrap_or("").contains('/')) {
+                            // Every IPv6 address now fails the NOR, as iam-simulate has it.
+                            list.push(json!("::/0"));
+                        }
+                        *values = Value::Array(list);
+                    }
+                    continue;
+                }
+                let plain_string = [
+                    "StringEquals",
+                    "StringNotEquals",
+                    "StringEqualsIgnoreCase",
+                    "StringNotEqualsIgnoreCase",
+                    "Bool",
+                ]
+                .iter()
+                .any(|b| base.trim_end_matches("IfExists") == *b);
+                let date = base.starts_with("Date");
+                for (key, values) in block[&op].as_object_mut().expect("keys").iter_mut() {
+                    let rewrite = |v: &str| -> String {
+                        if deviations.contains(&Deviation::EscapeInPlainOperator) && plain_string {
+                            // iam-simulate keeps the escape as literal text.
+                            return v.replace("${*}", "${$}{*}");
+                        }
+                        if deviations.contains(&Deviation::MixedEpochAndIsoDates) && date {
+                            return iso_to_millis(v);
+                        }
+                        v.to_owned()
+                    };
+                    if date {
+                        date_keys.insert(key.to_lowercase());
+                    }
+                    let rewritten = match &*values {
+                        Value::String(v) => json!(rewrite(v)),
+                        Value::Array(items) => json!(
+                            items
+                                .iter()
+                                .map(|i| rewrite(i.as_str().expect("string")))
+                                .collect::<Vec<_>>()
+                        ),
+                        other => other.clone(),
+                    };
+                    *values = rewritten;
+                }
+            }
+        }
+    }
+    let mut context = RequestContext::new();
+    for (k, v) in &context_map(&case) {
+        let date = deviations.contains(&Deviation::MixedEpochAndIsoDates)
+            && date_keys.contains(&k.to_lowercase());
+        let fix = |s: &str| if date { iso_to_millis(s) } else { s.to_owned() };
+        match v {
+            // iam-simulate reads an empty variable value as missing.
+            Value::String(s)
+                if s.is_empty() && deviations.contains(&Deviation::EmptyVariableValue) => {}
+            Value::String(s) => {
+                context.set(k, fix(s));
+            }
+            Value::Array(items) => {
+                context.set_multi(k, items.iter().map(|i| fix(i.as_str().expect("string"))));
+            }
+            _ => {}
+        }
+    }
+    let request = Request::new(
+        case["action"].as_str().expect("action"),
+        case["resource"].as_str().expect("resource"),
+    )
+    .with_principal(case["principal"].as_str().expect("principal"))
+    .with_context(context);
+    if case["trust"].is_null() {
+        let identity: Vec<Policy> = case["identity"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|p| Policy::from_value("identity", p).expect("parses"))
+            .collect();
+        let session = (!case["session"].is_null())
+            .then(|| Policy::from_value("session", &case["session"]).expect("parses"));
+        evaluate(&request, &identity, session.as_ref()).decision
+    } else {
+        evaluate_trust(
+            &request,
+            &Policy::from_value("trust", &case["trust"]).expect("parses"),
+        )
+        .decision
+    }
+}
+
+fn context_map(case: &Value) -> Map<String, Value> {
+    case["context"].as_object().cloned().unwrap_or_default()
+}
+
+/// iam-simulate compares an ISO date in milliseconds with an epoch date in
+/// seconds; writing the ISO date as its millisecond count (which iam-eval
+/// reads as seconds) reproduces that comparison.
+fn iso_to_millis(value: &str) -> String {
+    if is_epoch(value) {
+        return value.to_owned();
+    }
+    let parsed = chrono::DateTime::parse_from_rfc3339(value)
+        .map(|d| d.timestamp_millis())
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .ok()
+                .map(|d| {
+                    d.and_hms_opt(0, 0, 0)
+                        .expect("midnight")
+                        .and_utc()
+                        .timestamp_millis()
+                })
+        });
+    parsed.map_or_else(|| value.to_owned(), |ms| ms.to_string())
+}
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -768,6 +980,7 @@ fn reference_decisions(input: &str) -> Vec<String> {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)]
 fn agrees_with_iam_simulate_on_a_generated_corpus() {
     let mut rng = Rng(SEED);
     let mut plan = Plan::new();
@@ -800,10 +1013,32 @@ fn agrees_with_iam_simulate_on_a_generated_corpus() {
         for d in &case.deviations {
             tolerated.entry(d.name()).or_default().0 += 1;
         }
+        // The emulation must reproduce iam-simulate on *every* tagged case,
+        // agreeing ones included: that keeps it from explaining away bugs.
+        if !case.deviations.is_empty() && emulate(&case.case, &case.deviations).as_str() != expected
+        {
+            failures.push(format!(
+                "case {}: emulating {:?} does not reproduce iam-simulate's {expected}\n  {}",
+                case.case["id"], case.deviations, case.case
+            ));
+            continue;
+        }
         if ours.as_str() == expected {
             agree += 1;
-        } else if let Some(d) = case.deviations.iter().next() {
-            tolerated.entry(d.name()).or_default().1 += 1;
+        } else if !case.deviations.is_empty()
+            && emulate(&case.case, &case.deviations).as_str() == expected
+        {
+            for d in &case.deviations {
+                tolerated.entry(d.name()).or_default().1 += 1;
+            }
+            if std::env::var_os("IAM_EVAL_SHOW_DEVIATIONS").is_some() {
+                let names: Vec<_> = case.deviations.iter().map(|d| d.name()).collect();
+                println!(
+                    "explained by {names:?}: iam-eval {} vs iam-simulate {expected}\n  {}",
+                    ours.as_str(),
+                    case.case
+                );
+            }
         } else {
             failures.push(format!(
                 "case {}: iam-eval {} vs iam-simulate {expected}\n  {}",
@@ -818,7 +1053,9 @@ fn agrees_with_iam_simulate_on_a_generated_corpus() {
         cases.len()
     );
     for (name, (tagged, differ)) in &tolerated {
-        println!("known deviation '{name}': {tagged} cases tagged, {differ} disagree");
+        println!(
+            "known deviation '{name}': {tagged} cases tagged, {differ} disagreements explained by it"
+        );
     }
     assert!(
         failures.is_empty(),
