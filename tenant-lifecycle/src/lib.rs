@@ -1,0 +1,50 @@
+//! The tenant life cycle of the credential vendor: onboard, suspend, resume,
+//! offboard, show and list. `tenantctl` is a thin CLI over it, and the
+//! sandbox onboards its demo tenants with the same code.
+//!
+//! The tour:
+//! - [`Lifecycle`] runs the commands against one deployment, given the AWS
+//!   [`Clients`] and the [`Resources`] (from the stack's outputs via
+//!   [`stack_outputs`], or named explicitly).
+//! - Onboarding creates the API key, puts it in the tier's usage plan,
+//!   creates a siloed tenant's table, and writes the registry item last:
+//!   the item is what makes a tenant exist. A failure rolls back what was
+//!   created ([`LifecycleError::OnboardFailed`]), and a re-run with the same
+//!   name removes what an interrupted run left before starting again.
+//! - Suspend, resume and offboard change the registry status first (with a
+//!   condition), then the API key; each is idempotent, so a re-run after a
+//!   failure ([`LifecycleError::PartiallyApplied`]) finishes the job.
+//! - [`SessionRevoker`] cuts off sessions already issued with a Deny on the
+//!   tenant role, and prunes such Denies once those sessions have expired.
+//! - Inputs are parsed once ([`TenantName`], [`Email`], [`Contact`]); the
+//!   API key value is an [`ApiKeyValue`] that never shows itself in `Debug`.
+//! - Every error maps to an exit code ([`exit_code`]).
+
+mod api_keys;
+mod aws_failure;
+mod error;
+mod input;
+mod lifecycle;
+mod progress;
+mod registry;
+mod resources;
+mod revocation;
+mod secret;
+mod tenant_data;
+
+pub use api_keys::MANAGED_BY_TAG;
+pub use aws_failure::{AwsFailure, FailureKind};
+pub use error::{exit_code, LifecycleError};
+pub use input::{Contact, Email, OnboardRequest, TenantName, TenantRef};
+pub use lifecycle::{Clients, DataDeletion, Lifecycle, Offboarding, Onboarded, StatusChange};
+pub use progress::{Progress, Silent};
+pub use resources::{role_name_from_arn, stack_outputs, Resources};
+pub use revocation::{policy_name as revocation_policy_name, revocation_lifetime, revocation_policy, Pruned, SessionRevoker};
+pub use secret::ApiKeyValue;
+pub use tenant_data::{silo_table_name, PARTITION_KEY, SORT_KEY};
+
+// Clients are shared across tasks by the sandbox.
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Lifecycle>();
+};

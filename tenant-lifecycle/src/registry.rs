@@ -1,0 +1,146 @@
+//! The tenant registry table: conditional writes, lookups by key and by name.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use tenant_registry::{attr, ApiKeyId, TenantRecord, TenantStatus};
+
+use crate::aws_failure::AwsFailure;
+use crate::input::TenantName;
+use crate::LifecycleError;
+
+/// The registry table, written only with conditions so concurrent commands
+/// never overwrite each other.
+#[derive(Clone, Debug)]
+pub struct Registry {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+/// The outcome of a conditional status change.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum StatusUpdate {
+    /// The status was one of the expected ones and is now the new one.
+    Changed,
+    /// The item's status is not one of those expected (the current record).
+    Refused(TenantRecord),
+}
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_owned())
+}
+
+fn parse(item: &HashMap<String, AttributeValue>) -> Result<TenantRecord, LifecycleError> {
+    TenantRecord::try_from(item).map_err(|source| LifecycleError::InvalidRecord {
+        api_key_id: match item.get(attr::API_KEY_ID) {
+            Some(AttributeValue::S(id)) => id.clone(),
+            _ => "(no apiKeyId)".into(),
+        },
+        source,
+    })
+}
+
+impl Registry {
+    /// The registry in `table`.
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    /// Writes a new tenant; refuses to overwrite an item with the same key.
+    pub(crate) async fn create(&self, record: &TenantRecord) -> Result<(), LifecycleError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(record.to_item()))
+            .condition_expression("attribute_not_exists(#id)")
+            .expression_attribute_names("#id", attr::API_KEY_ID)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| LifecycleError::Aws { step: "write the registry item", failure: AwsFailure::classify(&e) })
+    }
+
+    /// The tenant with this key ID, read strongly consistently.
+    pub(crate) async fn get(&self, id: &ApiKeyId) -> Result<Option<TenantRecord>, LifecycleError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(attr::API_KEY_ID, s(id.as_str()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| LifecycleError::Aws { step: "read the registry", failure: AwsFailure::classify(&e) })?;
+        output.item.as_ref().map(parse).transpose()
+    }
+
+    /// Every tenant with this name, offboarded ones included.
+    ///
+    /// The registry has no index on the name, so this is a Scan: fine for an
+    /// operator command, and the registry holds one small item per tenant.
+    pub(crate) async fn find_by_name(&self, name: &TenantName) -> Result<Vec<TenantRecord>, LifecycleError> {
+        self.scan(Some(name)).await
+    }
+
+    /// Every tenant (a Scan of the registry).
+    pub(crate) async fn all(&self) -> Result<Vec<TenantRecord>, LifecycleError> {
+        self.scan(None).await
+    }
+
+    async fn scan(&self, name: Option<&TenantName>) -> Result<Vec<TenantRecord>, LifecycleError> {
+        let mut request = self.client.scan().table_name(&self.table).consistent_read(true);
+        if let Some(name) = name {
+            request = request
+                .filter_expression("#name = :name")
+                .expression_attribute_names("#name", attr::TENANT_NAME)
+                .expression_attribute_values(":name", s(name.as_str()));
+        }
+        let mut pages = request.into_paginator().send();
+        let mut records = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| LifecycleError::Aws { step: "scan the registry", failure: AwsFailure::classify(&e) })?;
+            for item in page.items() {
+                records.push(parse(item)?);
+            }
+        }
+        Ok(records)
+    }
+
+    /// Sets the status if it is currently one of `from`.
+    pub(crate) async fn update_status(
+        &self,
+        id: &ApiKeyId,
+        from: &[TenantStatus],
+        to: TenantStatus,
+    ) -> Result<StatusUpdate, LifecycleError> {
+        const STEP: &str = "update the tenant's status in the registry";
+        let placeholders: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::API_KEY_ID, s(id.as_str()))
+            .update_expression("SET #status = :to")
+            .condition_expression(format!("attribute_exists(#id) AND #status IN ({})", placeholders.join(", ")))
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_names("#id", attr::API_KEY_ID)
+            .expression_attribute_values(":to", s(to.as_str()));
+        for (placeholder, status) in placeholders.iter().zip(from) {
+            request = request.expression_attribute_values(placeholder, s(status.as_str()));
+        }
+        match request.send().await {
+            Ok(_) => Ok(StatusUpdate::Changed),
+            Err(e) => {
+                let failure = AwsFailure::classify(&e);
+                if !failure.is_condition_failed() {
+                    return Err(LifecycleError::Aws { step: STEP, failure });
+                }
+                // Someone else changed it (or deleted it) since we read it.
+                match self.get(id).await? {
+                    Some(record) => Ok(StatusUpdate::Refused(record)),
+                    None => Err(LifecycleError::TenantNotFound(format!("with api key id {id}"))),
+                }
+            }
+        }
+    }
+}
