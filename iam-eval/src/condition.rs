@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
 use crate::context::{ContextValue, RequestContext};
-use crate::pattern::Pattern;
+use crate::pattern::{Pattern, glob_match};
 use crate::variables::{Reading, resolve, resolve_plain};
 
 /// The comparison an operator makes, without its modifiers.
@@ -273,6 +273,9 @@ fn compare(
             resolve_plain(policy, context, variables)?.to_lowercase() == request.to_lowercase(),
         ),
         B::StringLike | B::StringNotLike => {
+            if !(variables && policy.contains("${")) {
+                return Some(glob_match(policy, request, false));
+            }
             Some(Pattern::from_pieces(&resolve(policy, context, like)?, false).matches(request))
         }
         B::NumericEquals | B::NumericNotEquals => {
@@ -428,6 +431,12 @@ pub(crate) fn arn_like(
     // answer open (None), which callers treat as "does not match".
     let mut unresolved = false;
     for (p, r) in policy_parts.iter().zip(request_parts.iter()) {
+        if !(variables && p.contains("${")) {
+            if glob_match(p, r, false) {
+                continue;
+            }
+            return Some(false);
+        }
         match resolve(p, context, reading) {
             Some(pieces) if !Pattern::from_pieces(&pieces, false).matches(r) => return Some(false),
             Some(_) => {}

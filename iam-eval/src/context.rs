@@ -1,7 +1,5 @@
 //! The request context: condition keys and their values.
 
-use std::collections::HashMap;
-
 /// The value of one context key: single-valued, or a set (possibly empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContextValue {
@@ -12,9 +10,10 @@ pub enum ContextValue {
 }
 
 /// Condition keys of a request. Key names are case-insensitive, as in AWS.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct RequestContext {
-    keys: HashMap<String, ContextValue>,
+    // A handful of keys per request: a scan beats hashing a lowercased copy.
+    keys: Vec<(String, ContextValue)>,
 }
 
 impl RequestContext {
@@ -25,8 +24,7 @@ impl RequestContext {
 
     /// Sets a single-valued key, replacing any previous value.
     pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
-        self.keys
-            .insert(key.to_lowercase(), ContextValue::Single(value.into()));
+        self.insert(key, ContextValue::Single(value.into()));
         self
     }
 
@@ -37,8 +35,7 @@ impl RequestContext {
         S: Into<String>,
     {
         let values = values.into_iter().map(Into::into).collect();
-        self.keys
-            .insert(key.to_lowercase(), ContextValue::Multi(values));
+        self.insert(key, ContextValue::Multi(values));
         self
     }
 
@@ -62,12 +59,22 @@ impl RequestContext {
 
     /// Removes a key.
     pub fn remove(&mut self, key: &str) {
-        self.keys.remove(&key.to_lowercase());
+        self.keys.retain(|(k, _)| !same_key(k, key));
     }
 
     /// The value of a key, looked up case-insensitively.
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
-        self.keys.get(&key.to_lowercase())
+        self.keys
+            .iter()
+            .find(|(k, _)| same_key(k, key))
+            .map(|(_, v)| v)
+    }
+
+    fn insert(&mut self, key: &str, value: ContextValue) {
+        match self.keys.iter_mut().find(|(k, _)| same_key(k, key)) {
+            Some(entry) => entry.1 = value,
+            None => self.keys.push((key.to_lowercase(), value)),
+        }
     }
 
     /// The value usable as a policy variable: present and single-valued.
@@ -78,3 +85,21 @@ impl RequestContext {
         }
     }
 }
+
+/// Key names compare case-insensitively (stored keys are already lowercase).
+fn same_key(stored: &str, key: &str) -> bool {
+    if key.is_ascii() {
+        stored.eq_ignore_ascii_case(key)
+    } else {
+        stored == key.to_lowercase()
+    }
+}
+
+impl PartialEq for RequestContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.keys.len() == other.keys.len()
+            && self.keys.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl Eq for RequestContext {}

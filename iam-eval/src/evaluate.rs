@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::condition::{arn_like, arn_parts, pattern_parts};
 use crate::context::RequestContext;
-use crate::pattern::Pattern;
+use crate::pattern::{Pattern, glob_match};
 use crate::policy::{Effect, Matcher, Policy, PrincipalEntry, Statement};
 use crate::variables::{Reading, resolve};
 
@@ -205,7 +205,7 @@ pub fn applies(
 
 /// Actions match case-insensitively, with `*` and `?`.
 pub fn action_matches(pattern: &str, action: &str) -> bool {
-    pattern == "*" || Pattern::glob(pattern, true).matches(&action.to_lowercase())
+    pattern == "*" || glob_match(pattern, action, true)
 }
 
 /// Resources match case-sensitively; ARNs part by part. `None` when the

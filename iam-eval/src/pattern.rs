@@ -61,10 +61,18 @@ impl Pattern {
     /// Whether the whole of `text` matches (text is case-folded by the caller
     /// when the pattern was built case-insensitive).
     pub(crate) fn matches(&self, text: &str) -> bool {
+        if text.is_ascii() {
+            let bytes = text.as_bytes();
+            return self.matches_at(bytes.len(), |i| char::from(bytes[i]));
+        }
         let chars: Vec<char> = text.chars().collect();
+        self.matches_at(chars.len(), |i| chars[i])
+    }
+
+    fn matches_at(&self, len: usize, char_at: impl Fn(usize) -> char) -> bool {
         let (mut p, mut t) = (0usize, 0usize);
         let mut backtrack: Option<(usize, usize)> = None;
-        while t < chars.len() {
+        while t < len {
             match self.tokens.get(p) {
                 Some(Token::AnyRun) => {
                     backtrack = Some((p, t));
@@ -74,7 +82,7 @@ impl Pattern {
                     p += 1;
                     t += 1;
                 }
-                Some(Token::Char(c)) if *c == chars[t] => {
+                Some(Token::Char(c)) if *c == char_at(t) => {
                     p += 1;
                     t += 1;
                 }
@@ -90,6 +98,54 @@ impl Pattern {
         }
         self.tokens[p..].iter().all(|tok| *tok == Token::AnyRun)
     }
+}
+
+/// Matches `text` against `pattern` where `*` and `?` are wildcards, without
+/// allocating for ASCII input (actions, ARNs and keys nearly always are).
+pub(crate) fn glob_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    if !(pattern.is_ascii() && text.is_ascii()) {
+        let text = if ignore_case {
+            text.to_lowercase()
+        } else {
+            text.to_owned()
+        };
+        return Pattern::glob(pattern, ignore_case).matches(&text);
+    }
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let same = |a: u8, b: u8| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some(b'*') => {
+                backtrack = Some((pi, ti));
+                pi += 1;
+            }
+            Some(b'?') => {
+                pi += 1;
+                ti += 1;
+            }
+            Some(&c) if same(c, t[ti]) => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match backtrack {
+                Some((bp, bt)) => {
+                    pi = bp + 1;
+                    ti = bt + 1;
+                    backtrack = Some((bp, bt + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
@@ -120,6 +176,31 @@ mod tests {
     fn case_rules_follow_the_flag() {
         assert!(Pattern::glob("S3:Get*", true).matches("s3:getobject"));
         assert!(!Pattern::glob("Bucket/*", false).matches("bucket/x"));
+    }
+
+    #[test]
+    fn glob_match_agrees_with_pattern() {
+        for (p, t) in [
+            ("b/k1/*", "b/k1/a"),
+            ("*ab*ab", "xabyabab"),
+            ("*ab*abc", "xabyabab"),
+            ("a?c", "ac"),
+            ("S3:Get*", "s3:GetObject"),
+            ("é*", "éa"),
+        ] {
+            for ignore_case in [false, true] {
+                let folded = if ignore_case {
+                    t.to_lowercase()
+                } else {
+                    t.to_owned()
+                };
+                assert_eq!(
+                    glob_match(p, t, ignore_case),
+                    Pattern::glob(p, ignore_case).matches(&folded),
+                    "{p} {t} {ignore_case}"
+                );
+            }
+        }
     }
 
     #[test]

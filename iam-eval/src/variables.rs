@@ -5,6 +5,8 @@
 //! cannot be resolved: the caller treats the whole element as not matching
 //! (AWS: "the statement doesn't match any resource or condition with it").
 
+use std::borrow::Cow;
+
 use crate::context::RequestContext;
 use crate::pattern::Piece;
 
@@ -57,11 +59,14 @@ pub(crate) fn resolve(
 }
 
 /// Resolves a policy string to a plain value (no wildcards).
-pub(crate) fn resolve_plain(
-    text: &str,
+pub(crate) fn resolve_plain<'a>(
+    text: &'a str,
     context: &RequestContext,
     variables: bool,
-) -> Option<String> {
+) -> Option<Cow<'a, str>> {
+    if !(variables && text.contains("${")) {
+        return Some(Cow::Borrowed(text));
+    }
     let pieces = resolve(
         text,
         context,
@@ -70,7 +75,7 @@ pub(crate) fn resolve_plain(
             wildcards: false,
         },
     )?;
-    Some(
+    Some(Cow::Owned(
         pieces
             .into_iter()
             .map(|p| match p {
@@ -79,7 +84,7 @@ pub(crate) fn resolve_plain(
                 Piece::AnyOne => "?".to_owned(),
             })
             .collect(),
-    )
+    ))
 }
 
 fn substitute(inner: &str, context: &RequestContext) -> Option<String> {
