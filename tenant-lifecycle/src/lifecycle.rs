@@ -22,6 +22,18 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
 }
 
+impl Clients {
+    /// Clients for every service from one loaded SDK configuration (region,
+    /// credentials, `AWS_ENDPOINT_URL*` or an explicit endpoint).
+    pub fn from_conf(conf: &aws_config::SdkConfig) -> Self {
+        Self {
+            apigateway: aws_sdk_apigateway::Client::new(conf),
+            dynamodb: aws_sdk_dynamodb::Client::new(conf),
+            iam: aws_sdk_iam::Client::new(conf),
+        }
+    }
+}
+
 /// Runs life-cycle commands against one deployment.
 #[derive(Clone, Debug)]
 pub struct Lifecycle {
