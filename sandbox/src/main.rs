@@ -1,1 +1,79 @@
-fn main() {}
+//! `sandbox`: runs moto and the gateway until interrupted.
+//!
+//! Writes the vendor role's credentials to a file (mode 0600) as
+//! environment assignments, so vendor-fn or the AWS CLI can use them:
+//! `set -a; . .sandbox/vendor.env; set +a`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Parser;
+use sandbox::Sandbox;
+
+/// Local STS and IAM enforcement for DynamoDB and S3, on 127.0.0.1.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Project root (holds .venv/, policies/, template.yaml).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 4566)]
+    port: u16,
+    /// Where to write the vendor role's credentials and the deployment's names.
+    #[arg(long, default_value = ".sandbox/vendor.env")]
+    env_file: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let args = Args::parse();
+    match run(&args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("sandbox: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: &Args) -> Result<(), String> {
+    let sandbox = Sandbox::start_on(&args.root, args.port).await.map_err(|e| e.to_string())?;
+    let vendor = sandbox.vendor_credentials().await.map_err(|e| e.to_string())?;
+    let d = sandbox.deployment();
+    let endpoint = sandbox.endpoint_url();
+    let env = format!(
+        "AWS_ENDPOINT_URL={endpoint}\nAWS_REGION={region}\nAWS_ACCESS_KEY_ID={}\nAWS_SECRET_ACCESS_KEY={}\nAWS_SESSION_TOKEN={}\nTENANT_TABLE={}\nTENANT_ROLE_ARN={}\nDATA_TABLE={}\nDATA_BUCKET={}\nSILO_TABLE_PREFIX={}\n",
+        vendor.access_key_id,
+        vendor.secret_access_key.expose(),
+        vendor.session_token.expose(),
+        d.tenant_table,
+        d.tenant_role_arn(),
+        d.data_table,
+        d.bucket,
+        d.silo_table_prefix,
+        region = sandbox::REGION,
+    );
+    write_private(&args.env_file, &env).map_err(|e| format!("writing {}: {e}", args.env_file.display()))?;
+    tracing::info!(%endpoint, env_file = %args.env_file.display(), "sandbox ready; vendor role credentials written to the env file");
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+    tracing::info!("stopping");
+    Ok(())
+}
+
+fn write_private(path: &PathBuf, contents: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents.as_bytes())
+}

@@ -245,19 +245,22 @@ impl MotoClient {
     /// [`SandboxError::Moto`] on transport failure; [`SandboxError::MotoRefused`]
     /// with the AWS error code when moto answers with an error.
     pub async fn iam(&self, action: &str, params: &[(&str, &str)]) -> Result<String, SandboxError> {
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        form.append_pair("Action", action);
-        form.append_pair("Version", "2010-05-08");
-        for (k, v) in params {
-            form.append_pair(k, v);
-        }
+        let form = {
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            form.append_pair("Action", action);
+            form.append_pair("Version", "2010-05-08");
+            for (k, v) in params {
+                form.append_pair(k, v);
+            }
+            form.finish()
+        };
         let mut headers = HeaderMap::new();
         headers.insert(
             "content-type",
             HeaderValue::from_static("application/x-www-form-urlencoded; charset=utf-8"),
         );
         let response = self
-            .send(Service::Iam, &Method::POST, "/", &headers, Bytes::from(form.finish()))
+            .send(Service::Iam, &Method::POST, "/", &headers, Bytes::from(form))
             .await?;
         let text = String::from_utf8_lossy(&response.body).into_owned();
         if response.status.is_success() {

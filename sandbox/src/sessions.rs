@@ -215,6 +215,11 @@ fn random_token(bytes: usize) -> String {
         .collect()
 }
 
+/// A request ID in AWS's shape (uppercase alphanumerics).
+pub fn request_id() -> String {
+    random_upper_alnum(32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,123 @@
+//! Deciding a data request for a session with iam-eval: the role's
+//! policies as stored in moto, intersected with the session policy, with the
+//! session's principal keys in the context.
+
+use iam_eval::{Decision, Policy, Request, RequestContext, evaluate};
+
+use crate::error::SandboxError;
+use crate::moto::MotoClient;
+use crate::roles::read_role;
+use crate::sessions::RoleSession;
+use crate::{ACCOUNT_ID, REGION};
+
+/// One IAM authorization a request needs: action, resource, condition keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// `service:Action`.
+    pub action: String,
+    /// Resource ARN.
+    pub resource: String,
+    /// Request-specific condition keys (principal keys are added by [`decide`]).
+    pub context: RequestContext,
+}
+
+impl Check {
+    /// A check with an empty context.
+    pub fn new(action: impl Into<String>, resource: impl Into<String>) -> Self {
+        Self { action: action.into(), resource: resource.into(), context: RequestContext::new() }
+    }
+}
+
+/// Why a request was refused, in the words AWS uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    /// The caller's ARN.
+    pub principal: String,
+    /// The action that was not allowed.
+    pub action: String,
+    /// The resource it was not allowed on.
+    pub resource: String,
+    /// `because …` clause.
+    pub reason: String,
+}
+
+impl Denial {
+    /// `User: <arn> is not authorized to perform: <action> on resource: <arn> because …`.
+    pub fn message(&self) -> String {
+        format!(
+            "User: {} is not authorized to perform: {} on resource: {} {}",
+            self.principal, self.action, self.resource, self.reason
+        )
+    }
+}
+
+/// Adds the keys AWS sets for a role session's requests.
+pub fn add_principal_keys(context: &mut RequestContext, session: &RoleSession) {
+    for (key, value) in &session.tags {
+        context.set(&format!("aws:PrincipalTag/{key}"), value.clone());
+    }
+    context.set("aws:PrincipalArn", session.role_arn.clone());
+    context.set("aws:PrincipalAccount", ACCOUNT_ID);
+    context.set("aws:PrincipalType", "AssumedRole");
+    context.set("aws:userid", session.user_id());
+    context.set("aws:RequestedRegion", REGION);
+    if let Some(source) = &session.source_identity {
+        context.set("aws:SourceIdentity", source.clone());
+    }
+}
+
+/// Decides every check (all must be allowed) for `session`.
+///
+/// # Errors
+/// [`SandboxError`] when the role can't be read from moto. A role that no
+/// longer exists denies everything.
+pub async fn decide(moto: &MotoClient, session: &RoleSession, checks: &[Check]) -> Result<Result<(), Denial>, SandboxError> {
+    let permissions = read_role(moto, &session.role_name)
+        .await?
+        .map(|r| r.permissions)
+        .unwrap_or_default();
+    for check in checks {
+        if let Err(denial) = decide_one(&permissions, session, check) {
+            return Ok(Err(denial));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Decides one check against already-read identity policies.
+///
+/// # Errors
+/// The [`Denial`] when the check is not allowed.
+pub fn decide_one(identity: &[Policy], session: &RoleSession, check: &Check) -> Result<(), Denial> {
+    let mut context = check.context.clone();
+    add_principal_keys(&mut context, session);
+    let request = Request::new(&check.action, &check.resource).with_context(context);
+    let evaluation = evaluate(&request, identity, session.session_policy.as_ref());
+    let reason = match evaluation.decision {
+        Decision::Allowed => return Ok(()),
+        Decision::ExplicitDeny => {
+            let in_session = session
+                .session_policy
+                .as_ref()
+                .is_some_and(|p| evaluation.deciding.iter().all(|s| s.policy == p.name));
+            if in_session {
+                "with an explicit deny in a session policy".to_owned()
+            } else {
+                "with an explicit deny in an identity-based policy".to_owned()
+            }
+        }
+        Decision::ImplicitDeny => {
+            if session.session_policy.is_some() && evaluate(&request, identity, None).decision == Decision::Allowed {
+                format!("because no session policy allows the {} action", check.action)
+            } else {
+                format!("because no identity-based policy allows the {} action", check.action)
+            }
+        }
+    };
+    Err(Denial {
+        principal: session.arn(),
+        action: check.action.clone(),
+        resource: check.resource.clone(),
+        reason,
+    })
+}

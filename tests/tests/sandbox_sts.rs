@@ -1,0 +1,195 @@
+//! The sandbox's STS with the Rust SDK: the trust policy decides who may
+//! assume the tenant role and with which tags, as AWS would.
+
+mod sandbox_support;
+
+use aws_sdk_sts::error::ProvideErrorMetadata;
+use aws_sdk_sts::types::Tag;
+use sandbox_support::{TENANT_A, start, sts, tenant};
+use vendor_fn::Scope;
+
+fn tag(key: &str, value: &str) -> Tag {
+    Tag::builder().key(key).value(value).build().expect("tag")
+}
+
+async fn assume(
+    client: &aws_sdk_sts::Client,
+    role_arn: &str,
+    tags: Vec<Tag>,
+    source_identity: Option<&str>,
+    duration: i32,
+) -> Result<aws_sdk_sts::operation::assume_role::AssumeRoleOutput, String> {
+    client
+        .assume_role()
+        .role_arn(role_arn)
+        .role_session_name(TENANT_A)
+        .set_tags(Some(tags))
+        .set_source_identity(source_identity.map(str::to_owned))
+        .duration_seconds(duration)
+        .send()
+        .await
+        .map_err(|e| e.into_service_error().code().unwrap_or("no code").to_owned())
+}
+
+#[tokio::test]
+async fn the_vendor_role_assumes_the_tenant_role_with_the_tag_and_source_identity() {
+    let sandbox = start().await;
+    let vendor = sandbox.vendor_credentials().await.expect("vendor");
+    let client = sts(&sandbox, &vendor);
+    let me = client.get_caller_identity().send().await.expect("caller identity");
+    assert_eq!(
+        me.arn(),
+        Some("arn:aws:sts::123456789012:assumed-role/VendorFunctionRole/VendorFunction")
+    );
+
+    let role = sandbox.deployment().tenant_role_arn();
+    let out = assume(&client, &role, vec![tag("api-key-id", TENANT_A)], Some(TENANT_A), 900)
+        .await
+        .expect("assumed");
+    assert_eq!(out.source_identity(), Some(TENANT_A));
+    let user = out.assumed_role_user().expect("user");
+    assert_eq!(user.arn(), "arn:aws:sts::123456789012:assumed-role/TenantRole/k1");
+    let creds = out.credentials().expect("credentials");
+    assert!(creds.access_key_id().starts_with("ASIA"));
+
+    // The session works and is who STS said it is.
+    let tenant = sandbox::IssuedCredentials {
+        access_key_id: creds.access_key_id().to_owned(),
+        secret_access_key: sandbox::Secret::new(creds.secret_access_key().to_owned()),
+        session_token: sandbox::Secret::new(creds.session_token().to_owned()),
+        expiration: None,
+    };
+    let me = sts(&sandbox, &tenant).get_caller_identity().send().await.expect("tenant identity");
+    assert_eq!(me.arn(), Some(user.arn()));
+}
+
+#[tokio::test]
+async fn vendor_fn_issuer_gets_working_credentials_for_both_scopes() {
+    let sandbox = start().await;
+    for scope in [Scope::ReadWrite, Scope::ReadOnly] {
+        let creds = tenant(&sandbox, TENANT_A, scope).await;
+        let me = sts(&sandbox, &creds).get_caller_identity().send().await.expect("identity");
+        assert_eq!(me.arn(), Some("arn:aws:sts::123456789012:assumed-role/TenantRole/k1"));
+    }
+}
+
+#[tokio::test]
+async fn a_principal_the_trust_policy_does_not_name_is_refused() {
+    let sandbox = start().await;
+    // Its own policy allows everything STS: only the trust policy stops it.
+    sandbox
+        .create_role(
+            "Intruder",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:*","Resource":"*"}]}"#,
+        )
+        .await
+        .expect("role");
+    let intruder = sandbox.role_credentials("Intruder", "VendorFunction").await.expect("creds");
+    let role = sandbox.deployment().tenant_role_arn();
+    let code = assume(&sts(&sandbox, &intruder), &role, vec![tag("api-key-id", TENANT_A)], Some(TENANT_A), 900)
+        .await
+        .expect_err("not trusted");
+    assert_eq!(code, "AccessDenied");
+}
+
+#[tokio::test]
+async fn a_missing_or_extra_tag_or_a_wrong_source_identity_is_refused() {
+    let sandbox = start().await;
+    let vendor = sandbox.vendor_credentials().await.expect("vendor");
+    let client = sts(&sandbox, &vendor);
+    let role = sandbox.deployment().tenant_role_arn();
+
+    let no_tag = assume(&client, &role, vec![], Some(TENANT_A), 900).await;
+    assert_eq!(no_tag.expect_err("no tag"), "AccessDenied");
+
+    let extra = assume(
+        &client,
+        &role,
+        vec![tag("api-key-id", TENANT_A), tag("tier", "premium")],
+        Some(TENANT_A),
+        900,
+    )
+    .await;
+    assert_eq!(extra.expect_err("extra tag"), "AccessDenied");
+
+    let other_source = assume(&client, &role, vec![tag("api-key-id", TENANT_A)], Some("k2"), 900).await;
+    assert_eq!(other_source.expect_err("source identity differs"), "AccessDenied");
+
+    let no_source = assume(&client, &role, vec![tag("api-key-id", TENANT_A)], None, 900).await;
+    assert_eq!(no_source.expect_err("no source identity"), "AccessDenied");
+
+    let one_char = assume(&client, &role, vec![tag("api-key-id", "k")], Some("kk"), 900).await;
+    assert_eq!(one_char.expect_err("tag shorter than ??*"), "AccessDenied");
+
+    let transitive = client
+        .assume_role()
+        .role_arn(&role)
+        .role_session_name(TENANT_A)
+        .tags(tag("api-key-id", TENANT_A))
+        .transitive_tag_keys("api-key-id")
+        .source_identity(TENANT_A)
+        .send()
+        .await
+        .expect_err("transitive tag");
+    assert_eq!(transitive.into_service_error().code(), Some("AccessDenied"));
+}
+
+#[tokio::test]
+async fn durations_beyond_the_role_chaining_hour_or_below_fifteen_minutes_are_refused() {
+    let sandbox = start().await;
+    let vendor = sandbox.vendor_credentials().await.expect("vendor");
+    let client = sts(&sandbox, &vendor);
+    let role = sandbox.deployment().tenant_role_arn();
+    let tags = || vec![tag("api-key-id", TENANT_A)];
+    assert!(assume(&client, &role, tags(), Some(TENANT_A), 3600).await.is_ok());
+    assert_eq!(
+        assume(&client, &role, tags(), Some(TENANT_A), 3601).await.expect_err("> 1 h"),
+        "ValidationError"
+    );
+    assert_eq!(
+        assume(&client, &role, tags(), Some(TENANT_A), 899).await.expect_err("< 15 min"),
+        "ValidationError"
+    );
+}
+
+#[tokio::test]
+async fn tag_and_source_identity_syntax_is_checked_as_sts_does() {
+    let sandbox = start().await;
+    let vendor = sandbox.vendor_credentials().await.expect("vendor");
+    let client = sts(&sandbox, &vendor);
+    let role = sandbox.deployment().tenant_role_arn();
+    let bad_value = assume(&client, &role, vec![tag("api-key-id", "k1*")], Some(TENANT_A), 900).await;
+    assert_eq!(bad_value.expect_err("* in tag value"), "ValidationError");
+    let bad_source = assume(&client, &role, vec![tag("api-key-id", TENANT_A)], Some("k1 a"), 900).await;
+    assert_eq!(bad_source.expect_err("space in source identity"), "ValidationError");
+    let duplicate = assume(
+        &client,
+        &role,
+        vec![tag("api-key-id", TENANT_A), tag("API-KEY-ID", TENANT_A)],
+        Some(TENANT_A),
+        900,
+    )
+    .await;
+    assert_eq!(duplicate.expect_err("duplicate keys"), "InvalidParameterValue");
+}
+
+#[tokio::test]
+async fn unknown_expired_and_wrongly_signed_credentials_are_refused() {
+    let sandbox = start().await;
+    let vendor = sandbox.vendor_credentials().await.expect("vendor");
+
+    let mut unknown = vendor.clone();
+    unknown.access_key_id = "ASIAUNKNOWNUNKNOWN00".into();
+    let err = sts(&sandbox, &unknown).get_caller_identity().send().await.expect_err("unknown key");
+    assert_eq!(err.into_service_error().code(), Some("InvalidClientTokenId"));
+
+    let mut wrong_secret = vendor.clone();
+    wrong_secret.secret_access_key = sandbox::Secret::new("not-the-secret".into());
+    let err = sts(&sandbox, &wrong_secret).get_caller_identity().send().await.expect_err("bad signature");
+    assert_eq!(err.into_service_error().code(), Some("SignatureDoesNotMatch"));
+
+    let tenant = tenant(&sandbox, TENANT_A, Scope::ReadWrite).await;
+    sandbox.advance_clock(std::time::Duration::from_secs(901));
+    let err = sts(&sandbox, &tenant).get_caller_identity().send().await.expect_err("expired");
+    assert_eq!(err.into_service_error().code(), Some("ExpiredToken"));
+}
