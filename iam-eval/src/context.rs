@@ -62,6 +62,11 @@ impl RequestContext {
         self.keys.retain(|(k, _)| !same_key(k, key));
     }
 
+    /// Every key (lowercased, as stored) with its value, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
+        self.keys.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     /// The value of a key, looked up case-insensitively.
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
         self.keys

@@ -24,6 +24,13 @@ pub(crate) enum CliError {
     Tenant { id: String, reason: String },
     #[error("the audit needs at least two distinct tenants")]
     TooFewTenants,
+    #[error("{operation} failed: {code}")]
+    Live {
+        operation: &'static str,
+        code: String,
+    },
+    #[error("--live needs --role-arn: the deployed tenant role to simulate")]
+    LiveNeedsRole,
     #[error("line {line}: {reason}")]
     SimulateInput { line: usize, reason: String },
 }

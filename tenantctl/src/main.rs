@@ -61,6 +61,13 @@ enum Command {
         /// List every check, not only failures.
         #[arg(long)]
         verbose: bool,
+        /// Decide the tenant-session checks with IAM's SimulatePrincipalPolicy
+        /// for a deployed role (AWS credentials and region from the environment).
+        #[arg(long, requires = "role_arn")]
+        live: bool,
+        /// The deployed tenant role to simulate with --live.
+        #[arg(long, value_name = "ARN")]
+        role_arn: Option<String>,
     },
     /// Decide requests read as JSON lines on stdin; print one JSON line each.
     Simulate {
@@ -90,6 +97,8 @@ fn main() -> ExitCode {
             tenants,
             format,
             verbose,
+            live,
+            role_arn,
         } => {
             let options = audit::AuditOptions {
                 policies,
@@ -97,7 +106,12 @@ fn main() -> ExitCode {
                 params,
                 tenants,
             };
-            match audit::run(&options) {
+            let result = if live {
+                run_live(&options, role_arn)
+            } else {
+                audit::run(&options)
+            };
+            match result {
                 Ok(report) => {
                     match format {
                         Format::Table => print!("{}", audit::report::table(&report, verbose)),
@@ -138,4 +152,21 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Builds the IAM client from the environment and runs the live audit.
+fn run_live(
+    options: &audit::AuditOptions,
+    role_arn: Option<String>,
+) -> Result<audit::AuditReport, error::CliError> {
+    let role_arn = role_arn.ok_or(error::CliError::LiveNeedsRole)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| error::CliError::Live {
+        operation: "start",
+        code: e.to_string(),
+    })?;
+    runtime.block_on(async {
+        let config = aws_config::load_from_env().await;
+        let client = aws_sdk_iam::Client::new(&config);
+        audit::live::run(options, &client, &role_arn).await
+    })
 }

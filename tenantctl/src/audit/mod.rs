@@ -7,6 +7,7 @@
 //! 2 when the input is unusable.
 
 pub(crate) mod lints;
+pub(crate) mod live;
 pub(crate) mod matrix;
 pub(crate) mod report;
 
@@ -39,6 +40,8 @@ pub(crate) enum Outcome {
     Violation,
     /// Denied where the product needs it allowed.
     IntendedDenied,
+    /// Not decided: `--live` can't simulate this kind of check.
+    Skipped,
 }
 
 /// One decided check.
@@ -62,32 +65,78 @@ pub(crate) struct AuditReport {
 
 impl AuditReport {
     pub(crate) fn passed(&self) -> bool {
-        self.findings.is_empty() && self.results.iter().all(|r| r.outcome == Outcome::Pass)
+        self.findings.is_empty()
+            && self
+                .results
+                .iter()
+                .all(|r| matches!(r.outcome, Outcome::Pass | Outcome::Skipped))
     }
 }
 
-/// Runs the audit.
-pub(crate) fn run(options: &AuditOptions) -> Result<AuditReport, CliError> {
+/// The inputs read, the matrix built and the lints run: everything but the decisions.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub(crate) set: PolicySet,
+    pub(crate) checks: Vec<Check>,
+    pub(crate) report: AuditReport,
+}
+
+/// Reads the inputs, builds the matrix and runs the lints.
+pub(crate) fn prepare(options: &AuditOptions) -> Result<Prepared, CliError> {
     let params = Params::new(&options.params)?;
     let tenants = parse_tenants(&options.tenants)?;
     let set = PolicySet::load(&options.policies, &params)?;
     let template = options.template.as_deref().map(read_template).transpose()?;
     let names = Names::new(&params);
-    let results = matrix::build(&names, &tenants)
+    let checks = matrix::build(&names, &tenants)
         .into_iter()
         .filter(|c| {
             set.vendor_permissions.is_some() || !matches!(c.subject, Subject::Vendor { .. })
         })
-        .map(|check| decide(&set, check))
         .collect();
     let findings = lints::run(&set, options.template.as_deref().zip(template.as_ref()));
-    Ok(AuditReport {
+    let report = AuditReport {
         policies: options.policies.clone(),
         template: options.template.clone(),
         tenants,
-        results,
+        results: Vec::new(),
         findings,
+    };
+    Ok(Prepared {
+        set,
+        checks,
+        report,
     })
+}
+
+/// Runs the audit offline, deciding every check with iam-eval.
+pub(crate) fn run(options: &AuditOptions) -> Result<AuditReport, CliError> {
+    let Prepared {
+        set,
+        checks,
+        mut report,
+    } = prepare(options)?;
+    report.results = checks
+        .into_iter()
+        .map(|check| decide(&set, check))
+        .collect();
+    Ok(report)
+}
+
+/// Compares a decision with the check's expectation.
+pub(crate) fn judge(check: Check, decision: Decision, deciding: Vec<StatementRef>) -> Decided {
+    let allowed = decision == Decision::Allowed;
+    let outcome = match (check.expectation, allowed) {
+        (Expectation::MustDeny, true) => Outcome::Violation,
+        (Expectation::MustAllow, false) => Outcome::IntendedDenied,
+        _ => Outcome::Pass,
+    };
+    Decided {
+        check,
+        decision,
+        deciding,
+        outcome,
+    }
 }
 
 fn parse_tenants(raw: &[String]) -> Result<Vec<String>, CliError> {
@@ -193,16 +242,5 @@ fn decide(set: &PolicySet, check: Check) -> Decided {
             (decision, deciding)
         }
     };
-    let allowed = decision == Decision::Allowed;
-    let outcome = match (check.expectation, allowed) {
-        (Expectation::MustDeny, true) => Outcome::Violation,
-        (Expectation::MustAllow, false) => Outcome::IntendedDenied,
-        _ => Outcome::Pass,
-    };
-    Decided {
-        check,
-        decision,
-        deciding,
-        outcome,
-    }
+    judge(check, decision, deciding)
 }

@@ -21,6 +21,7 @@ fn outcome_name(o: Outcome) -> &'static str {
         Outcome::Pass => "ok",
         Outcome::Violation => "VIOLATION",
         Outcome::IntendedDenied => "INTENDED DENIED",
+        Outcome::Skipped => "skipped",
     }
 }
 
@@ -65,6 +66,7 @@ struct Tally {
     allowed: usize,
     violations: usize,
     intended_denied: usize,
+    skipped: usize,
 }
 
 fn tallies(report: &AuditReport) -> BTreeMap<&'static str, Tally> {
@@ -75,6 +77,7 @@ fn tallies(report: &AuditReport) -> BTreeMap<&'static str, Tally> {
         t.allowed += usize::from(r.decision == iam_eval::Decision::Allowed);
         t.violations += usize::from(r.outcome == Outcome::Violation);
         t.intended_denied += usize::from(r.outcome == Outcome::IntendedDenied);
+        t.skipped += usize::from(r.outcome == Outcome::Skipped);
     }
     by_area
 }
@@ -115,6 +118,7 @@ pub(crate) fn table(report: &AuditReport, verbose: bool) -> String {
         total.allowed += t.allowed;
         total.violations += t.violations;
         total.intended_denied += t.intended_denied;
+        total.skipped += t.skipped;
     }
     rows.push(vec![
         "total".into(),
@@ -136,6 +140,13 @@ pub(crate) fn table(report: &AuditReport, verbose: bool) -> String {
         total.intended_denied,
         report.findings.len()
     );
+    if total.skipped > 0 {
+        let _ = writeln!(
+            out,
+            "{} checks skipped: --live simulates tenant sessions only",
+            total.skipped
+        );
+    }
     out
 }
 
@@ -144,7 +155,7 @@ fn checks_section(report: &AuditReport, verbose: bool) -> String {
     let shown: Vec<&Decided> = report
         .results
         .iter()
-        .filter(|r| verbose || r.outcome != Outcome::Pass)
+        .filter(|r| verbose || !matches!(r.outcome, Outcome::Pass | Outcome::Skipped))
         .collect();
     if !shown.is_empty() {
         out.push_str(if verbose {
@@ -235,14 +246,14 @@ pub(crate) fn json(report: &AuditReport, verbose: bool) -> Value {
         .map(|(area, t)| {
             (
                 area.to_owned(),
-                json!({"checks": t.checks, "allowed": t.allowed, "violations": t.violations, "intendedDenied": t.intended_denied}),
+                json!({"checks": t.checks, "allowed": t.allowed, "violations": t.violations, "intendedDenied": t.intended_denied, "skipped": t.skipped}),
             )
         })
         .collect();
     let failures: Vec<Value> = report
         .results
         .iter()
-        .filter(|r| r.outcome != Outcome::Pass)
+        .filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::Skipped))
         .map(check_json)
         .collect();
     let mut out = json!({
