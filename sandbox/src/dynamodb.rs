@@ -1,14 +1,31 @@
 //! The DynamoDB gateway (JSON protocol, `X-Amz-Target`).
+//!
+//! Each operation becomes the IAM checks AWS makes for it: one per table
+//! for batches, one per item action for transactions (with
+//! `dynamodb:EnclosingOperation`), `dynamodb:LeadingKeys` from every key or
+//! item (Query: from the key condition, for the table or the index). Scan
+//! carries no leading keys. Anything the gateway can't map with certainty
+//! (PartiQL, unknown shapes, binary partition keys, tables it can't describe)
+//! is refused with AccessDeniedException and never reaches moto.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use http::{Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use http_body_util::Full;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
+use crate::authz::{Check, Denial, decide};
+use crate::key_condition::partition_value_placeholder;
+use crate::moto::{MotoClient, relay};
 use crate::server::{AuthFailure, State};
 use crate::sessions::Session;
+use crate::sigv4::Service;
+use crate::{ACCOUNT_ID, PARTITION, REGION};
+
+const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+const ACCESS_DENIED: &str = "com.amazon.coral.service#AccessDeniedException";
 
 /// A DynamoDB error: `{"__type": "<namespace>#<Code>", "message": "…"}`.
 pub fn error_response(status: StatusCode, kind: &str, message: &str, request_id: &str) -> Response<Full<Bytes>> {
@@ -52,19 +69,431 @@ pub fn auth_error(failure: &AuthFailure, request_id: &str) -> Response<Full<Byte
     error_response(StatusCode::BAD_REQUEST, kind, &message, request_id)
 }
 
+/// Partition key names of a table and its indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSchema {
+    /// The table's partition (HASH) key attribute.
+    pub hash_key: String,
+    /// Each index's partition key attribute, by index name.
+    pub indexes: HashMap<String, String>,
+}
+
+/// Table schemas read from moto. Key schemas never change; an index
+/// missing here is looked up again.
+#[derive(Debug, Default)]
+pub struct SchemaCache {
+    tables: Mutex<HashMap<String, TableSchema>>,
+}
+
+impl SchemaCache {
+    async fn get(&self, moto: &MotoClient, table: &str, index: Option<&str>) -> Option<TableSchema> {
+        let cached = self
+            .tables
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(table)
+            .cloned();
+        if let Some(schema) = cached
+            && index.is_none_or(|i| schema.indexes.contains_key(i))
+        {
+            return Some(schema);
+        }
+        let described = moto.dynamodb("DescribeTable", &json!({"TableName": table})).await.ok()?;
+        let schema = schema_of(&described["Table"])?;
+        self.tables
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(table.to_owned(), schema.clone());
+        Some(schema)
+    }
+}
+
+fn hash_of(key_schema: &Value) -> Option<String> {
+    key_schema
+        .as_array()?
+        .iter()
+        .find(|k| k["KeyType"] == "HASH")?["AttributeName"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn schema_of(table: &Value) -> Option<TableSchema> {
+    let hash_key = hash_of(&table["KeySchema"])?;
+    let mut indexes = HashMap::new();
+    for kind in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] {
+        for index in table[kind].as_array().into_iter().flatten() {
+            let name = index["IndexName"].as_str()?;
+            indexes.insert(name.to_owned(), hash_of(&index["KeySchema"])?);
+        }
+    }
+    Some(TableSchema { hash_key, indexes })
+}
+
+/// Why a request can't be mapped with certainty (goes into the refusal message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Unmappable(String);
+
+fn unmappable(why: impl Into<String>) -> Unmappable {
+    Unmappable(why.into())
+}
+
+/// The table ARN for a `TableName` (a name, or an ARN of this account and region).
+fn table_arn(table: &str) -> Result<(String, String), Unmappable> {
+    let prefix = format!("arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT_ID}:table/");
+    let name = if let Some(name) = table.strip_prefix(&prefix) {
+        name
+    } else if table.starts_with("arn:") {
+        return Err(unmappable("a table ARN outside this account and region"));
+    } else {
+        table
+    };
+    let valid = (3..=255).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+    if valid {
+        Ok((name.to_owned(), format!("{prefix}{name}")))
+    } else {
+        Err(unmappable("an invalid table name"))
+    }
+}
+
+fn table_name_of(request: &Value) -> Result<(String, String), Unmappable> {
+    let table = request["TableName"]
+        .as_str()
+        .ok_or_else(|| unmappable("no TableName"))?;
+    table_arn(table)
+}
+
+/// The string IAM compares for a key attribute value (`S` or `N`).
+fn leading_key(attributes: &Value, hash_key: &str) -> Result<String, Unmappable> {
+    let value = attributes
+        .get(hash_key)
+        .and_then(Value::as_object)
+        .ok_or_else(|| unmappable(format!("no value for the partition key {hash_key}")))?;
+    if value.len() != 1 {
+        return Err(unmappable("a key value must have exactly one type"));
+    }
+    match (value.get("S"), value.get("N")) {
+        (Some(Value::String(s)), None) | (None, Some(Value::String(s))) => Ok(s.clone()),
+        _ => Err(unmappable("a partition key that is neither S nor N")),
+    }
+}
+
+/// A check whose context carries `dynamodb:LeadingKeys` (and optional extras).
+fn keyed(action: &str, resource: &str, keys: Vec<String>) -> Check {
+    let mut check = Check::new(format!("dynamodb:{action}"), resource);
+    check.context.set_multi("dynamodb:LeadingKeys", keys);
+    check
+}
+
+fn add_request_keys(check: &mut Check, request: &Value) {
+    for (field, key) in [
+        ("ReturnValues", "dynamodb:ReturnValues"),
+        ("Select", "dynamodb:Select"),
+        ("ReturnConsumedCapacity", "dynamodb:ReturnConsumedCapacity"),
+    ] {
+        if let Some(value) = request[field].as_str() {
+            check.context.set(key, value);
+        }
+    }
+}
+
+/// Operations with a `TableName` and no item keys: checked as is.
+const TABLE_OPERATIONS: [&str; 8] = [
+    "DescribeTable",
+    "CreateTable",
+    "DeleteTable",
+    "UpdateTable",
+    "DescribeTimeToLive",
+    "UpdateTimeToLive",
+    "DescribeContinuousBackups",
+    "DescribeTableReplicaAutoScaling",
+];
+
+/// Operations on no particular resource.
+const ACCOUNT_OPERATIONS: [&str; 3] = ["ListTables", "DescribeLimits", "DescribeEndpoints"];
+
+/// DynamoDB's other operations: real, but not mapped by the sandbox.
+const UNMAPPED_OPERATIONS: [&str; 30] = [
+    "ExecuteStatement",
+    "BatchExecuteStatement",
+    "ExecuteTransaction",
+    "CreateBackup",
+    "DeleteBackup",
+    "DescribeBackup",
+    "ListBackups",
+    "RestoreTableFromBackup",
+    "RestoreTableToPointInTime",
+    "UpdateContinuousBackups",
+    "ExportTableToPointInTime",
+    "DescribeExport",
+    "ListExports",
+    "ImportTable",
+    "DescribeImport",
+    "ListImports",
+    "TagResource",
+    "UntagResource",
+    "ListTagsOfResource",
+    "CreateGlobalTable",
+    "UpdateGlobalTable",
+    "DescribeGlobalTable",
+    "ListGlobalTables",
+    "DescribeGlobalTableSettings",
+    "UpdateGlobalTableSettings",
+    "EnableKinesisStreamingDestination",
+    "DisableKinesisStreamingDestination",
+    "DescribeKinesisStreamingDestination",
+    "GetResourcePolicy",
+    "PutResourcePolicy",
+];
+
+/// What the gateway needs from moto to map a request: schemas.
+struct Mapper<'a> {
+    moto: &'a MotoClient,
+    schemas: &'a SchemaCache,
+}
+
+impl Mapper<'_> {
+    async fn schema(&self, table: &str, index: Option<&str>) -> Result<TableSchema, Unmappable> {
+        self.schemas
+            .get(self.moto, table, index)
+            .await
+            .ok_or_else(|| unmappable(format!("the table {table} can't be described")))
+    }
+
+    async fn hash_key(&self, table: &str) -> Result<String, Unmappable> {
+        Ok(self.schema(table, None).await?.hash_key)
+    }
+
+    /// The IAM checks for `operation` with body `request`.
+    async fn checks(&self, operation: &str, request: &Value) -> Result<Vec<Check>, Unmappable> {
+        match operation {
+            "GetItem" | "UpdateItem" | "DeleteItem" | "PutItem" => {
+                let (table, arn) = table_name_of(request)?;
+                let hash = self.hash_key(&table).await?;
+                let field = if operation == "PutItem" { "Item" } else { "Key" };
+                let mut check = keyed(operation, &arn, vec![leading_key(&request[field], &hash)?]);
+                add_request_keys(&mut check, request);
+                Ok(vec![check])
+            }
+            "Query" => Ok(vec![self.query(request).await?]),
+            "Scan" => {
+                let (_, arn) = table_name_of(request)?;
+                let resource = match request["IndexName"].as_str() {
+                    Some(index) => format!("{arn}/index/{index}"),
+                    None => arn,
+                };
+                let mut check = Check::new("dynamodb:Scan", resource);
+                add_request_keys(&mut check, request);
+                Ok(vec![check])
+            }
+            "BatchGetItem" => self.batch(request, "BatchGetItem").await,
+            "BatchWriteItem" => self.batch(request, "BatchWriteItem").await,
+            "TransactGetItems" | "TransactWriteItems" => self.transaction(operation, request).await,
+            op if TABLE_OPERATIONS.contains(&op) => {
+                let (_, arn) = table_name_of(request)?;
+                Ok(vec![Check::new(format!("dynamodb:{op}"), arn)])
+            }
+            op if ACCOUNT_OPERATIONS.contains(&op) => Ok(vec![Check::new(format!("dynamodb:{op}"), "*")]),
+            _ => Err(unmappable(format!("{operation} is not mapped by the sandbox"))),
+        }
+    }
+
+    async fn query(&self, request: &Value) -> Result<Check, Unmappable> {
+        let (table, arn) = table_name_of(request)?;
+        let index = request["IndexName"].as_str();
+        let schema = self.schema(&table, index).await?;
+        let (hash, resource) = match index {
+            Some(index) => (
+                schema
+                    .indexes
+                    .get(index)
+                    .cloned()
+                    .ok_or_else(|| unmappable(format!("no index {index}")))?,
+                format!("{arn}/index/{index}"),
+            ),
+            None => (schema.hash_key.clone(), arn),
+        };
+        let value = match (request.get("KeyConditionExpression"), request.get("KeyConditions")) {
+            (Some(Value::String(expression)), None) => {
+                let placeholder = partition_value_placeholder(
+                    expression,
+                    request["ExpressionAttributeNames"].as_object(),
+                    &hash,
+                )
+                .map_err(|e| unmappable(format!("KeyConditionExpression: {e}")))?;
+                let values = request["ExpressionAttributeValues"]
+                    .as_object()
+                    .ok_or_else(|| unmappable("no ExpressionAttributeValues"))?;
+                leading_key(&Value::Object(Map::from_iter([(hash.clone(), values.get(&placeholder).cloned().unwrap_or(Value::Null))])), &hash)?
+            }
+            (None, Some(Value::Object(conditions))) => {
+                let condition = conditions
+                    .get(&hash)
+                    .ok_or_else(|| unmappable("KeyConditions without the partition key"))?;
+                let list = condition["AttributeValueList"].as_array();
+                match (condition["ComparisonOperator"].as_str(), list.map(Vec::as_slice)) {
+                    (Some("EQ"), Some([value])) => {
+                        leading_key(&Value::Object(Map::from_iter([(hash.clone(), value.clone())])), &hash)?
+                    }
+                    _ => return Err(unmappable("KeyConditions on the partition key must be one EQ")),
+                }
+            }
+            _ => return Err(unmappable("a Query needs exactly one of KeyConditionExpression and KeyConditions")),
+        };
+        let mut check = keyed("Query", &resource, vec![value]);
+        add_request_keys(&mut check, request);
+        Ok(check)
+    }
+
+    async fn batch(&self, request: &Value, action: &str) -> Result<Vec<Check>, Unmappable> {
+        let tables = request["RequestItems"]
+            .as_object()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| unmappable("no RequestItems"))?;
+        let mut checks = Vec::new();
+        for (table, entry) in tables {
+            let (name, arn) = table_arn(table)?;
+            let hash = self.hash_key(&name).await?;
+            let mut keys = Vec::new();
+            if action == "BatchGetItem" {
+                for key in entry["Keys"].as_array().into_iter().flatten() {
+                    keys.push(leading_key(key, &hash)?);
+                }
+            } else {
+                for write in entry.as_array().into_iter().flatten() {
+                    let attributes = match (write.get("PutRequest"), write.get("DeleteRequest")) {
+                        (Some(put), None) => &put["Item"],
+                        (None, Some(delete)) => &delete["Key"],
+                        _ => return Err(unmappable("a write request is neither one PutRequest nor one DeleteRequest")),
+                    };
+                    keys.push(leading_key(attributes, &hash)?);
+                }
+            }
+            if keys.is_empty() {
+                return Err(unmappable(format!("no keys for {name}")));
+            }
+            checks.push(keyed(action, &arn, keys));
+        }
+        Ok(checks)
+    }
+
+    async fn transaction(&self, operation: &str, request: &Value) -> Result<Vec<Check>, Unmappable> {
+        let items = request["TransactItems"]
+            .as_array()
+            .filter(|i| !i.is_empty())
+            .ok_or_else(|| unmappable("no TransactItems"))?;
+        let mut checks = Vec::new();
+        for item in items {
+            let entries = item.as_object().ok_or_else(|| unmappable("a transaction item is not an object"))?;
+            let [(kind, body)] = entries.iter().collect::<Vec<_>>()[..] else {
+                return Err(unmappable("a transaction item must have exactly one action"));
+            };
+            let (action, field) = match (operation, kind.as_str()) {
+                ("TransactGetItems", "Get") => ("GetItem", "Key"),
+                ("TransactWriteItems", "Put") => ("PutItem", "Item"),
+                ("TransactWriteItems", "Update") => ("UpdateItem", "Key"),
+                ("TransactWriteItems", "Delete") => ("DeleteItem", "Key"),
+                ("TransactWriteItems", "ConditionCheck") => ("ConditionCheckItem", "Key"),
+                _ => return Err(unmappable(format!("{kind} in {operation}"))),
+            };
+            let (name, arn) = table_name_of(body)?;
+            let hash = self.hash_key(&name).await?;
+            let mut check = keyed(action, &arn, vec![leading_key(&body[field], &hash)?]);
+            check.context.set("dynamodb:EnclosingOperation", operation);
+            add_request_keys(&mut check, body);
+            checks.push(check);
+        }
+        Ok(checks)
+    }
+}
+
 /// Handles an authenticated DynamoDB request.
-#[allow(clippy::unused_async)] // mapping comes in the next change
 pub async fn handle(
-    _state: &Arc<State>,
+    state: &Arc<State>,
     session: &Session,
-    _parts: &http::request::Parts,
-    _body: Bytes,
+    parts: &http::request::Parts,
+    body: Bytes,
     request_id: &str,
 ) -> Response<Full<Bytes>> {
+    let operation = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
+        .unwrap_or_default()
+        .to_owned();
+    let known = matches!(
+        operation.as_str(),
+        "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" | "Query" | "Scan" | "BatchGetItem" | "BatchWriteItem"
+            | "TransactGetItems" | "TransactWriteItems"
+    ) || TABLE_OPERATIONS.contains(&operation.as_str())
+        || ACCOUNT_OPERATIONS.contains(&operation.as_str())
+        || UNMAPPED_OPERATIONS.contains(&operation.as_str());
+    if parts.method != Method::POST || !known {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "com.amazon.coral.service#UnknownOperationException",
+            "",
+            request_id,
+        );
+    }
+    let request: Value = match serde_json::from_slice::<Value>(&body) {
+        Ok(value) if value.is_object() => value,
+        _ => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "com.amazon.coral.service#SerializationException",
+                "Start of structure or map found where not expected",
+                request_id,
+            );
+        }
+    };
+    let mapper = Mapper { moto: &state.moto, schemas: &state.schemas };
+    let principal = &session.principal;
+    let checks = match mapper.checks(&operation, &request).await {
+        Ok(checks) => checks,
+        Err(Unmappable(why)) => {
+            tracing::info!(caller = %principal.arn(), operation, why, "dynamodb request refused: not mappable");
+            let resource = request["TableName"].as_str().and_then(|t| table_arn(t).ok()).map_or_else(|| "*".to_owned(), |(_, arn)| arn);
+            let message = format!(
+                "User: {} is not authorized to perform: dynamodb:{operation} on resource: {resource} because the sandbox can't map this request with certainty ({why})",
+                principal.arn()
+            );
+            return error_response(StatusCode::BAD_REQUEST, ACCESS_DENIED, &message, request_id);
+        }
+    };
+    match decide(&state.moto, principal, &checks).await {
+        Ok(Ok(())) => {}
+        Ok(Err(denial)) => return denied(&denial, &operation, request_id),
+        Err(e) => {
+            tracing::error!(error = %e, "deciding a dynamodb request");
+            return internal(request_id);
+        }
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.0"));
+    if let Some(target) = parts.headers.get("x-amz-target") {
+        headers.insert("x-amz-target", target.clone());
+    }
+    match state.moto.send(Service::DynamoDb, &Method::POST, "/", &headers, body).await {
+        Ok(response) => relay(response),
+        Err(e) => {
+            tracing::error!(error = %e, "forwarding to moto");
+            internal(request_id)
+        }
+    }
+}
+
+fn denied(denial: &Denial, operation: &str, request_id: &str) -> Response<Full<Bytes>> {
+    tracing::info!(caller = %denial.principal, operation, action = %denial.action, resource = %denial.resource, "dynamodb request denied");
+    error_response(StatusCode::BAD_REQUEST, ACCESS_DENIED, &denial.message(), request_id)
+}
+
+fn internal(request_id: &str) -> Response<Full<Bytes>> {
     error_response(
-        StatusCode::BAD_REQUEST,
-        "com.amazon.coral.service#AccessDeniedException",
-        &format!("User: {} is not authorized: the sandbox's DynamoDB gateway maps no operations yet", session.principal.arn()),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "com.amazon.coral.service#InternalFailure",
+        "The request processing has failed because of an unknown error.",
         request_id,
     )
 }

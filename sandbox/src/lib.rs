@@ -35,6 +35,7 @@ pub mod authz;
 pub mod bootstrap;
 pub mod dynamodb;
 pub mod error;
+pub mod key_condition;
 pub mod moto;
 pub mod roles;
 pub mod s3;
@@ -93,6 +94,7 @@ impl Sandbox {
             deployment,
             sessions: SessionStore::default(),
             clock: Clock::default(),
+            schemas: dynamodb::SchemaCache::default(),
         });
         let (addr, server) = server::serve(port, Arc::clone(&state))
             .await

@@ -36,6 +36,8 @@ pub struct State {
     pub sessions: SessionStore,
     /// The sandbox's clock.
     pub clock: Clock,
+    /// DynamoDB key schemas read from moto.
+    pub schemas: dynamodb::SchemaCache,
 }
 
 const _: () = {
