@@ -12,8 +12,9 @@ use aws_config::{BehaviorVersion, Region};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use tenant_lifecycle::{
-    Clients, Contact, DataDeletion, Email, Lifecycle, LifecycleError, OnboardRequest, Progress, Pruned, Resources,
-    StatusChange, TenantName, TenantRef, exit_code, role_name_from_arn,
+    Clients, Contact, DataDeletion, Email, Lifecycle, LifecycleError, OnboardRequest, Offboarding, Onboarded, Progress,
+    Pruned, Resources,
+    StatusChange, TenantName, TenantRef, role_name_from_arn,
 };
 use tenant_registry::{ApiKeyId, Isolation, TenantRecord, Tier};
 
@@ -151,6 +152,7 @@ pub(crate) struct OnboardArgs {
     /// Where the tenant's items live.
     #[arg(long, value_parser = ["pooled", "siloed"], default_value = "pooled")]
     isolation: String,
+    /// Print a table (people) or JSON (scripts).
     #[arg(long, value_enum, default_value_t = Output::Table)]
     output: Output,
     #[command(flatten)]
@@ -165,6 +167,7 @@ pub(crate) struct SuspendArgs {
     /// removed by later commands once the sessions have expired, after an hour).
     #[arg(long)]
     revoke_sessions: bool,
+    /// Print a table (people) or JSON (scripts).
     #[arg(long, value_enum, default_value_t = Output::Table)]
     output: Output,
     #[command(flatten)]
@@ -175,6 +178,7 @@ pub(crate) struct SuspendArgs {
 pub(crate) struct ResumeArgs {
     #[command(flatten)]
     tenant: TenantArg,
+    /// Print a table (people) or JSON (scripts).
     #[arg(long, value_enum, default_value_t = Output::Table)]
     output: Output,
     #[command(flatten)]
@@ -191,6 +195,7 @@ pub(crate) struct OffboardArgs {
     /// Also deny the tenant's sessions already issued.
     #[arg(long)]
     revoke_sessions: bool,
+    /// Print a table (people) or JSON (scripts).
     #[arg(long, value_enum, default_value_t = Output::Table)]
     output: Output,
     #[command(flatten)]
@@ -199,6 +204,7 @@ pub(crate) struct OffboardArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ListArgs {
+    /// Print a table (people) or JSON (scripts).
     #[arg(long, value_enum, default_value_t = Output::Table)]
     output: Output,
     #[command(flatten)]
@@ -209,6 +215,7 @@ pub(crate) struct ListArgs {
 pub(crate) struct ShowArgs {
     #[command(flatten)]
     tenant: TenantArg,
+    /// Print a table (people) or JSON (scripts).
     #[arg(long, value_enum, default_value_t = Output::Table)]
     output: Output,
     #[command(flatten)]
@@ -217,6 +224,7 @@ pub(crate) struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct PruneArgs {
+    /// Print a table (people) or JSON (scripts).
     #[arg(long, value_enum, default_value_t = Output::Table)]
     output: Output,
     #[command(flatten)]
@@ -276,30 +284,7 @@ async fn dispatch(command: LifecycleCommand, name: &'static str) -> Result<(), L
             };
             let lifecycle = connect(&args.deployment).await?;
             let onboarded = lifecycle.onboard(&request, &progress).await?;
-            let record = &onboarded.record;
-            match args.output {
-                Output::Json => println!(
-                    "{:#}",
-                    json!({
-                        "apiKeyId": record.api_key_id.as_str(),
-                        "apiKey": onboarded.api_key.expose(),
-                        "siloTable": onboarded.silo_table,
-                        "tenant": record_json(record),
-                    })
-                ),
-                Output::Table => {
-                    println!("onboarded tenant {:?}", record.tenant_name);
-                    println!("  api key id   {}", record.api_key_id);
-                    println!("  api key      {}", onboarded.api_key.expose());
-                    println!("               (shown this once: hand it to the tenant over a secure channel)");
-                    println!("  tier         {}", record.tier);
-                    println!("  isolation    {}", record.isolation);
-                    if let Some(table) = &onboarded.silo_table {
-                        println!("  silo table   {table}");
-                    }
-                    println!("  status       {}", record.status);
-                }
-            }
+            print_onboarded(&onboarded, args.output);
         }
         LifecycleCommand::Suspend(args) => {
             let tenant = tenant_ref(&args.tenant)?;
@@ -317,40 +302,7 @@ async fn dispatch(command: LifecycleCommand, name: &'static str) -> Result<(), L
             let tenant = tenant_ref(&args.tenant)?;
             let lifecycle = connect(&args.deployment).await?;
             let done = lifecycle.offboard(&tenant, args.delete_data, args.revoke_sessions, &progress).await?;
-            let (deleted_table, deleted_items) = match &done.data {
-                Some(DataDeletion::SiloTable { table, existed }) => (Some(json!({"table": table, "existed": existed})), None),
-                Some(DataDeletion::PooledItems { table, count }) => (None, Some(json!({"table": table, "count": count}))),
-                None => (None, None),
-            };
-            match args.output {
-                Output::Json => println!(
-                    "{:#}",
-                    json!({
-                        "apiKeyId": done.record.api_key_id.as_str(),
-                        "previousStatus": done.previous.as_str(),
-                        "status": done.record.status.as_str(),
-                        "apiKeyDeleted": done.key_deleted,
-                        "deletedTable": deleted_table,
-                        "deletedItems": deleted_items,
-                        "sessionsRevokedBefore": done.sessions_revoked_before.map(|t| t.to_rfc3339()),
-                        "prunedRevocations": done.pruned.as_ref().map(|p| &p.removed),
-                    })
-                ),
-                Output::Table => {
-                    println!("tenant {} is offboarded (was {})", done.record.api_key_id, done.previous);
-                    match &done.data {
-                        Some(DataDeletion::SiloTable { table, existed: true }) => println!("deleted table {table}"),
-                        Some(DataDeletion::SiloTable { table, existed: false }) => {
-                            println!("table {table} was already deleted");
-                        }
-                        Some(DataDeletion::PooledItems { table, count }) => println!("deleted {count} items from {table}"),
-                        None => println!("data kept; offboard again with --delete-data to delete it"),
-                    }
-                    if let Some(before) = done.sessions_revoked_before {
-                        println!("sessions issued before {before} are revoked");
-                    }
-                }
-            }
+            print_offboarding(&done, args.output);
         }
         LifecycleCommand::List(args) => {
             let lifecycle = connect(&args.deployment).await?;
@@ -388,7 +340,12 @@ fn invalid(field: &'static str) -> impl Fn(tenant_registry::RegistryError) -> Li
 
 fn tenant_ref(arg: &TenantArg) -> Result<TenantRef, LifecycleError> {
     match (&arg.api_key_id, &arg.name) {
-        (Some(id), _) => Ok(TenantRef::Id(ApiKeyId::parse(id).map_err(invalid("api key id"))?)),
+        (Some(id), _) => ApiKeyId::parse(id).map(TenantRef::Id).map_err(|e| match e {
+            tenant_registry::RegistryError::InvalidApiKeyId { reason } => {
+                LifecycleError::InvalidInput { field: "api key id", reason: reason.into() }
+            }
+            other => invalid("api key id")(other),
+        }),
         (None, Some(name)) => Ok(TenantRef::Name(TenantName::parse(name)?)),
         (None, None) => Err(LifecycleError::InvalidInput { field: "tenant", reason: "name an API key ID or --name".into() }),
     }
@@ -434,6 +391,10 @@ async fn connect(deployment: &Deployment) -> Result<Lifecycle, LifecycleError> {
     Lifecycle::new(Clients::from_conf(&conf), resources)
 }
 
+fn rfc3339(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// The registry record as JSON, with DESIGN.md's attribute names.
 fn record_json(record: &TenantRecord) -> Value {
     json!({
@@ -443,7 +404,7 @@ fn record_json(record: &TenantRecord) -> Value {
         "tier": record.tier.as_str(),
         "status": record.status.as_str(),
         "isolation": record.isolation.as_str(),
-        "createdAt": record.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "createdAt": rfc3339(record.created_at),
         "contact": record.contact,
     })
 }
@@ -456,7 +417,7 @@ fn record_fields(record: &TenantRecord) -> Vec<(&'static str, String)> {
         ("tier", record.tier.to_string()),
         ("status", record.status.to_string()),
         ("isolation", record.isolation.to_string()),
-        ("created at", record.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        ("created at", rfc3339(record.created_at)),
         ("contact", record.contact.clone().unwrap_or_else(|| "-".into())),
     ]
 }
@@ -472,7 +433,7 @@ fn table(tenants: &[TenantRecord]) -> String {
                 r.tier.to_string(),
                 r.status.to_string(),
                 r.isolation.to_string(),
-                r.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                rfc3339(r.created_at),
                 r.email.clone(),
             ]
         })
@@ -497,6 +458,70 @@ fn table(tenants: &[TenantRecord]) -> String {
     out
 }
 
+fn print_onboarded(onboarded: &Onboarded, output: Output) {
+    let record = &onboarded.record;
+    match output {
+        Output::Json => println!(
+            "{:#}",
+            json!({
+                "apiKeyId": record.api_key_id.as_str(),
+                "apiKey": onboarded.api_key.expose(),
+                "siloTable": onboarded.silo_table,
+                "tenant": record_json(record),
+            })
+        ),
+        Output::Table => {
+            println!("onboarded tenant {:?}", record.tenant_name);
+            println!("  api key id   {}", record.api_key_id);
+            println!("  api key      {}", onboarded.api_key.expose());
+            println!("               (shown this once: hand it to the tenant over a secure channel)");
+            println!("  tier         {}", record.tier);
+            println!("  isolation    {}", record.isolation);
+            if let Some(table) = &onboarded.silo_table {
+                println!("  silo table   {table}");
+            }
+            println!("  status       {}", record.status);
+        }
+    }
+}
+
+fn print_offboarding(done: &Offboarding, output: Output) {
+    let (deleted_table, deleted_items) = match &done.data {
+        Some(DataDeletion::SiloTable { table, existed }) => (Some(json!({"table": table, "existed": existed})), None),
+        Some(DataDeletion::PooledItems { table, count }) => (None, Some(json!({"table": table, "count": count}))),
+        None => (None, None),
+    };
+    match output {
+        Output::Json => println!(
+            "{:#}",
+            json!({
+                "apiKeyId": done.record.api_key_id.as_str(),
+                "previousStatus": done.previous.as_str(),
+                "status": done.record.status.as_str(),
+                "apiKeyDeleted": done.key_deleted,
+                "deletedTable": deleted_table,
+                "deletedItems": deleted_items,
+                "sessionsRevokedBefore": done.sessions_revoked_before.map(rfc3339),
+                "prunedRevocations": done.pruned.as_ref().map(|p| &p.removed),
+            })
+        ),
+        Output::Table => {
+            println!("tenant {} is offboarded (was {})", done.record.api_key_id, done.previous);
+            match &done.data {
+                Some(DataDeletion::SiloTable { table, existed: true }) => println!("deleted table {table}"),
+                Some(DataDeletion::SiloTable { table, existed: false }) => {
+                    println!("table {table} was already deleted");
+                }
+                Some(DataDeletion::PooledItems { table, count }) => println!("deleted {count} items from {table}"),
+                None => println!("data kept; offboard again with --delete-data to delete it"),
+            }
+            if let Some(before) = done.sessions_revoked_before {
+                println!("sessions issued before {before} are revoked");
+            }
+        }
+    }
+}
+
 fn print_status_change(change: &StatusChange, output: Output) {
     match output {
         Output::Json => println!(
@@ -505,7 +530,7 @@ fn print_status_change(change: &StatusChange, output: Output) {
                 "apiKeyId": change.record.api_key_id.as_str(),
                 "previousStatus": change.previous.as_str(),
                 "status": change.record.status.as_str(),
-                "sessionsRevokedBefore": change.sessions_revoked_before.map(|t| t.to_rfc3339()),
+                "sessionsRevokedBefore": change.sessions_revoked_before.map(rfc3339),
                 "prunedRevocations": change.pruned.as_ref().map(|p| &p.removed),
             })
         ),
@@ -536,6 +561,8 @@ fn print_pruned(pruned: &Pruned, output: Output) {
 
 #[cfg(test)]
 mod tests {
+    use tenant_lifecycle::exit_code;
+
     use super::*;
 
     #[test]

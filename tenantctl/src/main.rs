@@ -12,6 +12,7 @@
 mod audit;
 mod error;
 mod inputs;
+mod lifecycle_cli;
 mod simulate;
 
 use std::path::PathBuf;
@@ -84,6 +85,8 @@ enum Command {
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
     },
+    #[command(flatten)]
+    Lifecycle(Box<lifecycle_cli::LifecycleCommand>),
 }
 
 fn main() -> ExitCode {
@@ -151,6 +154,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Lifecycle(command) => lifecycle_cli::run(*command),
     }
 }
 
