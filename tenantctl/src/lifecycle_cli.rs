@@ -12,9 +12,9 @@ use aws_config::{BehaviorVersion, Region};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use tenant_lifecycle::{
-    Clients, Contact, DataDeletion, Email, Lifecycle, LifecycleError, OnboardRequest, Offboarding, Onboarded, Progress,
-    Pruned, Resources,
-    StatusChange, TenantName, TenantRef, role_name_from_arn,
+    Clients, Contact, DataDeletion, Email, Lifecycle, LifecycleError, Offboarding, OnboardRequest,
+    Onboarded, Progress, Pruned, Resources, StatusChange, TenantName, TenantRef,
+    role_name_from_arn,
 };
 use tenant_registry::{ApiKeyId, Isolation, TenantRecord, Tier};
 
@@ -42,7 +42,14 @@ Credentials and region come from the usual AWS sources (AWS_PROFILE, AWS_REGION,
 
 macro_rules! help {
     ($examples:literal) => {
-        concat!("Examples:\n", $examples, "\n\n", exit_codes!(), "\n\n", deployment_help!())
+        concat!(
+            "Examples:\n",
+            $examples,
+            "\n\n",
+            exit_codes!(),
+            "\n\n",
+            deployment_help!()
+        )
     };
 }
 
@@ -243,7 +250,10 @@ impl Progress for Stderr {
 /// Runs one life-cycle command and returns its exit code.
 pub(crate) fn run(command: LifecycleCommand) -> ExitCode {
     let name = command_name(&command);
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("tenantctl {name}: error: cannot start the async runtime: {e}");
@@ -280,7 +290,10 @@ async fn dispatch(command: LifecycleCommand, name: &'static str) -> Result<(), L
                 email: Email::parse(&args.email)?,
                 contact: args.contact.as_deref().map(Contact::parse).transpose()?,
                 tier: args.tier.parse::<Tier>().map_err(invalid("tier"))?,
-                isolation: args.isolation.parse::<Isolation>().map_err(invalid("isolation"))?,
+                isolation: args
+                    .isolation
+                    .parse::<Isolation>()
+                    .map_err(invalid("isolation"))?,
             };
             let lifecycle = connect(&args.deployment).await?;
             let onboarded = lifecycle.onboard(&request, &progress).await?;
@@ -289,7 +302,9 @@ async fn dispatch(command: LifecycleCommand, name: &'static str) -> Result<(), L
         LifecycleCommand::Suspend(args) => {
             let tenant = tenant_ref(&args.tenant)?;
             let lifecycle = connect(&args.deployment).await?;
-            let change = lifecycle.suspend(&tenant, args.revoke_sessions, &progress).await?;
+            let change = lifecycle
+                .suspend(&tenant, args.revoke_sessions, &progress)
+                .await?;
             print_status_change(&change, args.output);
         }
         LifecycleCommand::Resume(args) => {
@@ -301,14 +316,19 @@ async fn dispatch(command: LifecycleCommand, name: &'static str) -> Result<(), L
         LifecycleCommand::Offboard(args) => {
             let tenant = tenant_ref(&args.tenant)?;
             let lifecycle = connect(&args.deployment).await?;
-            let done = lifecycle.offboard(&tenant, args.delete_data, args.revoke_sessions, &progress).await?;
+            let done = lifecycle
+                .offboard(&tenant, args.delete_data, args.revoke_sessions, &progress)
+                .await?;
             print_offboarding(&done, args.output);
         }
         LifecycleCommand::List(args) => {
             let lifecycle = connect(&args.deployment).await?;
             let tenants = lifecycle.list().await?;
             match args.output {
-                Output::Json => println!("{:#}", Value::Array(tenants.iter().map(record_json).collect())),
+                Output::Json => println!(
+                    "{:#}",
+                    Value::Array(tenants.iter().map(record_json).collect())
+                ),
                 Output::Table => print!("{}", table(&tenants)),
             }
         }
@@ -335,19 +355,28 @@ async fn dispatch(command: LifecycleCommand, name: &'static str) -> Result<(), L
 }
 
 fn invalid(field: &'static str) -> impl Fn(tenant_registry::RegistryError) -> LifecycleError {
-    move |e| LifecycleError::InvalidInput { field, reason: e.to_string() }
+    move |e| LifecycleError::InvalidInput {
+        field,
+        reason: e.to_string(),
+    }
 }
 
 fn tenant_ref(arg: &TenantArg) -> Result<TenantRef, LifecycleError> {
     match (&arg.api_key_id, &arg.name) {
         (Some(id), _) => ApiKeyId::parse(id).map(TenantRef::Id).map_err(|e| match e {
             tenant_registry::RegistryError::InvalidApiKeyId { reason } => {
-                LifecycleError::InvalidInput { field: "api key id", reason: reason.into() }
+                LifecycleError::InvalidInput {
+                    field: "api key id",
+                    reason: reason.into(),
+                }
             }
             other => invalid("api key id")(other),
         }),
         (None, Some(name)) => Ok(TenantRef::Name(TenantName::parse(name)?)),
-        (None, None) => Err(LifecycleError::InvalidInput { field: "tenant", reason: "name an API key ID or --name".into() }),
+        (None, None) => Err(LifecycleError::InvalidInput {
+            field: "tenant",
+            reason: "name an API key ID or --name".into(),
+        }),
     }
 }
 
@@ -375,10 +404,13 @@ async fn connect(deployment: &Deployment) -> Result<Lifecycle, LifecycleError> {
         basic_usage_plan: deployment.usage_plan_basic.clone(),
         standard_usage_plan: deployment.usage_plan_standard.clone(),
         premium_usage_plan: deployment.usage_plan_premium.clone(),
-        tenant_role_name: deployment
-            .tenant_role_name
-            .as_deref()
-            .map(|r| if r.starts_with("arn:") { role_name_from_arn(r).unwrap_or_default() } else { r.to_owned() }),
+        tenant_role_name: deployment.tenant_role_name.as_deref().map(|r| {
+            if r.starts_with("arn:") {
+                role_name_from_arn(r).unwrap_or_default()
+            } else {
+                r.to_owned()
+            }
+        }),
     };
     let resources = match &deployment.stack {
         Some(stack) => {
@@ -418,12 +450,23 @@ fn record_fields(record: &TenantRecord) -> Vec<(&'static str, String)> {
         ("status", record.status.to_string()),
         ("isolation", record.isolation.to_string()),
         ("created at", rfc3339(record.created_at)),
-        ("contact", record.contact.clone().unwrap_or_else(|| "-".into())),
+        (
+            "contact",
+            record.contact.clone().unwrap_or_else(|| "-".into()),
+        ),
     ]
 }
 
 fn table(tenants: &[TenantRecord]) -> String {
-    const HEADERS: [&str; 7] = ["API KEY ID", "NAME", "TIER", "STATUS", "ISOLATION", "CREATED", "EMAIL"];
+    const HEADERS: [&str; 7] = [
+        "API KEY ID",
+        "NAME",
+        "TIER",
+        "STATUS",
+        "ISOLATION",
+        "CREATED",
+        "EMAIL",
+    ];
     let rows: Vec<[String; 7]> = tenants
         .iter()
         .map(|r| {
@@ -445,7 +488,11 @@ fn table(tenants: &[TenantRecord]) -> String {
         }
     }
     let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         format!("{}\n", padded.join("  ").trim_end())
     };
     let mut out = line(HEADERS.to_vec());
@@ -474,7 +521,9 @@ fn print_onboarded(onboarded: &Onboarded, output: Output) {
             println!("onboarded tenant {:?}", record.tenant_name);
             println!("  api key id   {}", record.api_key_id);
             println!("  api key      {}", onboarded.api_key.expose());
-            println!("               (shown this once: hand it to the tenant over a secure channel)");
+            println!(
+                "               (shown this once: hand it to the tenant over a secure channel)"
+            );
             println!("  tier         {}", record.tier);
             println!("  isolation    {}", record.isolation);
             if let Some(table) = &onboarded.silo_table {
@@ -487,8 +536,12 @@ fn print_onboarded(onboarded: &Onboarded, output: Output) {
 
 fn print_offboarding(done: &Offboarding, output: Output) {
     let (deleted_table, deleted_items) = match &done.data {
-        Some(DataDeletion::SiloTable { table, existed }) => (Some(json!({"table": table, "existed": existed})), None),
-        Some(DataDeletion::PooledItems { table, count }) => (None, Some(json!({"table": table, "count": count}))),
+        Some(DataDeletion::SiloTable { table, existed }) => {
+            (Some(json!({"table": table, "existed": existed})), None)
+        }
+        Some(DataDeletion::PooledItems { table, count }) => {
+            (None, Some(json!({"table": table, "count": count})))
+        }
         None => (None, None),
     };
     match output {
@@ -506,13 +559,24 @@ fn print_offboarding(done: &Offboarding, output: Output) {
             })
         ),
         Output::Table => {
-            println!("tenant {} is offboarded (was {})", done.record.api_key_id, done.previous);
+            println!(
+                "tenant {} is offboarded (was {})",
+                done.record.api_key_id, done.previous
+            );
             match &done.data {
-                Some(DataDeletion::SiloTable { table, existed: true }) => println!("deleted table {table}"),
-                Some(DataDeletion::SiloTable { table, existed: false }) => {
+                Some(DataDeletion::SiloTable {
+                    table,
+                    existed: true,
+                }) => println!("deleted table {table}"),
+                Some(DataDeletion::SiloTable {
+                    table,
+                    existed: false,
+                }) => {
                     println!("table {table} was already deleted");
                 }
-                Some(DataDeletion::PooledItems { table, count }) => println!("deleted {count} items from {table}"),
+                Some(DataDeletion::PooledItems { table, count }) => {
+                    println!("deleted {count} items from {table}")
+                }
                 None => println!("data kept; offboard again with --delete-data to delete it"),
             }
             if let Some(before) = done.sessions_revoked_before {
@@ -536,9 +600,15 @@ fn print_status_change(change: &StatusChange, output: Output) {
         ),
         Output::Table => {
             if change.previous == change.record.status {
-                println!("tenant {} was already {}", change.record.api_key_id, change.record.status);
+                println!(
+                    "tenant {} was already {}",
+                    change.record.api_key_id, change.record.status
+                );
             } else {
-                println!("tenant {} is {} (was {})", change.record.api_key_id, change.record.status, change.previous);
+                println!(
+                    "tenant {} is {} (was {})",
+                    change.record.api_key_id, change.record.status, change.previous
+                );
             }
             if let Some(before) = change.sessions_revoked_before {
                 println!("sessions issued before {before} are revoked");
@@ -549,9 +619,16 @@ fn print_status_change(change: &StatusChange, output: Output) {
 
 fn print_pruned(pruned: &Pruned, output: Output) {
     match output {
-        Output::Json => println!("{:#}", json!({ "removed": pruned.removed, "kept": pruned.kept })),
+        Output::Json => println!(
+            "{:#}",
+            json!({ "removed": pruned.removed, "kept": pruned.kept })
+        ),
         Output::Table => {
-            println!("removed {} expired revocation(s), {} still in force", pruned.removed.len(), pruned.kept.len());
+            println!(
+                "removed {} expired revocation(s), {} still in force",
+                pruned.removed.len(),
+                pruned.kept.len()
+            );
             for name in &pruned.removed {
                 println!("  removed {name}");
             }
@@ -572,7 +649,10 @@ mod tests {
             (exit_code::NOT_FOUND, "3  no such tenant"),
             (exit_code::CONFLICT, "4  duplicate name"),
             (exit_code::AWS_FAILED, "5  an AWS call failed"),
-            (exit_code::INCOMPLETE, "6  an AWS call failed and some changes remain"),
+            (
+                exit_code::INCOMPLETE,
+                "6  an AWS call failed and some changes remain",
+            ),
         ] {
             assert!(exit_codes!().contains(meaning) && meaning.starts_with(&code.to_string()));
         }
@@ -592,6 +672,9 @@ mod tests {
         };
         let text = table(&[record]);
         assert_eq!(text.lines().count(), 2);
-        assert!(text.starts_with("API KEY ID  NAME  TIER      STATUS  ISOLATION  CREATED"), "{text}");
+        assert!(
+            text.starts_with("API KEY ID  NAME  TIER      STATUS  ISOLATION  CREATED"),
+            "{text}"
+        );
     }
 }

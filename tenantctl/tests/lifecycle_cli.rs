@@ -7,7 +7,10 @@ mod moto;
 
 use std::process::{Command, Output};
 
-use aws_sdk_dynamodb::types::{AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
 use serde_json::Value;
 
 const TENANT_TABLE: &str = "cli-Tenants";
@@ -27,24 +30,37 @@ struct Run {
 
 impl Run {
     fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
     }
 }
 
 impl Cli {
     fn run(&self, args: &[&str]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_tenantctl"));
-        command.args(args).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
         for (k, v) in &self.env {
             command.env(k, v);
         }
-        let Output { status, stdout, stderr } = command.output().unwrap();
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = command.output().unwrap();
         let run = Run {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8(stdout).unwrap(),
             stderr: String::from_utf8(stderr).unwrap(),
         };
-        eprintln!("$ tenantctl {}\n{}{}", args.join(" "), run.stdout, run.stderr);
+        eprintln!(
+            "$ tenantctl {}\n{}{}",
+            args.join(" "),
+            run.stdout,
+            run.stderr
+        );
         run
     }
 
@@ -55,13 +71,26 @@ impl Cli {
 }
 
 async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str, keys: &[(&str, KeyType)]) {
-    let mut request = client.create_table().table_name(name).billing_mode(BillingMode::PayPerRequest);
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest);
     for (key, kind) in keys {
         request = request
             .attribute_definitions(
-                AttributeDefinition::builder().attribute_name(*key).attribute_type(ScalarAttributeType::S).build().unwrap(),
+                AttributeDefinition::builder()
+                    .attribute_name(*key)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
             )
-            .key_schema(KeySchemaElement::builder().attribute_name(*key).key_type(kind.clone()).build().unwrap());
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(*key)
+                    .key_type(kind.clone())
+                    .build()
+                    .unwrap(),
+            );
     }
     request.send().await.unwrap();
 }
@@ -72,11 +101,26 @@ async fn deployment() -> (Cli, Vec<String>) {
     let conf = moto.sdk_config().await;
     let ddb = aws_sdk_dynamodb::Client::new(&conf);
     create_table(&ddb, TENANT_TABLE, &[("apiKeyId", KeyType::Hash)]).await;
-    create_table(&ddb, DATA_TABLE, &[("pk", KeyType::Hash), ("sk", KeyType::Range)]).await;
+    create_table(
+        &ddb,
+        DATA_TABLE,
+        &[("pk", KeyType::Hash), ("sk", KeyType::Range)],
+    )
+    .await;
     let apigw = aws_sdk_apigateway::Client::new(&conf);
     let mut plans = Vec::new();
     for tier in ["basic", "standard", "premium"] {
-        plans.push(apigw.create_usage_plan().name(tier).send().await.unwrap().id().unwrap().to_owned());
+        plans.push(
+            apigw
+                .create_usage_plan()
+                .name(tier)
+                .send()
+                .await
+                .unwrap()
+                .id()
+                .unwrap()
+                .to_owned(),
+        );
     }
     aws_sdk_iam::Client::new(&conf)
         .create_role()
@@ -97,7 +141,10 @@ async fn deployment() -> (Cli, Vec<String>) {
         ("BASIC_USAGE_PLAN_ID", plans[0].clone()),
         ("STANDARD_USAGE_PLAN_ID", plans[1].clone()),
         ("PREMIUM_USAGE_PLAN_ID", plans[2].clone()),
-        ("TENANT_ROLE_NAME", format!("arn:aws:iam::123456789012:role/{ROLE_NAME}")),
+        (
+            "TENANT_ROLE_NAME",
+            format!("arn:aws:iam::123456789012:role/{ROLE_NAME}"),
+        ),
     ];
     (Cli { moto, env }, plans)
 }
@@ -106,22 +153,72 @@ async fn deployment() -> (Cli, Vec<String>) {
 async fn an_operator_runs_a_pooled_tenant_through_its_life_with_scriptable_output() {
     let (cli, _) = deployment().await;
 
-    let onboard = cli.run(&["onboard", "--name", "Acme", "--email", "ops@acme.example", "--tier", "standard", "--output", "json"]);
+    let onboard = cli.run(&[
+        "onboard",
+        "--name",
+        "Acme",
+        "--email",
+        "ops@acme.example",
+        "--tier",
+        "standard",
+        "--output",
+        "json",
+    ]);
     assert_eq!(onboard.code, 0, "{}", onboard.stderr);
     let created = onboard.json();
     let id = created["apiKeyId"].as_str().unwrap().to_owned();
     let value = created["apiKey"].as_str().unwrap().to_owned();
     assert!(value.len() >= 20, "the key value is printed once");
     assert_eq!(created["tenant"]["status"], "active");
-    assert!(onboard.stderr.contains("adding API key"), "progress lines on stderr: {}", onboard.stderr);
-    assert!(!onboard.stderr.contains(&value), "the value never reaches stderr");
+    assert!(
+        onboard.stderr.contains("adding API key"),
+        "progress lines on stderr: {}",
+        onboard.stderr
+    );
+    assert!(
+        !onboard.stderr.contains(&value),
+        "the value never reaches stderr"
+    );
 
     // Bad input and conflicts, each with its documented exit code.
     let mut seen = vec![onboard.stderr.clone()];
     for (args, code) in [
-        (vec!["onboard", "--name", "X", "--email", "x@x.example", "--tier", "gold"], 2),
-        (vec!["onboard", "--name", "X", "--email", "not-an-email", "--tier", "basic"], 2),
-        (vec!["onboard", "--name", "Acme", "--email", "ops@acme.example", "--tier", "basic"], 4),
+        (
+            vec![
+                "onboard",
+                "--name",
+                "X",
+                "--email",
+                "x@x.example",
+                "--tier",
+                "gold",
+            ],
+            2,
+        ),
+        (
+            vec![
+                "onboard",
+                "--name",
+                "X",
+                "--email",
+                "not-an-email",
+                "--tier",
+                "basic",
+            ],
+            2,
+        ),
+        (
+            vec![
+                "onboard",
+                "--name",
+                "Acme",
+                "--email",
+                "ops@acme.example",
+                "--tier",
+                "basic",
+            ],
+            4,
+        ),
         (vec!["show", "zz9zz9zz9z"], 3),
         (vec!["show", "not/an/id"], 2),
     ] {
@@ -148,7 +245,11 @@ async fn an_operator_runs_a_pooled_tenant_through_its_life_with_scriptable_outpu
     assert!(suspend.json()["sessionsRevokedBefore"].is_string());
     let resume = cli.run(&["resume", "--name", "Acme"]);
     assert_eq!(resume.code, 0, "{}", resume.stderr);
-    assert!(resume.stdout.contains("is active (was suspended)"), "{}", resume.stdout);
+    assert!(
+        resume.stdout.contains("is active (was suspended)"),
+        "{}",
+        resume.stdout
+    );
 
     let conf = cli.moto.sdk_config().await;
     let ddb = aws_sdk_dynamodb::Client::new(&conf);
@@ -163,7 +264,13 @@ async fn an_operator_runs_a_pooled_tenant_through_its_life_with_scriptable_outpu
     }
     let offboard = cli.run(&["offboard", &id, "--delete-data"]);
     assert_eq!(offboard.code, 0, "{}", offboard.stderr);
-    assert!(offboard.stdout.contains(&format!("deleted 2 items from {DATA_TABLE}")), "{}", offboard.stdout);
+    assert!(
+        offboard
+            .stdout
+            .contains(&format!("deleted 2 items from {DATA_TABLE}")),
+        "{}",
+        offboard.stdout
+    );
     let suspend = cli.run(&["suspend", &id]);
     assert_eq!(suspend.code, 4, "an offboarded tenant can't be suspended");
 
@@ -172,12 +279,19 @@ async fn an_operator_runs_a_pooled_tenant_through_its_life_with_scriptable_outpu
         seen.push(run.stderr);
     }
     for text in seen {
-        assert!(!text.contains(&value), "the API key value is shown again: {text}");
+        assert!(
+            !text.contains(&value),
+            "the API key value is shown again: {text}"
+        );
     }
 
     let unconfigured = cli.without("TENANT_TABLE").run(&["list"]);
     assert_eq!(unconfigured.code, 2);
-    assert!(unconfigured.stderr.contains("--tenant-table"), "{}", unconfigured.stderr);
+    assert!(
+        unconfigured.stderr.contains("--tenant-table"),
+        "{}",
+        unconfigured.stderr
+    );
 }
 
 #[tokio::test]
@@ -205,25 +319,83 @@ async fn a_siloed_tenant_is_onboarded_from_the_stack_outputs_through_endpoint_ur
         .unwrap();
     let endpoint = cli.moto.endpoint.clone();
     let mut cli = cli;
-    for key in ["AWS_ENDPOINT_URL", "TENANT_TABLE", "DATA_TABLE", "SILO_TABLE_PREFIX", "BASIC_USAGE_PLAN_ID", "PREMIUM_USAGE_PLAN_ID"] {
+    for key in [
+        "AWS_ENDPOINT_URL",
+        "TENANT_TABLE",
+        "DATA_TABLE",
+        "SILO_TABLE_PREFIX",
+        "BASIC_USAGE_PLAN_ID",
+        "PREMIUM_USAGE_PLAN_ID",
+    ] {
         cli = cli.without(key);
     }
     let stack = ["--stack", "tcv", "--endpoint-url", endpoint.as_str()];
 
     let onboard = cli.run(
-        &[&["onboard", "--name", "Globex", "--email", "it@globex.example", "--tier", "premium", "--isolation", "siloed"][..], &stack[..]]
-            .concat(),
+        &[
+            &[
+                "onboard",
+                "--name",
+                "Globex",
+                "--email",
+                "it@globex.example",
+                "--tier",
+                "premium",
+                "--isolation",
+                "siloed",
+            ][..],
+            &stack[..],
+        ]
+        .concat(),
     );
     assert_eq!(onboard.code, 0, "{}", onboard.stderr);
-    let id = onboard.stdout.lines().find_map(|l| l.trim().strip_prefix("api key id")).unwrap().trim().to_owned();
-    assert!(onboard.stdout.contains(&format!("silo table   stack-silo-{id}")), "{}", onboard.stdout);
+    let id = onboard
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("api key id"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(
+        onboard
+            .stdout
+            .contains(&format!("silo table   stack-silo-{id}")),
+        "{}",
+        onboard.stdout
+    );
 
-    let offboard = cli.run(&[&["offboard", "--name", "Globex", "--delete-data", "--output", "json"][..], &stack[..]].concat());
+    let offboard = cli.run(
+        &[
+            &[
+                "offboard",
+                "--name",
+                "Globex",
+                "--delete-data",
+                "--output",
+                "json",
+            ][..],
+            &stack[..],
+        ]
+        .concat(),
+    );
     assert_eq!(offboard.code, 0, "{}", offboard.stderr);
-    assert_eq!(offboard.json()["deletedTable"]["table"], format!("stack-silo-{id}"));
+    assert_eq!(
+        offboard.json()["deletedTable"]["table"],
+        format!("stack-silo-{id}")
+    );
     assert_eq!(offboard.json()["deletedTable"]["existed"], true);
 
-    let missing = cli.run(&["list", "--stack", "nope", "--endpoint-url", endpoint.as_str()]);
+    let missing = cli.run(&[
+        "list",
+        "--stack",
+        "nope",
+        "--endpoint-url",
+        endpoint.as_str(),
+    ]);
     assert_eq!(missing.code, 2, "{}", missing.stderr);
-    assert!(missing.stderr.contains("no stack named \"nope\""), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("no stack named \"nope\""),
+        "{}",
+        missing.stderr
+    );
 }

@@ -1,0 +1,84 @@
+//! `tenantctl simulate` end to end: JSON lines in, one decision line out each.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+fn run(args: &[&str], input: &str) -> (i32, Vec<Value>, String) {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantctl"))
+        .args(args)
+        .current_dir(fixtures)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tenantctl runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        out.status.code().unwrap(),
+        lines,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn decides_identity_session_and_trust_requests() {
+    let input = [
+        r#"{"action":"dynamodb:PutItem","resource":"arn:aws:dynamodb:us-east-1:123456789012:table/TenantData","context":{"aws:PrincipalTag/api-key-id":"k1","dynamodb:LeadingKeys":["k1"]}}"#,
+        r#"{"action":"dynamodb:GetItem","resource":"arn:aws:dynamodb:us-east-1:123456789012:table/TenantData","context":{"aws:PrincipalTag/api-key-id":"k1","dynamodb:LeadingKeys":["k1x"]}}"#,
+        r#"{"action":"dynamodb:PartiQLSelect","resource":"arn:aws:dynamodb:us-east-1:123456789012:table/TenantData","context":{"aws:PrincipalTag/api-key-id":"k1","dynamodb:LeadingKeys":["k1"],"dynamodb:FullTableScan":true}}"#,
+        r#"{"action":"sts:TagSession","resource":"arn:aws:iam::123456789012:role/TenantRole","principal":"arn:aws:sts::123456789012:assumed-role/VendorFunctionRole/v","context":{"aws:RequestTag/api-key-id":"k1","aws:TagKeys":["api-key-id","team"]}}"#,
+    ]
+    .join("\n");
+    let (code, lines, stderr) = run(
+        &[
+            "simulate",
+            "--policy",
+            "tenant-role-permissions.json",
+            "--session-policy",
+            "session-read-only.json",
+            "--trust-policy",
+            "tenant-role-trust.json",
+        ],
+        &input,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let decisions: Vec<&str> = lines
+        .iter()
+        .map(|l| l["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        decisions,
+        [
+            "implicitDeny",
+            "implicitDeny",
+            "explicitDeny",
+            "implicitDeny"
+        ]
+    );
+    assert_eq!(lines[2]["deciding"][0]["sid"], "NoPartiQLFullTableScan");
+}
+
+#[test]
+fn a_malformed_line_exits_2_naming_the_line() {
+    let (code, _, stderr) = run(
+        &["simulate", "--policy", "tenant-role-permissions.json"],
+        "{\"action\":\"s3:GetObject\"}\nnot json\n",
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("line 2"), "{stderr}");
+}
