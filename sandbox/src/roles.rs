@@ -67,30 +67,10 @@ pub async fn read_role(moto: &MotoClient, role_name: &str) -> Result<Option<Role
 
 /// IAM returns documents URL-encoded (RFC 3986); moto sometimes does not.
 fn decode_document(text: &str) -> String {
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('{') {
+    if text.trim_start().starts_with('{') {
         return text.to_owned();
     }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(high), Some(low)) = (hex_value(bytes[i + 1]), hex_value(bytes[i + 2]))
-        {
-            out.push(high * 16 + low);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
+    crate::percent::decode(text).unwrap_or_else(|| text.to_owned())
 }
 
 #[cfg(test)]

@@ -1,13 +1,28 @@
-//! The S3 gateway (REST, path-style).
+//! The S3 gateway (REST, path-style): GetObject, HeadObject, PutObject,
+//! DeleteObject, ListObjectsV2, HeadBucket and ListBuckets.
+//!
+//! A request maps to one IAM check: the object ARN `bucket/key` (key
+//! decoded) for object actions, the bucket ARN with `s3:prefix`,
+//! `s3:delimiter` and `s3:max-keys` for listing. A query parameter or
+//! `x-amz-*` header that would need another permission (versions, ACLs,
+//! tagging, copy, multipart, SSE-KMS) makes the request unmappable, and
+//! unmappable requests are refused. Keys with `.`/`..`/empty segments are
+//! refused too: moto's HTTP stack might read them differently than IAM.
+//! The forwarded request is rebuilt from what was checked (key re-encoded,
+//! only known headers), so moto sees exactly what IAM allowed.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use http_body_util::Full;
 
+use crate::authz::{Check, decide};
+use crate::moto::relay;
+use crate::percent;
 use crate::server::{AuthFailure, State};
 use crate::sessions::Session;
+use crate::sigv4::{Service, sha256_hex};
 use crate::xml::escape;
 
 /// An S3 error document; HEAD responses carry no body.
@@ -59,14 +74,287 @@ pub fn auth_error(failure: &AuthFailure, head: bool, request_id: &str) -> Respon
     error_response(status, code, &message, head, request_id)
 }
 
+/// What a request is, once mapped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapped {
+    /// The IAM check.
+    pub check: Check,
+    /// Path and query to send to moto, rebuilt from the checked parts.
+    pub moto_path: String,
+}
+
+/// Headers forwarded to moto; anything `x-amz-*` not listed here (or
+/// handled below) makes a request unmappable.
+const FORWARDED_HEADERS: [&str; 16] = [
+    "content-type",
+    "content-md5",
+    "cache-control",
+    "content-disposition",
+    "content-language",
+    "expires",
+    "range",
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+    "x-amz-checksum-mode",
+    "x-amz-sdk-checksum-algorithm",
+    "x-amz-expected-bucket-owner",
+    "x-amz-storage-class",
+    "content-encoding",
+];
+
+/// `x-amz-*` headers that only authenticate or describe the payload.
+fn is_transport_header(name: &str) -> bool {
+    matches!(
+        name,
+        "x-amz-content-sha256" | "x-amz-date" | "x-amz-security-token" | "x-amz-user-agent" | "x-amz-decoded-content-length" | "x-amz-trailer"
+    ) || name.starts_with("x-amz-checksum-")
+        || name.starts_with("x-amz-meta-")
+}
+
+fn bucket_arn(bucket: &str) -> String {
+    format!("arn:{}:s3:::{bucket}", crate::PARTITION)
+}
+
+fn valid_bucket(bucket: &str) -> bool {
+    (3..=63).contains(&bucket.len())
+        && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+}
+
+/// Maps a request to its IAM check, or says why it can't be mapped.
+///
+/// # Errors
+/// A sentence saying what could not be mapped with certainty.
+pub fn map(method: &Method, path: &str, query: Option<&str>, headers: &HeaderMap) -> Result<Mapped, String> {
+    let params: Vec<(String, String)> = query
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    for (name, value) in headers {
+        let name = name.as_str();
+        if name.starts_with("x-amz-") && !is_transport_header(name) && !FORWARDED_HEADERS.contains(&name) {
+            let allowed_sse = name == "x-amz-server-side-encryption" && value.as_bytes() == b"AES256";
+            if !allowed_sse {
+                return Err(format!("the header {name} needs permissions the sandbox does not map"));
+            }
+        }
+    }
+    let rest = path.strip_prefix('/').ok_or("a path without /")?;
+    if rest.is_empty() {
+        if method == Method::GET && params.iter().all(|(k, _)| k == "x-id") {
+            return Ok(Mapped { check: Check::new("s3:ListAllMyBuckets", "*"), moto_path: "/".into() });
+        }
+        return Err("only ListBuckets is mapped on the service root".into());
+    }
+    let (bucket, key) = match rest.split_once('/') {
+        Some((bucket, key)) => (bucket, Some(key)),
+        None => (rest, None),
+    };
+    if !valid_bucket(bucket) {
+        return Err("an invalid bucket name".into());
+    }
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let only = |allowed: &[&str]| params.iter().all(|(k, _)| allowed.contains(&k.as_str()));
+    let x_id_is = |expected: &str| param("x-id").is_none_or(|v| v == expected);
+    match key {
+        None | Some("") => {
+            if method == Method::HEAD && params.is_empty() {
+                return Ok(Mapped { check: Check::new("s3:ListBucket", bucket_arn(bucket)), moto_path: format!("/{bucket}") });
+            }
+            let list_v2 = method == Method::GET
+                && param("list-type") == Some("2")
+                && only(&["list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after", "encoding-type", "fetch-owner", "x-id"])
+                && x_id_is("ListObjectsV2");
+            if !list_v2 {
+                return Err("only ListObjectsV2 and HeadBucket are mapped on a bucket".into());
+            }
+            let mut check = Check::new("s3:ListBucket", bucket_arn(bucket));
+            for (name, key) in [("prefix", "s3:prefix"), ("delimiter", "s3:delimiter"), ("max-keys", "s3:max-keys")] {
+                if let Some(value) = param(name) {
+                    check.context.set(key, value);
+                }
+            }
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &params {
+                if k != "x-id" {
+                    query.append_pair(k, v);
+                }
+            }
+            Ok(Mapped { check, moto_path: format!("/{bucket}?{}", query.finish()) })
+        }
+        Some(raw_key) => {
+            let key = percent::decode(raw_key).ok_or("a key that is not valid percent-encoded UTF-8")?;
+            if key.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..") {
+                return Err("a key with an empty, . or .. segment".into());
+            }
+            let action = match *method {
+                Method::GET if only(&["x-id"]) && x_id_is("GetObject") => "s3:GetObject",
+                Method::HEAD if only(&["x-id"]) && x_id_is("HeadObject") => "s3:GetObject",
+                Method::PUT if only(&["x-id"]) && x_id_is("PutObject") && !headers.contains_key("x-amz-copy-source") => {
+                    "s3:PutObject"
+                }
+                Method::DELETE if only(&["x-id"]) && x_id_is("DeleteObject") => "s3:DeleteObject",
+                _ => return Err("only GetObject, HeadObject, PutObject and DeleteObject are mapped on an object".into()),
+            };
+            Ok(Mapped {
+                check: Check::new(action, format!("{}/{key}", bucket_arn(bucket))),
+                moto_path: format!("/{bucket}/{}", percent::encode(&key, true)),
+            })
+        }
+    }
+}
+
+/// Decodes an `aws-chunked` body (unsigned chunks, optional trailers).
+fn decode_aws_chunked(body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&rest[..line_end]).ok()?;
+        let size_hex = size_text.split(';').next()?.trim();
+        let size = usize::from_str_radix(size_hex, 16).ok()?;
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        if rest.len() < size + 2 || &rest[size..size + 2] != b"\r\n" {
+            return None;
+        }
+        out.extend_from_slice(&rest[..size]);
+        rest = &rest[size + 2..];
+    }
+}
+
 /// Handles an authenticated S3 request.
-#[allow(clippy::unused_async)] // mapping comes in a later change
 pub async fn handle(
-    _state: &Arc<State>,
-    _session: &Session,
+    state: &Arc<State>,
+    session: &Session,
     parts: &http::request::Parts,
-    _body: Bytes,
+    body: Bytes,
     request_id: &str,
 ) -> Response<Full<Bytes>> {
-    error_response(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied", parts.method == http::Method::HEAD, request_id)
+    let head = parts.method == Method::HEAD;
+    let principal = &session.principal;
+    let mapped = match map(&parts.method, parts.uri.path(), parts.uri.query(), &parts.headers) {
+        Ok(mapped) => mapped,
+        Err(why) => {
+            tracing::info!(caller = %principal.arn(), method = %parts.method, why, "s3 request refused: not mappable");
+            let message = format!(
+                "User: {} is not authorized to perform this request: the sandbox can't map it with certainty ({why})",
+                principal.arn()
+            );
+            return error_response(StatusCode::FORBIDDEN, "AccessDenied", &message, head, request_id);
+        }
+    };
+    match decide(&state.moto, principal, std::slice::from_ref(&mapped.check)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(denial)) => {
+            tracing::info!(caller = %denial.principal, action = %denial.action, resource = %denial.resource, "s3 request denied");
+            let message = format!(
+                "User: {} is not authorized to perform: {} on resource: \"{}\" {}",
+                denial.principal, denial.action, denial.resource, denial.reason
+            );
+            return error_response(StatusCode::FORBIDDEN, "AccessDenied", &message, head, request_id);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "deciding an s3 request");
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "We encountered an internal error. Please try again.", head, request_id);
+        }
+    }
+    let chunked = parts
+        .headers
+        .get("x-amz-content-sha256")
+        .is_some_and(|v| v.as_bytes().starts_with(b"STREAMING-"));
+    let body = if chunked {
+        match decode_aws_chunked(&body) {
+            Some(decoded) => Bytes::from(decoded),
+            None => return error_response(StatusCode::BAD_REQUEST, "IncompleteBody", "The request body is not valid aws-chunked encoding.", head, request_id),
+        }
+    } else {
+        body
+    };
+    let mut headers = HeaderMap::new();
+    for (name, value) in &parts.headers {
+        let keep = FORWARDED_HEADERS.contains(&name.as_str())
+            || name.as_str().starts_with("x-amz-meta-")
+            || name.as_str() == "x-amz-server-side-encryption"
+            || (name.as_str().starts_with("x-amz-checksum-") && name.as_str() != "x-amz-checksum-mode" && !chunked);
+        if keep && !(name.as_str() == "content-encoding" && value.as_bytes().starts_with(b"aws-chunked")) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    if let Ok(hash) = HeaderValue::from_str(&sha256_hex(&body)) {
+        headers.insert("x-amz-content-sha256", hash);
+    }
+    match state.moto.send(Service::S3, &parts.method, &mapped.moto_path, &headers, body).await {
+        Ok(response) => relay(response),
+        Err(e) => {
+            tracing::error!(error = %e, "forwarding to moto");
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "We encountered an internal error. Please try again.", head, request_id)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapped(method: &Method, uri: &str) -> Result<Mapped, String> {
+        let uri: http::Uri = uri.parse().expect("uri");
+        map(method, uri.path(), uri.query(), &HeaderMap::new())
+    }
+
+    #[test]
+    fn maps_object_actions_to_the_decoded_object_arn() {
+        let m = mapped(&Method::GET, "/b1b/k1/a%20b.txt?x-id=GetObject").expect("maps");
+        assert_eq!(m.check.action, "s3:GetObject");
+        assert_eq!(m.check.resource, "arn:aws:s3:::b1b/k1/a b.txt");
+        assert_eq!(m.moto_path, "/b1b/k1/a%20b.txt");
+        assert_eq!(mapped(&Method::PUT, "/b1b/k1/x?x-id=PutObject").expect("put").check.action, "s3:PutObject");
+        assert_eq!(mapped(&Method::DELETE, "/b1b/k1/x").expect("delete").check.action, "s3:DeleteObject");
+        assert_eq!(mapped(&Method::HEAD, "/b1b/k1/x").expect("head").check.action, "s3:GetObject");
+    }
+
+    #[test]
+    fn maps_list_objects_v2_with_its_condition_keys() {
+        let m = mapped(&Method::GET, "/b1b?list-type=2&prefix=k1%2F&delimiter=%2F").expect("maps");
+        assert_eq!(m.check.action, "s3:ListBucket");
+        assert_eq!(m.check.resource, "arn:aws:s3:::b1b");
+        assert_eq!(m.check.context.get("s3:prefix"), Some(&iam_eval::ContextValue::Single("k1/".into())));
+        let unprefixed = mapped(&Method::GET, "/b1b?list-type=2").expect("maps");
+        assert_eq!(unprefixed.check.context.get("s3:prefix"), None);
+    }
+
+    #[test]
+    fn refuses_what_needs_other_permissions_or_reads_ambiguously() {
+        for (method, uri) in [
+            (Method::GET, "/b1b/k1/x?versionId=1"),
+            (Method::GET, "/b1b/k1/x?acl"),
+            (Method::PUT, "/b1b/k1/x?tagging"),
+            (Method::POST, "/b1b/k1/x?uploads"),
+            (Method::GET, "/b1b"),
+            (Method::GET, "/b1b?list-type=1"),
+            (Method::DELETE, "/b1b"),
+            (Method::GET, "/b1b/k1/../k1x/x"),
+            (Method::GET, "/b1b/k1/%2E%2E/k1x/x"),
+            (Method::GET, "/b1b/k1//x"),
+            (Method::GET, "/b1b/k1/%FF"),
+            (Method::GET, "/B_B/k1/x"),
+        ] {
+            assert!(mapped(&method, uri).is_err(), "{method} {uri}");
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-copy-source", HeaderValue::from_static("b1b/k1x/x"));
+        assert!(map(&Method::PUT, "/b1b/k1/x", None, &headers).is_err());
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-acl", HeaderValue::from_static("public-read"));
+        assert!(map(&Method::PUT, "/b1b/k1/x", None, &headers).is_err());
+    }
+
+    #[test]
+    fn decodes_aws_chunked_bodies() {
+        let body = b"5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:abc=\r\n\r\n";
+        assert_eq!(decode_aws_chunked(body).as_deref(), Some(&b"hello world"[..]));
+        assert_eq!(decode_aws_chunked(b"5\r\nhel"), None);
+    }
 }

@@ -191,8 +191,8 @@ pub fn verify(
             if !declared.eq_ignore_ascii_case(&sha256_hex(request.body)) {
                 return Err(SignatureProblem::PayloadMismatch);
             }
-        } else if declared != "UNSIGNED-PAYLOAD" {
-            // Streaming (aws-chunked) payloads would need per-chunk verification.
+        } else if !matches!(declared, "UNSIGNED-PAYLOAD" | "STREAMING-UNSIGNED-PAYLOAD-TRAILER") {
+            // Signed aws-chunked payloads would need per-chunk verification.
             return Err(SignatureProblem::Mismatch);
         }
         SignableBody::Precomputed(declared.to_owned())
