@@ -2,7 +2,7 @@
 //!
 //! Writes the vendor role's credentials to a file (mode 0600) as
 //! environment assignments, so vendor-fn or the AWS CLI can use them:
-//! `set -a; . .sandbox/vendor.env; set +a`.
+//! `set -a; . target/sandbox/vendor.env; set +a`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,7 +21,7 @@ struct Args {
     #[arg(long, default_value_t = 4566)]
     port: u16,
     /// Where to write the vendor role's credentials and the deployment's names.
-    #[arg(long, default_value = ".sandbox/vendor.env")]
+    #[arg(long, default_value = "target/sandbox/vendor.env")]
     env_file: PathBuf,
 }
 

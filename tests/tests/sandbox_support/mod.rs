@@ -78,3 +78,66 @@ pub async fn tenant(sandbox: &Sandbox, api_key_id: &str, scope: Scope) -> Issued
         expiration: None,
     }
 }
+
+/// A raw HTTP/1.1 exchange with the sandbox, signed with `credentials`
+/// for `service` unless `credentials` is `None`. Returns status and body.
+pub async fn raw(
+    sandbox: &Sandbox,
+    credentials: Option<&IssuedCredentials>,
+    service: sandbox::sigv4::Service,
+    method: &str,
+    path: &str,
+    extra_headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    use std::fmt::Write as _;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let endpoint = sandbox.endpoint_url();
+    let host = endpoint.trim_start_matches("http://").to_owned();
+    let mut headers = http::HeaderMap::new();
+    headers.insert("host", http::HeaderValue::from_str(&host).expect("host"));
+    for (name, value) in extra_headers {
+        headers.insert(
+            http::HeaderName::from_bytes(name.as_bytes()).expect("name"),
+            http::HeaderValue::from_str(value).expect("value"),
+        );
+    }
+    if let Some(credentials) = credentials {
+        let signed = sandbox::sigv4::sign(
+            service,
+            method,
+            &format!("{endpoint}{path}"),
+            &headers,
+            body,
+            &credentials.access_key_id,
+            credentials.secret_access_key.expose(),
+            Some(credentials.session_token.expose()),
+            std::time::SystemTime::now(),
+        )
+        .expect("signs");
+        for (name, value) in signed {
+            headers.insert(name, value);
+        }
+    }
+    let mut request = format!("{method} {path} HTTP/1.1\r\n");
+    for (name, value) in &headers {
+        let _ = write!(request, "{name}: {}\r\n", value.to_str().expect("ascii"));
+    }
+    let _ = write!(request, "content-length: {}\r\nconnection: close\r\n\r\n", body.len());
+    let mut stream = tokio::net::TcpStream::connect(&host).await.expect("connects");
+    stream.write_all(request.as_bytes()).await.expect("writes head");
+    // The sandbox may answer (and close) before reading an oversized body.
+    let _ = stream.write_all(body).await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP status in {text:?}"));
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
