@@ -3,10 +3,10 @@
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use tenant_registry::ApiKeyId;
 
+use crate::LifecycleError;
 use crate::aws_failure::AwsFailure;
 use crate::input::TenantName;
 use crate::secret::ApiKeyValue;
-use crate::LifecycleError;
 
 /// Tag on every key tenantctl creates, so leftovers are told apart from keys
 /// someone made by hand with the same name.
@@ -42,7 +42,10 @@ impl ApiKeys {
             .tags(MANAGED_BY_TAG.0, MANAGED_BY_TAG.1)
             .send()
             .await
-            .map_err(|e| LifecycleError::Aws { step: "create the API key", failure: AwsFailure::classify(&e) })?;
+            .map_err(|e| LifecycleError::Aws {
+                step: "create the API key",
+                failure: AwsFailure::classify(&e),
+            })?;
         let raw_id = output.id().unwrap_or_default().to_owned();
         let value = output.value().map(|v| ApiKeyValue::new(v.to_owned()));
         match (ApiKeyId::parse(&raw_id), value) {
@@ -60,16 +63,29 @@ impl ApiKeys {
     }
 
     /// IDs of keys tenantctl created with exactly this name.
-    pub(crate) async fn find_by_name(&self, name: &TenantName) -> Result<Vec<ApiKeyId>, LifecycleError> {
+    pub(crate) async fn find_by_name(
+        &self,
+        name: &TenantName,
+    ) -> Result<Vec<ApiKeyId>, LifecycleError> {
         let mut found = Vec::new();
-        let mut pages = self.client.get_api_keys().name_query(name.as_str()).limit(500).into_paginator().send();
+        let mut pages = self
+            .client
+            .get_api_keys()
+            .name_query(name.as_str())
+            .limit(500)
+            .into_paginator()
+            .send();
         while let Some(page) = pages.next().await {
-            let page =
-                page.map_err(|e| LifecycleError::Aws { step: "look up API keys by name", failure: AwsFailure::classify(&e) })?;
+            let page = page.map_err(|e| LifecycleError::Aws {
+                step: "look up API keys by name",
+                failure: AwsFailure::classify(&e),
+            })?;
             // nameQuery is a prefix match: keep exact names only.
             for key in page.items() {
-                let managed =
-                    key.tags().and_then(|t| t.get(MANAGED_BY_TAG.0)).is_some_and(|v| v == MANAGED_BY_TAG.1);
+                let managed = key
+                    .tags()
+                    .and_then(|t| t.get(MANAGED_BY_TAG.0))
+                    .is_some_and(|v| v == MANAGED_BY_TAG.1);
                 if key.name() == Some(name.as_str())
                     && managed
                     && let Some(Ok(id)) = key.id().map(ApiKeyId::parse)
@@ -82,40 +98,97 @@ impl ApiKeys {
     }
 
     /// Adds the key to a usage plan; a key already in it is fine.
-    pub(crate) async fn add_to_plan(&self, plan: &str, id: &ApiKeyId) -> Result<(), LifecycleError> {
-        let result =
-            self.client.create_usage_plan_key().usage_plan_id(plan).key_id(id.as_str()).key_type("API_KEY").send().await;
+    pub(crate) async fn add_to_plan(
+        &self,
+        plan: &str,
+        id: &ApiKeyId,
+    ) -> Result<(), LifecycleError> {
+        let result = self
+            .client
+            .create_usage_plan_key()
+            .usage_plan_id(plan)
+            .key_id(id.as_str())
+            .key_type("API_KEY")
+            .send()
+            .await;
         match result.map_err(|e| AwsFailure::classify(&e)) {
             Ok(_) => Ok(()),
             Err(f) if f.is_conflict() => Ok(()),
-            Err(failure) => Err(LifecycleError::Aws { step: "add the API key to the usage plan", failure }),
+            Err(failure) => Err(LifecycleError::Aws {
+                step: "add the API key to the usage plan",
+                failure,
+            }),
         }
     }
 
     /// Removes the key from a usage plan; returns whether it was in it.
-    pub(crate) async fn remove_from_plan(&self, plan: &str, id: &ApiKeyId) -> Result<bool, LifecycleError> {
+    pub(crate) async fn remove_from_plan(
+        &self,
+        plan: &str,
+        id: &ApiKeyId,
+    ) -> Result<bool, LifecycleError> {
         const STEP: &str = "remove the API key from its usage plan";
         // Asking first keeps a missing membership from looking like a failure.
-        match self.client.get_usage_plan_key().usage_plan_id(plan).key_id(id.as_str()).send().await {
+        match self
+            .client
+            .get_usage_plan_key()
+            .usage_plan_id(plan)
+            .key_id(id.as_str())
+            .send()
+            .await
+        {
             Ok(_) => {}
             Err(e) => {
                 let failure = AwsFailure::classify(&e);
-                return if failure.is_not_found() { Ok(false) } else { Err(LifecycleError::Aws { step: STEP, failure }) };
+                return if failure.is_not_found() {
+                    Ok(false)
+                } else {
+                    Err(LifecycleError::Aws {
+                        step: STEP,
+                        failure,
+                    })
+                };
             }
         }
-        match self.client.delete_usage_plan_key().usage_plan_id(plan).key_id(id.as_str()).send().await {
+        match self
+            .client
+            .delete_usage_plan_key()
+            .usage_plan_id(plan)
+            .key_id(id.as_str())
+            .send()
+            .await
+        {
             Ok(_) => Ok(true),
             Err(e) => {
                 let failure = AwsFailure::classify(&e);
-                if failure.is_not_found() { Ok(false) } else { Err(LifecycleError::Aws { step: STEP, failure }) }
+                if failure.is_not_found() {
+                    Ok(false)
+                } else {
+                    Err(LifecycleError::Aws {
+                        step: STEP,
+                        failure,
+                    })
+                }
             }
         }
     }
 
     /// Enables or disables the key.
-    pub(crate) async fn set_enabled(&self, id: &ApiKeyId, enabled: bool) -> Result<(), LifecycleError> {
-        let step = if enabled { "enable the API key" } else { "disable the API key" };
-        let patch = PatchOperation::builder().op(Op::Replace).path("/enabled").value(enabled.to_string()).build();
+    pub(crate) async fn set_enabled(
+        &self,
+        id: &ApiKeyId,
+        enabled: bool,
+    ) -> Result<(), LifecycleError> {
+        let step = if enabled {
+            "enable the API key"
+        } else {
+            "disable the API key"
+        };
+        let patch = PatchOperation::builder()
+            .op(Op::Replace)
+            .path("/enabled")
+            .value(enabled.to_string())
+            .build();
         self.client
             .update_api_key()
             .api_key(id.as_str())
@@ -123,19 +196,31 @@ impl ApiKeys {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| LifecycleError::Aws { step, failure: AwsFailure::classify(&e) })
+            .map_err(|e| LifecycleError::Aws {
+                step,
+                failure: AwsFailure::classify(&e),
+            })
     }
 
     /// Deletes the key; returns whether it existed.
     pub(crate) async fn delete(&self, id: &ApiKeyId) -> Result<bool, LifecycleError> {
-        match self.client.delete_api_key().api_key(id.as_str()).send().await {
+        match self
+            .client
+            .delete_api_key()
+            .api_key(id.as_str())
+            .send()
+            .await
+        {
             Ok(_) => Ok(true),
             Err(e) => {
                 let failure = AwsFailure::classify(&e);
                 if failure.is_not_found() {
                     Ok(false)
                 } else {
-                    Err(LifecycleError::Aws { step: "delete the API key", failure })
+                    Err(LifecycleError::Aws {
+                        step: "delete the API key",
+                        failure,
+                    })
                 }
             }
         }

@@ -58,8 +58,17 @@ const ACCESS_DENIED: &[&str] = &[
     "ExpiredTokenException",
     "MissingAuthenticationToken",
 ];
-const NOT_FOUND: &[&str] = &["NotFoundException", "ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException"];
-const CONFLICT: &[&str] = &["ConflictException", "ResourceInUseException", "EntityAlreadyExists"];
+const NOT_FOUND: &[&str] = &[
+    "NotFoundException",
+    "ResourceNotFoundException",
+    "NoSuchEntity",
+    "NoSuchEntityException",
+];
+const CONFLICT: &[&str] = &[
+    "ConflictException",
+    "ResourceInUseException",
+    "EntityAlreadyExists",
+];
 
 impl AwsFailure {
     /// Classifies a failed SDK call.
@@ -67,8 +76,12 @@ impl AwsFailure {
         match err {
             SdkError::TimeoutError(_) => Self::new(FailureKind::Unavailable, "Timeout"),
             SdkError::DispatchFailure(_) => Self::new(FailureKind::Unavailable, "DispatchFailure"),
-            SdkError::ConstructionFailure(_) => Self::new(FailureKind::Rejected, "ConstructionFailure"),
-            SdkError::ResponseError(e) => Self::by_status(e.raw().status().as_u16(), "UnparseableResponse"),
+            SdkError::ConstructionFailure(_) => {
+                Self::new(FailureKind::Rejected, "ConstructionFailure")
+            }
+            SdkError::ResponseError(e) => {
+                Self::by_status(e.raw().status().as_u16(), "UnparseableResponse")
+            }
             SdkError::ServiceError(e) => {
                 let status = e.raw().status().as_u16();
                 match e.err().code() {
@@ -82,7 +95,10 @@ impl AwsFailure {
     }
 
     fn new(kind: FailureKind, code: &str) -> Self {
-        Self { kind, code: code.to_owned() }
+        Self {
+            kind,
+            code: code.to_owned(),
+        }
     }
 
     fn by_code(code: &str, status: u16) -> Self {
@@ -133,7 +149,9 @@ impl fmt::Display for AwsFailure {
         let hint = match self.kind {
             FailureKind::Throttled => "throttled; try again shortly",
             FailureKind::Unavailable => "service unavailable or unreachable; try again shortly",
-            FailureKind::AccessDenied => "access denied; check the credentials and their permissions",
+            FailureKind::AccessDenied => {
+                "access denied; check the credentials and their permissions"
+            }
             FailureKind::NotFound => "not found",
             FailureKind::Conflict => "already exists or busy",
             FailureKind::ConditionFailed => "condition not met",

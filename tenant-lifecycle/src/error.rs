@@ -124,7 +124,11 @@ pub enum LifecycleError {
     },
 }
 
-fn onboard_failed_message(cause: &LifecycleError, undone: &[String], left_behind: &[String]) -> String {
+fn onboard_failed_message(
+    cause: &LifecycleError,
+    undone: &[String],
+    left_behind: &[String],
+) -> String {
     let mut message = format!("onboarding failed: {cause}");
     if !undone.is_empty() {
         message = format!("{message}; rolled back: {}", undone.join(", "));
@@ -144,11 +148,16 @@ impl LifecycleError {
         match self {
             Self::InvalidInput { .. } | Self::MissingResource { .. } => exit_code::INVALID_INPUT,
             Self::TenantNotFound(_) => exit_code::NOT_FOUND,
-            Self::DuplicateName { .. } | Self::AmbiguousName { .. } | Self::WrongState { .. } => exit_code::CONFLICT,
-            Self::Aws { .. } | Self::InvalidRecord { .. } | Self::UnusableApiKeyId(_) | Self::TableNotActive { .. } => {
+            Self::DuplicateName { .. } | Self::AmbiguousName { .. } | Self::WrongState { .. } => {
+                exit_code::CONFLICT
+            }
+            Self::Aws { .. }
+            | Self::InvalidRecord { .. }
+            | Self::UnusableApiKeyId(_)
+            | Self::TableNotActive { .. } => exit_code::AWS_FAILED,
+            Self::OnboardFailed { left_behind, .. } if left_behind.is_empty() => {
                 exit_code::AWS_FAILED
             }
-            Self::OnboardFailed { left_behind, .. } if left_behind.is_empty() => exit_code::AWS_FAILED,
             Self::OnboardFailed { .. } | Self::PartiallyApplied { .. } => exit_code::INCOMPLETE,
         }
     }

@@ -29,13 +29,19 @@ impl TenantName {
             Some("is longer than 128 characters")
         } else if raw.trim() != raw {
             Some("starts or ends with a space")
-        } else if !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b" -_.".contains(&b)) {
+        } else if !raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b" -_.".contains(&b))
+        {
             Some("may hold only ASCII letters, digits, space, '-', '_' and '.'")
         } else {
             None
         };
         match reason {
-            Some(reason) => Err(LifecycleError::InvalidInput { field: "name", reason: reason.into() }),
+            Some(reason) => Err(LifecycleError::InvalidInput {
+                field: "name",
+                reason: reason.into(),
+            }),
             None => Ok(Self(raw.to_owned())),
         }
     }
@@ -69,7 +75,10 @@ impl Email {
     /// # Errors
     /// [`LifecycleError::InvalidInput`] naming the rule broken.
     pub fn parse(raw: &str) -> Result<Self, LifecycleError> {
-        let invalid = |reason: &str| LifecycleError::InvalidInput { field: "email", reason: reason.into() };
+        let invalid = |reason: &str| LifecycleError::InvalidInput {
+            field: "email",
+            reason: reason.into(),
+        };
         if raw.len() > 254 {
             return Err(invalid("is longer than 254 characters"));
         }
@@ -82,7 +91,11 @@ impl Email {
         if local.is_empty() || domain.contains('@') {
             return Err(invalid("needs exactly one '@' with a name before it"));
         }
-        if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
+        if !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.contains("..")
+        {
             return Err(invalid("needs a domain like example.com after the '@'"));
         }
         Ok(Self(raw.to_owned()))
@@ -105,7 +118,10 @@ impl Contact {
     /// # Errors
     /// [`LifecycleError::InvalidInput`] naming the rule broken.
     pub fn parse(raw: &str) -> Result<Self, LifecycleError> {
-        let invalid = |reason: &str| LifecycleError::InvalidInput { field: "contact", reason: reason.into() };
+        let invalid = |reason: &str| LifecycleError::InvalidInput {
+            field: "contact",
+            reason: reason.into(),
+        };
         if raw.trim().is_empty() {
             return Err(invalid("is empty"));
         }
@@ -166,7 +182,16 @@ mod tests {
         for ok in ["acme", "Acme Corp", "a", "acme-2.eu_west", &"x".repeat(128)] {
             assert_eq!(TenantName::parse(ok).unwrap().as_str(), ok);
         }
-        for bad in ["", " acme", "acme ", "ac*me", "acme/1", "acme\n", "é", &"x".repeat(129)] {
+        for bad in [
+            "",
+            " acme",
+            "acme ",
+            "ac*me",
+            "acme/1",
+            "acme\n",
+            "é",
+            &"x".repeat(129),
+        ] {
             assert!(TenantName::parse(bad).is_err(), "accepted {bad:?}");
         }
     }
@@ -174,9 +199,21 @@ mod tests {
     #[test]
     fn emails_need_one_at_and_a_dotted_domain() {
         assert!(Email::parse("ops@acme.example").is_ok());
-        for bad in ["", "ops", "@acme.example", "ops@acme", "ops@@acme.example", "o ps@acme.example", "ops@.acme", "ops@acme..example"] {
+        for bad in [
+            "",
+            "ops",
+            "@acme.example",
+            "ops@acme",
+            "ops@@acme.example",
+            "o ps@acme.example",
+            "ops@.acme",
+            "ops@acme..example",
+        ] {
             let err = Email::parse(bad).unwrap_err();
-            assert!(matches!(err, LifecycleError::InvalidInput { field: "email", .. }), "{bad:?}: {err}");
+            assert!(
+                matches!(err, LifecycleError::InvalidInput { field: "email", .. }),
+                "{bad:?}: {err}"
+            );
         }
     }
 

@@ -34,14 +34,17 @@ mod tenant_data;
 
 pub use api_keys::MANAGED_BY_TAG;
 pub use aws_failure::{AwsFailure, FailureKind};
-pub use error::{exit_code, LifecycleError};
+pub use error::{LifecycleError, exit_code};
 pub use input::{Contact, Email, OnboardRequest, TenantName, TenantRef};
 pub use lifecycle::{Clients, DataDeletion, Lifecycle, Offboarding, Onboarded, StatusChange};
 pub use progress::{Progress, Silent};
-pub use resources::{role_name_from_arn, stack_outputs, Resources};
-pub use revocation::{policy_name as revocation_policy_name, revocation_lifetime, revocation_policy, Pruned, SessionRevoker};
+pub use resources::{Resources, role_name_from_arn, stack_outputs};
+pub use revocation::{
+    Pruned, SessionRevoker, policy_name as revocation_policy_name, revocation_lifetime,
+    revocation_policy,
+};
 pub use secret::ApiKeyValue;
-pub use tenant_data::{silo_table_name, PARTITION_KEY, SORT_KEY};
+pub use tenant_data::{PARTITION_KEY, SORT_KEY, silo_table_name};
 
 // Clients are shared across tasks by the sandbox.
 const _: fn() = || {

@@ -8,7 +8,7 @@ use crate::input::{OnboardRequest, TenantName, TenantRef};
 use crate::registry::{Registry, StatusUpdate};
 use crate::revocation::{Pruned, SessionRevoker};
 use crate::secret::ApiKeyValue;
-use crate::tenant_data::{silo_table_name, TenantData};
+use crate::tenant_data::{TenantData, silo_table_name};
 use crate::{LifecycleError, Progress, Resources};
 
 /// The AWS clients life-cycle commands use, built once by the caller.
@@ -151,7 +151,10 @@ impl Lifecycle {
     }
 
     fn revoker(&self) -> Result<SessionRevoker, LifecycleError> {
-        Ok(SessionRevoker::new(self.iam.clone(), self.resources.tenant_role_name()?))
+        Ok(SessionRevoker::new(
+            self.iam.clone(),
+            self.resources.tenant_role_name()?,
+        ))
     }
 
     /// Onboards a tenant: API key, usage plan membership, silo table if
@@ -162,16 +165,26 @@ impl Lifecycle {
     /// # Errors
     /// Bad configuration, [`LifecycleError::DuplicateName`], or
     /// [`LifecycleError::OnboardFailed`] listing what was rolled back.
-    pub async fn onboard(&self, request: &OnboardRequest, progress: &dyn Progress) -> Result<Onboarded, LifecycleError> {
+    pub async fn onboard(
+        &self,
+        request: &OnboardRequest,
+        progress: &dyn Progress,
+    ) -> Result<Onboarded, LifecycleError> {
         let plan = self.resources.usage_plan(request.tier)?;
         let silo_prefix = match request.isolation {
             Isolation::Siloed => Some(self.resources.silo_table_prefix()?),
             Isolation::Pooled => None,
         };
         let name = &request.name;
-        progress.step(&format!("checking the registry for a tenant named {:?}", name.as_str()));
+        progress.step(&format!(
+            "checking the registry for a tenant named {:?}",
+            name.as_str()
+        ));
         let existing = self.registry.find_by_name(name).await?;
-        if let Some(live) = existing.iter().find(|r| r.status != TenantStatus::Offboarded) {
+        if let Some(live) = existing
+            .iter()
+            .find(|r| r.status != TenantStatus::Offboarded)
+        {
             return Err(LifecycleError::DuplicateName {
                 name: name.as_str().to_owned(),
                 api_key_id: live.api_key_id.clone(),
@@ -181,7 +194,10 @@ impl Lifecycle {
         self.remove_interrupted_onboardings(name, progress).await?;
 
         let mut created = Created::default();
-        match self.create_tenant(request, plan, silo_prefix, &mut created, progress).await {
+        match self
+            .create_tenant(request, plan, silo_prefix, &mut created, progress)
+            .await
+        {
             Ok(onboarded) => Ok(onboarded),
             Err(cause) => Err(self.roll_back(cause, created, progress).await),
         }
@@ -200,7 +216,10 @@ impl Lifecycle {
         let id = key.id.clone();
         created.key = Some(id.clone());
 
-        progress.step(&format!("adding API key {id} to the {} usage plan {plan}", request.tier));
+        progress.step(&format!(
+            "adding API key {id} to the {} usage plan {plan}",
+            request.tier
+        ));
         // Recorded before the call: a timeout may hide a membership that took.
         created.plan = Some(plan.to_owned());
         self.api_keys.add_to_plan(plan, &id).await?;
@@ -228,7 +247,9 @@ impl Lifecycle {
             created_at: self.now(),
             contact: request.contact.as_ref().map(|c| c.as_str().to_owned()),
         };
-        progress.step(&format!("writing the registry item for {id} (status active)"));
+        progress.step(&format!(
+            "writing the registry item for {id} (status active)"
+        ));
         if let Err(e) = self.registry.create(&record).await {
             // A write that timed out may still have landed: then we are done.
             match self.registry.get(&id).await {
@@ -241,15 +262,26 @@ impl Lifecycle {
                     return Err(LifecycleError::OnboardFailed {
                         cause: Box::new(e),
                         undone: Vec::new(),
-                        left_behind: vec![format!("API key {id} (the registry write's outcome is unknown)")],
+                        left_behind: vec![format!(
+                            "API key {id} (the registry write's outcome is unknown)"
+                        )],
                     });
                 }
             }
         }
-        Ok(Onboarded { record, api_key: key.value, silo_table })
+        Ok(Onboarded {
+            record,
+            api_key: key.value,
+            silo_table,
+        })
     }
 
-    async fn roll_back(&self, cause: LifecycleError, created: Created, progress: &dyn Progress) -> LifecycleError {
+    async fn roll_back(
+        &self,
+        cause: LifecycleError,
+        created: Created,
+        progress: &dyn Progress,
+    ) -> LifecycleError {
         if let LifecycleError::OnboardFailed { .. } = cause {
             return cause;
         }
@@ -280,7 +312,11 @@ impl Lifecycle {
         for line in &undone {
             progress.step(&format!("rolled back: {line}"));
         }
-        LifecycleError::OnboardFailed { cause: Box::new(cause), undone, left_behind }
+        LifecycleError::OnboardFailed {
+            cause: Box::new(cause),
+            undone,
+            left_behind,
+        }
     }
 
     /// Removes what an interrupted onboarding of `name` left: API keys
@@ -288,7 +324,11 @@ impl Lifecycle {
     /// their usage plan memberships and silo tables. Those never belonged to
     /// a registered tenant, so vendor-fn never vended credentials for them
     /// and their tables hold no tenant data.
-    async fn remove_interrupted_onboardings(&self, name: &TenantName, progress: &dyn Progress) -> Result<(), LifecycleError> {
+    async fn remove_interrupted_onboardings(
+        &self,
+        name: &TenantName,
+        progress: &dyn Progress,
+    ) -> Result<(), LifecycleError> {
         for id in self.api_keys.find_by_name(name).await? {
             if self.registry.get(&id).await?.is_some() {
                 continue;
@@ -329,27 +369,47 @@ impl Lifecycle {
         revoke_sessions: bool,
         progress: &dyn Progress,
     ) -> Result<StatusChange, LifecycleError> {
-        let revoker = if revoke_sessions { Some(self.revoker()?) } else { None };
+        let revoker = if revoke_sessions {
+            Some(self.revoker()?)
+        } else {
+            None
+        };
         let record = self.resolve(tenant).await?;
         let id = record.api_key_id.clone();
         let previous = record.status;
-        self.change_status(&record, TenantStatus::Active, TenantStatus::Suspended, "suspend", progress).await?;
+        self.change_status(
+            &record,
+            TenantStatus::Active,
+            TenantStatus::Suspended,
+            "suspend",
+            progress,
+        )
+        .await?;
         let mut done = vec![format!("registry status of {id} is suspended")];
         progress.step(&format!("disabling API key {id}"));
-        self.api_keys.set_enabled(&id, false).await.map_err(|e| partially(&done, e))?;
+        self.api_keys
+            .set_enabled(&id, false)
+            .await
+            .map_err(|e| partially(&done, e))?;
         done.push(format!("API key {id} disabled"));
         let sessions_revoked_before = match revoker {
             Some(revoker) => {
                 let now = self.now();
                 progress.step(&format!("revoking sessions of {id} issued before {now}"));
-                revoker.revoke(&id, now).await.map_err(|e| partially(&done, e))?;
+                revoker
+                    .revoke(&id, now)
+                    .await
+                    .map_err(|e| partially(&done, e))?;
                 Some(now)
             }
             None => None,
         };
         let pruned = self.prune_revocations(progress).await;
         Ok(StatusChange {
-            record: TenantRecord { status: TenantStatus::Suspended, ..record },
+            record: TenantRecord {
+                status: TenantStatus::Suspended,
+                ..record
+            },
             previous,
             sessions_revoked_before,
             pruned,
@@ -361,17 +421,34 @@ impl Lifecycle {
     ///
     /// # Errors
     /// As [`Lifecycle::suspend`].
-    pub async fn resume(&self, tenant: &TenantRef, progress: &dyn Progress) -> Result<StatusChange, LifecycleError> {
+    pub async fn resume(
+        &self,
+        tenant: &TenantRef,
+        progress: &dyn Progress,
+    ) -> Result<StatusChange, LifecycleError> {
         let record = self.resolve(tenant).await?;
         let id = record.api_key_id.clone();
         let previous = record.status;
-        self.change_status(&record, TenantStatus::Suspended, TenantStatus::Active, "resume", progress).await?;
+        self.change_status(
+            &record,
+            TenantStatus::Suspended,
+            TenantStatus::Active,
+            "resume",
+            progress,
+        )
+        .await?;
         let done = vec![format!("registry status of {id} is active")];
         progress.step(&format!("enabling API key {id}"));
-        self.api_keys.set_enabled(&id, true).await.map_err(|e| partially(&done, e))?;
+        self.api_keys
+            .set_enabled(&id, true)
+            .await
+            .map_err(|e| partially(&done, e))?;
         let pruned = self.prune_revocations(progress).await;
         Ok(StatusChange {
-            record: TenantRecord { status: TenantStatus::Active, ..record },
+            record: TenantRecord {
+                status: TenantStatus::Active,
+                ..record
+            },
             previous,
             sessions_revoked_before: None,
             pruned,
@@ -393,7 +470,11 @@ impl Lifecycle {
             api_key_id: id.clone(),
             status,
             command,
-            needs: if command == "suspend" { "needs an active tenant" } else { "needs a suspended tenant" },
+            needs: if command == "suspend" {
+                "needs an active tenant"
+            } else {
+                "needs a suspended tenant"
+            },
         };
         if record.status == to {
             progress.step(&format!("tenant {id} is already {to} in the registry"));
@@ -426,7 +507,11 @@ impl Lifecycle {
         revoke_sessions: bool,
         progress: &dyn Progress,
     ) -> Result<Offboarding, LifecycleError> {
-        let revoker = if revoke_sessions { Some(self.revoker()?) } else { None };
+        let revoker = if revoke_sessions {
+            Some(self.revoker()?)
+        } else {
+            None
+        };
         let record = self.resolve(tenant).await?;
         let id = record.api_key_id.clone();
         let previous = record.status;
@@ -442,12 +527,20 @@ impl Lifecycle {
         };
 
         if previous == TenantStatus::Offboarded {
-            progress.step(&format!("tenant {id} is already offboarded; finishing the cleanup"));
+            progress.step(&format!(
+                "tenant {id} is already offboarded; finishing the cleanup"
+            ));
         } else {
-            progress.step(&format!("setting the registry status of {id} to offboarded"));
+            progress.step(&format!(
+                "setting the registry status of {id} to offboarded"
+            ));
             let update = self
                 .registry
-                .update_status(&id, &[TenantStatus::Active, TenantStatus::Suspended], TenantStatus::Offboarded)
+                .update_status(
+                    &id,
+                    &[TenantStatus::Active, TenantStatus::Suspended],
+                    TenantStatus::Offboarded,
+                )
                 .await?;
             if let StatusUpdate::Refused(current) = update
                 && current.status != TenantStatus::Offboarded
@@ -463,16 +556,26 @@ impl Lifecycle {
         let mut done = vec![format!("registry status of {id} is offboarded")];
 
         progress.step(&format!("removing API key {id} from usage plan {plan}"));
-        self.api_keys.remove_from_plan(plan, &id).await.map_err(|e| partially(&done, e))?;
+        self.api_keys
+            .remove_from_plan(plan, &id)
+            .await
+            .map_err(|e| partially(&done, e))?;
         progress.step(&format!("deleting API key {id}"));
-        let key_deleted = self.api_keys.delete(&id).await.map_err(|e| partially(&done, e))?;
+        let key_deleted = self
+            .api_keys
+            .delete(&id)
+            .await
+            .map_err(|e| partially(&done, e))?;
         done.push(format!("API key {id} deleted"));
 
         let sessions_revoked_before = match revoker {
             Some(revoker) => {
                 let now = self.now();
                 progress.step(&format!("revoking sessions of {id} issued before {now}"));
-                revoker.revoke(&id, now).await.map_err(|e| partially(&done, e))?;
+                revoker
+                    .revoke(&id, now)
+                    .await
+                    .map_err(|e| partially(&done, e))?;
                 done.push("sessions revoked".into());
                 Some(now)
             }
@@ -483,19 +586,32 @@ impl Lifecycle {
             None => None,
             Some(table) if record.isolation == Isolation::Siloed => {
                 progress.step(&format!("deleting silo table {table}"));
-                let existed = self.data.delete_table(&table).await.map_err(|e| partially(&done, e))?;
+                let existed = self
+                    .data
+                    .delete_table(&table)
+                    .await
+                    .map_err(|e| partially(&done, e))?;
                 Some(DataDeletion::SiloTable { table, existed })
             }
             Some(table) => {
-                progress.step(&format!("deleting the items of {id} in {table} (a Query on pk)"));
-                let count = self.data.delete_partition(&table, &id).await.map_err(|e| partially(&done, e))?;
+                progress.step(&format!(
+                    "deleting the items of {id} in {table} (a Query on pk)"
+                ));
+                let count = self
+                    .data
+                    .delete_partition(&table, &id)
+                    .await
+                    .map_err(|e| partially(&done, e))?;
                 progress.step(&format!("deleted {count} items"));
                 Some(DataDeletion::PooledItems { table, count })
             }
         };
         let pruned = self.prune_revocations(progress).await;
         Ok(Offboarding {
-            record: TenantRecord { status: TenantStatus::Offboarded, ..record },
+            record: TenantRecord {
+                status: TenantStatus::Offboarded,
+                ..record
+            },
             previous,
             key_deleted,
             data,
@@ -517,7 +633,9 @@ impl Lifecycle {
                 Some(pruned)
             }
             Err(e) => {
-                progress.step(&format!("warning: could not prune expired session revocations: {e}"));
+                progress.step(&format!(
+                    "warning: could not prune expired session revocations: {e}"
+                ));
                 None
             }
         }
@@ -546,11 +664,20 @@ impl Lifecycle {
             TenantRef::Id(id) => self.registry.get(id).await?.ok_or_else(not_found),
             TenantRef::Name(name) => {
                 let found = self.registry.find_by_name(name).await?;
-                let live: Vec<&TenantRecord> = found.iter().filter(|r| r.status != TenantStatus::Offboarded).collect();
+                let live: Vec<&TenantRecord> = found
+                    .iter()
+                    .filter(|r| r.status != TenantStatus::Offboarded)
+                    .collect();
                 match live.as_slice() {
                     [one] => Ok((*one).clone()),
-                    [] => found.into_iter().max_by_key(|r| r.created_at).ok_or_else(not_found),
-                    many => Err(LifecycleError::AmbiguousName { name: name.as_str().to_owned(), count: many.len() }),
+                    [] => found
+                        .into_iter()
+                        .max_by_key(|r| r.created_at)
+                        .ok_or_else(not_found),
+                    many => Err(LifecycleError::AmbiguousName {
+                        name: name.as_str().to_owned(),
+                        count: many.len(),
+                    }),
                 }
             }
         }
@@ -568,5 +695,8 @@ impl Lifecycle {
 }
 
 fn partially(done: &[String], cause: LifecycleError) -> LifecycleError {
-    LifecycleError::PartiallyApplied { done: done.to_vec(), cause: Box::new(cause) }
+    LifecycleError::PartiallyApplied {
+        done: done.to_vec(),
+        cause: Box::new(cause),
+    }
 }

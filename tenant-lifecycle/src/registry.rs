@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use tenant_registry::{attr, ApiKeyId, TenantRecord, TenantStatus};
+use tenant_registry::{ApiKeyId, TenantRecord, TenantStatus, attr};
 
+use crate::LifecycleError;
 use crate::aws_failure::AwsFailure;
 use crate::input::TenantName;
-use crate::LifecycleError;
 
 /// The registry table, written only with conditions so concurrent commands
 /// never overwrite each other.
@@ -43,7 +43,10 @@ fn parse(item: &HashMap<String, AttributeValue>) -> Result<TenantRecord, Lifecyc
 impl Registry {
     /// The registry in `table`.
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     /// Writes a new tenant; refuses to overwrite an item with the same key.
@@ -57,7 +60,10 @@ impl Registry {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| LifecycleError::Aws { step: "write the registry item", failure: AwsFailure::classify(&e) })
+            .map_err(|e| LifecycleError::Aws {
+                step: "write the registry item",
+                failure: AwsFailure::classify(&e),
+            })
     }
 
     /// The tenant with this key ID, read strongly consistently.
@@ -70,7 +76,10 @@ impl Registry {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| LifecycleError::Aws { step: "read the registry", failure: AwsFailure::classify(&e) })?;
+            .map_err(|e| LifecycleError::Aws {
+                step: "read the registry",
+                failure: AwsFailure::classify(&e),
+            })?;
         output.item.as_ref().map(parse).transpose()
     }
 
@@ -78,7 +87,10 @@ impl Registry {
     ///
     /// The registry has no index on the name, so this is a Scan: fine for an
     /// operator command, and the registry holds one small item per tenant.
-    pub(crate) async fn find_by_name(&self, name: &TenantName) -> Result<Vec<TenantRecord>, LifecycleError> {
+    pub(crate) async fn find_by_name(
+        &self,
+        name: &TenantName,
+    ) -> Result<Vec<TenantRecord>, LifecycleError> {
         self.scan(Some(name)).await
     }
 
@@ -88,7 +100,11 @@ impl Registry {
     }
 
     async fn scan(&self, name: Option<&TenantName>) -> Result<Vec<TenantRecord>, LifecycleError> {
-        let mut request = self.client.scan().table_name(&self.table).consistent_read(true);
+        let mut request = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .consistent_read(true);
         if let Some(name) = name {
             request = request
                 .filter_expression("#name = :name")
@@ -98,7 +114,10 @@ impl Registry {
         let mut pages = request.into_paginator().send();
         let mut records = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| LifecycleError::Aws { step: "scan the registry", failure: AwsFailure::classify(&e) })?;
+            let page = page.map_err(|e| LifecycleError::Aws {
+                step: "scan the registry",
+                failure: AwsFailure::classify(&e),
+            })?;
             for item in page.items() {
                 records.push(parse(item)?);
             }
@@ -121,7 +140,10 @@ impl Registry {
             .table_name(&self.table)
             .key(attr::API_KEY_ID, s(id.as_str()))
             .update_expression("SET #status = :to")
-            .condition_expression(format!("attribute_exists(#id) AND #status IN ({})", placeholders.join(", ")))
+            .condition_expression(format!(
+                "attribute_exists(#id) AND #status IN ({})",
+                placeholders.join(", ")
+            ))
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_names("#id", attr::API_KEY_ID)
             .expression_attribute_values(":to", s(to.as_str()));
@@ -133,12 +155,17 @@ impl Registry {
             Err(e) => {
                 let failure = AwsFailure::classify(&e);
                 if !failure.is_condition_failed() {
-                    return Err(LifecycleError::Aws { step: STEP, failure });
+                    return Err(LifecycleError::Aws {
+                        step: STEP,
+                        failure,
+                    });
                 }
                 // Someone else changed it (or deleted it) since we read it.
                 match self.get(id).await? {
                     Some(record) => Ok(StatusUpdate::Refused(record)),
-                    None => Err(LifecycleError::TenantNotFound(format!("with api key id {id}"))),
+                    None => Err(LifecycleError::TenantNotFound(format!(
+                        "with api key id {id}"
+                    ))),
                 }
             }
         }

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use tenant_registry::Tier;
 
-use crate::aws_failure::AwsFailure;
 use crate::LifecycleError;
+use crate::aws_failure::AwsFailure;
 
 /// Names of the deployed resources life-cycle commands touch. Each command
 /// checks for the ones it needs, so `list` works with only a registry table.
@@ -38,7 +38,9 @@ impl Resources {
             basic_usage_plan: get("BasicUsagePlanId"),
             standard_usage_plan: get("StandardUsagePlanId"),
             premium_usage_plan: get("PremiumUsagePlanId"),
-            tenant_role_name: outputs.get("TenantRoleArn").and_then(|arn| role_name_from_arn(arn)),
+            tenant_role_name: outputs
+                .get("TenantRoleArn")
+                .and_then(|arn| role_name_from_arn(arn)),
         }
     }
 
@@ -57,27 +59,50 @@ impl Resources {
     }
 
     pub(crate) fn tenant_table(&self) -> Result<&str, LifecycleError> {
-        need(self.tenant_table.as_deref(), "tenant registry table", "--tenant-table", "TENANT_TABLE")
+        need(
+            self.tenant_table.as_deref(),
+            "tenant registry table",
+            "--tenant-table",
+            "TENANT_TABLE",
+        )
     }
 
     pub(crate) fn data_table(&self) -> Result<&str, LifecycleError> {
-        need(self.data_table.as_deref(), "pooled data table", "--data-table", "DATA_TABLE")
+        need(
+            self.data_table.as_deref(),
+            "pooled data table",
+            "--data-table",
+            "DATA_TABLE",
+        )
     }
 
     pub(crate) fn silo_table_prefix(&self) -> Result<&str, LifecycleError> {
-        need(self.silo_table_prefix.as_deref(), "silo table prefix", "--silo-prefix", "SILO_TABLE_PREFIX")
+        need(
+            self.silo_table_prefix.as_deref(),
+            "silo table prefix",
+            "--silo-prefix",
+            "SILO_TABLE_PREFIX",
+        )
     }
 
     pub(crate) fn tenant_role_name(&self) -> Result<&str, LifecycleError> {
-        need(self.tenant_role_name.as_deref(), "tenant role name", "--tenant-role-name", "TENANT_ROLE_NAME")
+        need(
+            self.tenant_role_name.as_deref(),
+            "tenant role name",
+            "--tenant-role-name",
+            "TENANT_ROLE_NAME",
+        )
     }
 
     /// The tier's usage plan.
     pub(crate) fn usage_plan(&self, tier: Tier) -> Result<&str, LifecycleError> {
         match tier {
-            Tier::Basic => {
-                need(self.basic_usage_plan.as_deref(), "basic usage plan", "--usage-plan-basic", "BASIC_USAGE_PLAN_ID")
-            }
+            Tier::Basic => need(
+                self.basic_usage_plan.as_deref(),
+                "basic usage plan",
+                "--usage-plan-basic",
+                "BASIC_USAGE_PLAN_ID",
+            ),
             Tier::Standard => need(
                 self.standard_usage_plan.as_deref(),
                 "standard usage plan",
@@ -95,10 +120,14 @@ impl Resources {
 
     /// Every configured usage plan, for cleaning up a key whose tier is unknown.
     pub(crate) fn all_usage_plans(&self) -> Vec<&str> {
-        [&self.basic_usage_plan, &self.standard_usage_plan, &self.premium_usage_plan]
-            .into_iter()
-            .filter_map(|p| p.as_deref())
-            .collect()
+        [
+            &self.basic_usage_plan,
+            &self.standard_usage_plan,
+            &self.premium_usage_plan,
+        ]
+        .into_iter()
+        .filter_map(|p| p.as_deref())
+        .collect()
     }
 }
 
@@ -108,7 +137,9 @@ fn need<'a>(
     flag: &'static str,
     env: &'static str,
 ) -> Result<&'a str, LifecycleError> {
-    value.filter(|v| !v.is_empty()).ok_or(LifecycleError::MissingResource { what, flag, env })
+    value
+        .filter(|v| !v.is_empty())
+        .ok_or(LifecycleError::MissingResource { what, flag, env })
 }
 
 /// `arn:aws:iam::123456789012:role/path/Name` → `Name`.
@@ -127,19 +158,33 @@ pub async fn stack_outputs(
     client: &aws_sdk_cloudformation::Client,
     stack_name: &str,
 ) -> Result<HashMap<String, String>, LifecycleError> {
-    let output = client.describe_stacks().stack_name(stack_name).send().await.map_err(|e| {
-        let failure = AwsFailure::classify(&e);
-        // CloudFormation answers a missing stack with ValidationError.
-        if failure.code == "ValidationError" {
-            LifecycleError::InvalidInput { field: "stack", reason: format!("no stack named {stack_name:?}") }
-        } else {
-            LifecycleError::Aws { step: "describe the stack", failure }
-        }
-    })?;
-    let stack = output.stacks().first().ok_or_else(|| LifecycleError::InvalidInput {
-        field: "stack",
-        reason: format!("no stack named {stack_name:?}"),
-    })?;
+    let output = client
+        .describe_stacks()
+        .stack_name(stack_name)
+        .send()
+        .await
+        .map_err(|e| {
+            let failure = AwsFailure::classify(&e);
+            // CloudFormation answers a missing stack with ValidationError.
+            if failure.code == "ValidationError" {
+                LifecycleError::InvalidInput {
+                    field: "stack",
+                    reason: format!("no stack named {stack_name:?}"),
+                }
+            } else {
+                LifecycleError::Aws {
+                    step: "describe the stack",
+                    failure,
+                }
+            }
+        })?;
+    let stack = output
+        .stacks()
+        .first()
+        .ok_or_else(|| LifecycleError::InvalidInput {
+            field: "stack",
+            reason: format!("no stack named {stack_name:?}"),
+        })?;
     Ok(stack
         .outputs()
         .iter()
@@ -160,16 +205,25 @@ mod tests {
             ("BasicUsagePlanId", "p1"),
             ("StandardUsagePlanId", "p2"),
             ("PremiumUsagePlanId", "p3"),
-            ("TenantRoleArn", "arn:aws:iam::123456789012:role/tcv-TenantRole-ABC"),
+            (
+                "TenantRoleArn",
+                "arn:aws:iam::123456789012:role/tcv-TenantRole-ABC",
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         let from_stack = Resources::from_stack_outputs(&outputs);
-        assert_eq!(from_stack.tenant_role_name.as_deref(), Some("tcv-TenantRole-ABC"));
+        assert_eq!(
+            from_stack.tenant_role_name.as_deref(),
+            Some("tcv-TenantRole-ABC")
+        );
         assert_eq!(from_stack.usage_plan(Tier::Premium).unwrap(), "p3");
 
-        let merged = from_stack.overridden_by(Resources { data_table: Some("other".into()), ..Resources::default() });
+        let merged = from_stack.overridden_by(Resources {
+            data_table: Some("other".into()),
+            ..Resources::default()
+        });
         assert_eq!(merged.data_table().unwrap(), "other");
         assert_eq!(merged.tenant_table().unwrap(), "tcv-Tenants");
     }
@@ -185,7 +239,10 @@ mod tests {
 
     #[test]
     fn role_names_come_from_the_last_path_segment() {
-        assert_eq!(role_name_from_arn("arn:aws:iam::1:role/a/b/Name").as_deref(), Some("Name"));
+        assert_eq!(
+            role_name_from_arn("arn:aws:iam::1:role/a/b/Name").as_deref(),
+            Some("Name")
+        );
         assert_eq!(role_name_from_arn("arn:aws:iam::1:user/Name"), None);
         assert_eq!(role_name_from_arn("Name"), None);
     }

@@ -3,11 +3,11 @@
 //! here narrowed to the tenant's `aws:PrincipalTag/api-key-id`.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tenant_registry::ApiKeyId;
 
-use crate::aws_failure::AwsFailure;
 use crate::LifecycleError;
+use crate::aws_failure::AwsFailure;
 
 /// Inline policies tenantctl adds are named `revoke-<apiKeyId>`.
 pub const POLICY_PREFIX: &str = "revoke-";
@@ -61,7 +61,10 @@ fn percent_decode(encoded: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit()
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit()
         {
             let hex = |b: u8| u8::try_from(char::from(b).to_digit(16).unwrap_or(0)).unwrap_or(0);
             out.push(hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]));
@@ -93,12 +96,19 @@ pub struct SessionRevoker {
 impl SessionRevoker {
     /// Revocations on the role `role_name`.
     pub fn new(client: aws_sdk_iam::Client, role_name: impl Into<String>) -> Self {
-        Self { client, role_name: role_name.into() }
+        Self {
+            client,
+            role_name: role_name.into(),
+        }
     }
 
     /// Denies every session of the tenant issued before `now`. Replaces an
     /// earlier revocation of the same tenant, which a later time subsumes.
-    pub(crate) async fn revoke(&self, id: &ApiKeyId, now: DateTime<Utc>) -> Result<(), LifecycleError> {
+    pub(crate) async fn revoke(
+        &self,
+        id: &ApiKeyId,
+        now: DateTime<Utc>,
+    ) -> Result<(), LifecycleError> {
         self.client
             .put_role_policy()
             .role_name(&self.role_name)
@@ -107,7 +117,10 @@ impl SessionRevoker {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| LifecycleError::Aws { step: "add the session revocation to the tenant role", failure: AwsFailure::classify(&e) })
+            .map_err(|e| LifecycleError::Aws {
+                step: "add the session revocation to the tenant role",
+                failure: AwsFailure::classify(&e),
+            })
     }
 
     /// Deletes revocations (of any tenant) older than [`revocation_lifetime`].
@@ -116,16 +129,33 @@ impl SessionRevoker {
     pub async fn prune(&self, now: DateTime<Utc>) -> Result<Pruned, LifecycleError> {
         let mut pruned = Pruned::default();
         let mut names = Vec::new();
-        let mut pages = self.client.list_role_policies().role_name(&self.role_name).into_paginator().send();
+        let mut pages = self
+            .client
+            .list_role_policies()
+            .role_name(&self.role_name)
+            .into_paginator()
+            .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| LifecycleError::Aws {
                 step: "list the tenant role's inline policies",
                 failure: AwsFailure::classify(&e),
             })?;
-            names.extend(page.policy_names().iter().filter(|n| n.starts_with(POLICY_PREFIX)).cloned());
+            names.extend(
+                page.policy_names()
+                    .iter()
+                    .filter(|n| n.starts_with(POLICY_PREFIX))
+                    .cloned(),
+            );
         }
         for name in names {
-            let output = match self.client.get_role_policy().role_name(&self.role_name).policy_name(&name).send().await {
+            let output = match self
+                .client
+                .get_role_policy()
+                .role_name(&self.role_name)
+                .policy_name(&name)
+                .send()
+                .await
+            {
                 Ok(output) => output,
                 Err(e) if AwsFailure::classify(&e).is_not_found() => continue,
                 Err(e) => {
@@ -141,7 +171,14 @@ impl SessionRevoker {
                 pruned.kept.push(name);
                 continue;
             }
-            match self.client.delete_role_policy().role_name(&self.role_name).policy_name(&name).send().await {
+            match self
+                .client
+                .delete_role_policy()
+                .role_name(&self.role_name)
+                .policy_name(&name)
+                .send()
+                .await
+            {
                 Ok(_) => pruned.removed.push(name),
                 Err(e) if AwsFailure::classify(&e).is_not_found() => {}
                 Err(e) => {
@@ -167,8 +204,14 @@ mod tests {
         let doc = revocation_policy(&id, at);
         let statement = &doc["Statement"][0];
         assert_eq!(statement["Effect"], "Deny");
-        assert_eq!(statement["Condition"]["StringEquals"]["aws:PrincipalTag/api-key-id"], "a1b2c3d4e5");
-        assert_eq!(statement["Condition"]["DateLessThan"]["aws:TokenIssueTime"], "2026-11-27T10:00:00Z");
+        assert_eq!(
+            statement["Condition"]["StringEquals"]["aws:PrincipalTag/api-key-id"],
+            "a1b2c3d4e5"
+        );
+        assert_eq!(
+            statement["Condition"]["DateLessThan"]["aws:TokenIssueTime"],
+            "2026-11-27T10:00:00Z"
+        );
         assert_eq!(revoked_before(&doc.to_string()), Some(at));
     }
 
@@ -182,7 +225,10 @@ mod tests {
 
     #[test]
     fn documents_of_another_shape_have_no_revocation_time() {
-        assert_eq!(revoked_before("{\"Statement\":[{\"Effect\":\"Allow\"}]}"), None);
+        assert_eq!(
+            revoked_before("{\"Statement\":[{\"Effect\":\"Allow\"}]}"),
+            None
+        );
         assert_eq!(revoked_before("not json"), None);
     }
 }

@@ -10,9 +10,9 @@ use aws_sdk_dynamodb::types::{
 };
 use tenant_registry::ApiKeyId;
 
+use crate::LifecycleError;
 use crate::api_keys::MANAGED_BY_TAG;
 use crate::aws_failure::AwsFailure;
-use crate::LifecycleError;
 
 /// Partition key of the pooled table and of every silo table.
 pub const PARTITION_KEY: &str = "pk";
@@ -38,17 +38,33 @@ pub struct TenantData {
 impl TenantData {
     /// Data tables reached through `client`; polls every 2 s, waits up to 5 minutes.
     pub fn new(client: aws_sdk_dynamodb::Client) -> Self {
-        Self { client, poll_interval: Duration::from_secs(2), table_timeout: Duration::from_mins(5) }
+        Self {
+            client,
+            poll_interval: Duration::from_secs(2),
+            table_timeout: Duration::from_mins(5),
+        }
     }
 
     /// Creates a silo table with the pooled table's key schema. An existing
     /// table of that name is accepted: the name embeds the key ID, so it can
     /// only be this tenant's, left by an earlier attempt.
-    pub(crate) async fn create_silo_table(&self, table: &str, id: &ApiKeyId) -> Result<(), LifecycleError> {
+    pub(crate) async fn create_silo_table(
+        &self,
+        table: &str,
+        id: &ApiKeyId,
+    ) -> Result<(), LifecycleError> {
         let attribute = |name: &str| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
         };
-        let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
+        let key = |name: &str, kind| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+        };
         let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
         let result = self
             .client
@@ -66,7 +82,10 @@ impl TenantData {
         match result.map_err(|e| AwsFailure::classify(&e)) {
             Ok(_) => Ok(()),
             Err(f) if f.is_conflict() => Ok(()),
-            Err(failure) => Err(LifecycleError::Aws { step: "create the silo table", failure }),
+            Err(failure) => Err(LifecycleError::Aws {
+                step: "create the silo table",
+                failure,
+            }),
         }
     }
 
@@ -80,7 +99,10 @@ impl TenantData {
                 .table_name(table)
                 .send()
                 .await
-                .map_err(|e| LifecycleError::Aws { step: "check the silo table", failure: AwsFailure::classify(&e) })?;
+                .map_err(|e| LifecycleError::Aws {
+                    step: "check the silo table",
+                    failure: AwsFailure::classify(&e),
+                })?;
             if output.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
                 return Ok(());
             }
@@ -103,7 +125,10 @@ impl TenantData {
                 if failure.is_not_found() {
                     Ok(false)
                 } else {
-                    Err(LifecycleError::Aws { step: "delete the silo table", failure })
+                    Err(LifecycleError::Aws {
+                        step: "delete the silo table",
+                        failure,
+                    })
                 }
             }
         }
@@ -111,7 +136,11 @@ impl TenantData {
 
     /// Deletes every item of the tenant's partition in the pooled table:
     /// a Query on `pk` (never a Scan), then batched deletes. Returns the count.
-    pub(crate) async fn delete_partition(&self, table: &str, id: &ApiKeyId) -> Result<u64, LifecycleError> {
+    pub(crate) async fn delete_partition(
+        &self,
+        table: &str,
+        id: &ApiKeyId,
+    ) -> Result<u64, LifecycleError> {
         let mut pages = self
             .client
             .query()
@@ -138,12 +167,19 @@ impl TenantData {
         Ok(deleted)
     }
 
-    async fn delete_batch(&self, table: &str, keys: &[HashMap<String, AttributeValue>]) -> Result<(), LifecycleError> {
+    async fn delete_batch(
+        &self,
+        table: &str,
+        keys: &[HashMap<String, AttributeValue>],
+    ) -> Result<(), LifecycleError> {
         const STEP: &str = "delete the tenant's items";
         let mut requests = keys
             .iter()
             .map(|key| {
-                let delete = DeleteRequest::builder().set_key(Some(key.clone())).build().map_err(build_error)?;
+                let delete = DeleteRequest::builder()
+                    .set_key(Some(key.clone()))
+                    .build()
+                    .map_err(build_error)?;
                 Ok(WriteRequest::builder().delete_request(delete).build())
             })
             .collect::<Result<Vec<_>, LifecycleError>>()?;
@@ -155,8 +191,14 @@ impl TenantData {
                 .request_items(table, requests)
                 .send()
                 .await
-                .map_err(|e| LifecycleError::Aws { step: STEP, failure: AwsFailure::classify(&e) })?;
-            requests = output.unprocessed_items.and_then(|mut u| u.remove(table)).unwrap_or_default();
+                .map_err(|e| LifecycleError::Aws {
+                    step: STEP,
+                    failure: AwsFailure::classify(&e),
+                })?;
+            requests = output
+                .unprocessed_items
+                .and_then(|mut u| u.remove(table))
+                .unwrap_or_default();
             if requests.is_empty() {
                 return Ok(());
             }
@@ -164,12 +206,18 @@ impl TenantData {
         }
         Err(LifecycleError::Aws {
             step: STEP,
-            failure: AwsFailure { kind: crate::aws_failure::FailureKind::Throttled, code: "UnprocessedItems".into() },
+            failure: AwsFailure {
+                kind: crate::aws_failure::FailureKind::Throttled,
+                code: "UnprocessedItems".into(),
+            },
         })
     }
 }
 
 #[allow(clippy::needless_pass_by_value)] // used as map_err(build_error)
 fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> LifecycleError {
-    LifecycleError::InvalidInput { field: "request", reason: e.to_string() }
+    LifecycleError::InvalidInput {
+        field: "request",
+        reason: e.to_string(),
+    }
 }

@@ -7,13 +7,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType, TableStatus,
 };
 use chrono::{DateTime, Utc};
 use moto::Moto;
 use tenant_lifecycle::{
-    exit_code, Clients, DataDeletion, Email, Lifecycle, LifecycleError, OnboardRequest, Resources, Silent, TenantName,
-    TenantRef,
+    Clients, DataDeletion, Email, Lifecycle, LifecycleError, OnboardRequest, Resources, Silent,
+    TenantName, TenantRef, exit_code,
 };
 use tenant_registry::{Isolation, TenantStatus, Tier};
 
@@ -30,13 +31,26 @@ struct Deployment {
 }
 
 async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str, keys: &[(&str, KeyType)]) {
-    let mut request = client.create_table().table_name(name).billing_mode(BillingMode::PayPerRequest);
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest);
     for (key, kind) in keys {
         request = request
             .attribute_definitions(
-                AttributeDefinition::builder().attribute_name(*key).attribute_type(ScalarAttributeType::S).build().unwrap(),
+                AttributeDefinition::builder()
+                    .attribute_name(*key)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
             )
-            .key_schema(KeySchemaElement::builder().attribute_name(*key).key_type(kind.clone()).build().unwrap());
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(*key)
+                    .key_type(kind.clone())
+                    .build()
+                    .unwrap(),
+            );
     }
     request.send().await.unwrap();
 }
@@ -45,11 +59,27 @@ async fn deploy() -> Deployment {
     let moto = Moto::start();
     let conf = moto.sdk_config().await;
     let clients = Clients::from_conf(&conf);
-    create_table(&clients.dynamodb, TENANT_TABLE, &[("apiKeyId", KeyType::Hash)]).await;
-    create_table(&clients.dynamodb, DATA_TABLE, &[("pk", KeyType::Hash), ("sk", KeyType::Range)]).await;
+    create_table(
+        &clients.dynamodb,
+        TENANT_TABLE,
+        &[("apiKeyId", KeyType::Hash)],
+    )
+    .await;
+    create_table(
+        &clients.dynamodb,
+        DATA_TABLE,
+        &[("pk", KeyType::Hash), ("sk", KeyType::Range)],
+    )
+    .await;
     let mut plans = Vec::new();
     for tier in ["basic", "standard", "premium"] {
-        let plan = clients.apigateway.create_usage_plan().name(format!("tcv-{tier}")).send().await.unwrap();
+        let plan = clients
+            .apigateway
+            .create_usage_plan()
+            .name(format!("tcv-{tier}"))
+            .send()
+            .await
+            .unwrap();
         plans.push(plan.id().unwrap().to_owned());
     }
     clients
@@ -69,25 +99,58 @@ async fn deploy() -> Deployment {
         premium_usage_plan: Some(plans[2].clone()),
         tenant_role_name: Some(ROLE_NAME.into()),
     };
-    Deployment { moto, clients, resources }
+    Deployment {
+        moto,
+        clients,
+        resources,
+    }
 }
 
 impl Deployment {
     fn lifecycle(&self) -> Lifecycle {
-        Lifecycle::new(self.clients.clone(), self.resources.clone()).unwrap().with_poll_interval(Duration::from_millis(50))
+        Lifecycle::new(self.clients.clone(), self.resources.clone())
+            .unwrap()
+            .with_poll_interval(Duration::from_millis(50))
     }
 
-    async fn key(&self, id: &str) -> Option<aws_sdk_apigateway::operation::get_api_key::GetApiKeyOutput> {
-        self.clients.apigateway.get_api_key().api_key(id).send().await.ok()
+    async fn key(
+        &self,
+        id: &str,
+    ) -> Option<aws_sdk_apigateway::operation::get_api_key::GetApiKeyOutput> {
+        self.clients
+            .apigateway
+            .get_api_key()
+            .api_key(id)
+            .send()
+            .await
+            .ok()
     }
 
     async fn plan_key_ids(&self, plan: &str) -> Vec<String> {
-        let keys = self.clients.apigateway.get_usage_plan_keys().usage_plan_id(plan).send().await.unwrap();
-        keys.items().iter().filter_map(|k| k.id().map(str::to_owned)).collect()
+        let keys = self
+            .clients
+            .apigateway
+            .get_usage_plan_keys()
+            .usage_plan_id(plan)
+            .send()
+            .await
+            .unwrap();
+        keys.items()
+            .iter()
+            .filter_map(|k| k.id().map(str::to_owned))
+            .collect()
     }
 
     async fn role_policy(&self, name: &str) -> Option<String> {
-        let output = self.clients.iam.get_role_policy().role_name(ROLE_NAME).policy_name(name).send().await.ok()?;
+        let output = self
+            .clients
+            .iam
+            .get_role_policy()
+            .role_name(ROLE_NAME)
+            .policy_name(name)
+            .send()
+            .await
+            .ok()?;
         Some(output.policy_document().to_owned())
     }
 
@@ -118,7 +181,13 @@ impl Deployment {
     }
 
     async fn table_exists(&self, table: &str) -> bool {
-        self.clients.dynamodb.describe_table().table_name(table).send().await.is_ok()
+        self.clients
+            .dynamodb
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .is_ok()
     }
 }
 
@@ -141,33 +210,72 @@ async fn a_pooled_tenant_lives_and_leaves_in_moto() {
     let d = deploy().await;
     let lifecycle = d.lifecycle();
 
-    let onboarded = lifecycle.onboard(&request("Acme", Tier::Standard, Isolation::Pooled), &Silent).await.unwrap();
+    let onboarded = lifecycle
+        .onboard(&request("Acme", Tier::Standard, Isolation::Pooled), &Silent)
+        .await
+        .unwrap();
     let id = onboarded.record.api_key_id.clone();
     let key = d.key(id.as_str()).await.expect("the key exists");
     assert!(key.enabled());
     assert_eq!(key.name(), Some("Acme"));
     assert!(!onboarded.api_key.expose().is_empty());
-    assert_eq!(d.plan_key_ids(d.resources.standard_usage_plan.as_ref().unwrap()).await, [id.as_str()]);
-    assert!(d.plan_key_ids(d.resources.basic_usage_plan.as_ref().unwrap()).await.is_empty());
+    assert_eq!(
+        d.plan_key_ids(d.resources.standard_usage_plan.as_ref().unwrap())
+            .await,
+        [id.as_str()]
+    );
+    assert!(
+        d.plan_key_ids(d.resources.basic_usage_plan.as_ref().unwrap())
+            .await
+            .is_empty()
+    );
     let shown = lifecycle.show(&TenantRef::Id(id.clone())).await.unwrap();
     assert_eq!(shown, onboarded.record);
     assert_eq!(shown.status, TenantStatus::Active);
 
     // A second tenant with the same name is refused.
-    let err = lifecycle.onboard(&request("Acme", Tier::Basic, Isolation::Pooled), &Silent).await.unwrap_err();
+    let err = lifecycle
+        .onboard(&request("Acme", Tier::Basic, Isolation::Pooled), &Silent)
+        .await
+        .unwrap_err();
     assert_eq!(err.exit_code(), exit_code::CONFLICT, "{err}");
 
     // Suspend with revocation: status, key and the Deny on the role.
-    let change = lifecycle.suspend(&TenantRef::Id(id.clone()), true, &Silent).await.unwrap();
+    let change = lifecycle
+        .suspend(&TenantRef::Id(id.clone()), true, &Silent)
+        .await
+        .unwrap();
     assert_eq!(change.record.status, TenantStatus::Suspended);
     assert!(!d.key(id.as_str()).await.unwrap().enabled());
-    let document = d.role_policy(&format!("revoke-{id}")).await.expect("revocation policy on the role");
+    let document = d
+        .role_policy(&format!("revoke-{id}"))
+        .await
+        .expect("revocation policy on the role");
     assert!(document.contains("TokenIssueTime"), "{document}");
-    assert_eq!(lifecycle.show(&TenantRef::Id(id.clone())).await.unwrap().status, TenantStatus::Suspended);
+    assert_eq!(
+        lifecycle
+            .show(&TenantRef::Id(id.clone()))
+            .await
+            .unwrap()
+            .status,
+        TenantStatus::Suspended
+    );
 
     // Within the hour the revocation stays; after it, pruning removes it.
-    assert!(lifecycle.prune_expired_revocations().await.unwrap().removed.is_empty());
-    let pruned = lifecycle.clone().with_clock(two_hours_later).prune_expired_revocations().await.unwrap();
+    assert!(
+        lifecycle
+            .prune_expired_revocations()
+            .await
+            .unwrap()
+            .removed
+            .is_empty()
+    );
+    let pruned = lifecycle
+        .clone()
+        .with_clock(two_hours_later)
+        .prune_expired_revocations()
+        .await
+        .unwrap();
     assert_eq!(pruned.removed, [format!("revoke-{id}")]);
     assert_eq!(d.role_policy(&format!("revoke-{id}")).await, None);
 
@@ -182,53 +290,119 @@ async fn a_pooled_tenant_lives_and_leaves_in_moto() {
         d.put_data(DATA_TABLE, id.as_str(), sk).await;
     }
     d.put_data(DATA_TABLE, "otherTenant1", "a").await;
-    let done = lifecycle.offboard(&TenantRef::Id(id.clone()), true, false, &Silent).await.unwrap();
-    assert_eq!(done.data, Some(DataDeletion::PooledItems { table: DATA_TABLE.into(), count: 3 }));
+    let done = lifecycle
+        .offboard(&TenantRef::Id(id.clone()), true, false, &Silent)
+        .await
+        .unwrap();
+    assert_eq!(
+        done.data,
+        Some(DataDeletion::PooledItems {
+            table: DATA_TABLE.into(),
+            count: 3
+        })
+    );
     assert!(done.key_deleted);
     assert_eq!(d.partition_len(id.as_str()).await, 0);
     assert_eq!(d.partition_len("otherTenant1").await, 1);
     assert!(d.key(id.as_str()).await.is_none());
-    assert!(d.plan_key_ids(d.resources.standard_usage_plan.as_ref().unwrap()).await.is_empty());
+    assert!(
+        d.plan_key_ids(d.resources.standard_usage_plan.as_ref().unwrap())
+            .await
+            .is_empty()
+    );
     let listed = lifecycle.list().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].status, TenantStatus::Offboarded);
 
     // Offboarded tenants stay offboarded; the name is free again.
-    let err = lifecycle.resume(&TenantRef::Id(id.clone()), &Silent).await.unwrap_err();
+    let err = lifecycle
+        .resume(&TenantRef::Id(id.clone()), &Silent)
+        .await
+        .unwrap_err();
     assert!(matches!(err, LifecycleError::WrongState { .. }), "{err}");
-    lifecycle.onboard(&request("Acme", Tier::Basic, Isolation::Pooled), &Silent).await.unwrap();
+    lifecycle
+        .onboard(&request("Acme", Tier::Basic, Isolation::Pooled), &Silent)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn a_siloed_tenant_gets_its_own_table_and_loses_it_on_offboard() {
     let d = deploy().await;
     let lifecycle = d.lifecycle();
-    let onboarded = lifecycle.onboard(&request("Globex", Tier::Premium, Isolation::Siloed), &Silent).await.unwrap();
+    let onboarded = lifecycle
+        .onboard(
+            &request("Globex", Tier::Premium, Isolation::Siloed),
+            &Silent,
+        )
+        .await
+        .unwrap();
     let id = onboarded.record.api_key_id.clone();
     let table = format!("{SILO_PREFIX}-{id}");
     assert_eq!(onboarded.silo_table.as_deref(), Some(table.as_str()));
 
-    let described = d.clients.dynamodb.describe_table().table_name(&table).send().await.unwrap();
+    let described = d
+        .clients
+        .dynamodb
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
     let description = described.table().unwrap();
     assert_eq!(description.table_status(), Some(&TableStatus::Active));
-    let keys: HashMap<&str, &KeyType> =
-        description.key_schema().iter().map(|k| (k.attribute_name(), k.key_type())).collect();
-    assert_eq!(keys, HashMap::from([("pk", &KeyType::Hash), ("sk", &KeyType::Range)]));
-    assert_eq!(d.plan_key_ids(d.resources.premium_usage_plan.as_ref().unwrap()).await, [id.as_str()]);
+    let keys: HashMap<&str, &KeyType> = description
+        .key_schema()
+        .iter()
+        .map(|k| (k.attribute_name(), k.key_type()))
+        .collect();
+    assert_eq!(
+        keys,
+        HashMap::from([("pk", &KeyType::Hash), ("sk", &KeyType::Range)])
+    );
+    assert_eq!(
+        d.plan_key_ids(d.resources.premium_usage_plan.as_ref().unwrap())
+            .await,
+        [id.as_str()]
+    );
 
     d.put_data(&table, id.as_str(), "x").await;
-    lifecycle.suspend(&TenantRef::Id(id.clone()), false, &Silent).await.unwrap();
-    let done = lifecycle.offboard(&TenantRef::Id(id.clone()), true, true, &Silent).await.unwrap();
+    lifecycle
+        .suspend(&TenantRef::Id(id.clone()), false, &Silent)
+        .await
+        .unwrap();
+    let done = lifecycle
+        .offboard(&TenantRef::Id(id.clone()), true, true, &Silent)
+        .await
+        .unwrap();
     assert_eq!(done.previous, TenantStatus::Suspended);
-    assert_eq!(done.data, Some(DataDeletion::SiloTable { table: table.clone(), existed: true }));
+    assert_eq!(
+        done.data,
+        Some(DataDeletion::SiloTable {
+            table: table.clone(),
+            existed: true
+        })
+    );
     assert!(!d.table_exists(&table).await);
-    assert!(d.role_policy(&format!("revoke-{id}")).await.is_some(), "offboard --revoke-sessions");
+    assert!(
+        d.role_policy(&format!("revoke-{id}")).await.is_some(),
+        "offboard --revoke-sessions"
+    );
     assert!(d.key(id.as_str()).await.is_none());
 
     // A re-run finishes quietly: nothing left to delete.
-    let again = lifecycle.offboard(&TenantRef::Id(id.clone()), true, false, &Silent).await.unwrap();
+    let again = lifecycle
+        .offboard(&TenantRef::Id(id.clone()), true, false, &Silent)
+        .await
+        .unwrap();
     assert!(!again.key_deleted);
-    assert_eq!(again.data, Some(DataDeletion::SiloTable { table, existed: false }));
+    assert_eq!(
+        again.data,
+        Some(DataDeletion::SiloTable {
+            table,
+            existed: false
+        })
+    );
 }
 
 #[tokio::test]
@@ -248,20 +422,53 @@ async fn a_re_run_after_a_crash_cleans_up_and_onboards_one_tenant() {
         .unwrap();
     let old_id = crashed.id().unwrap().to_owned();
     let basic = d.resources.basic_usage_plan.clone().unwrap();
-    d.clients.apigateway.create_usage_plan_key().usage_plan_id(&basic).key_id(&old_id).key_type("API_KEY").send().await.unwrap();
-    create_table(&d.clients.dynamodb, &format!("{SILO_PREFIX}-{old_id}"), &[("pk", KeyType::Hash), ("sk", KeyType::Range)]).await;
+    d.clients
+        .apigateway
+        .create_usage_plan_key()
+        .usage_plan_id(&basic)
+        .key_id(&old_id)
+        .key_type("API_KEY")
+        .send()
+        .await
+        .unwrap();
+    create_table(
+        &d.clients.dynamodb,
+        &format!("{SILO_PREFIX}-{old_id}"),
+        &[("pk", KeyType::Hash), ("sk", KeyType::Range)],
+    )
+    .await;
     // A key someone made by hand with the same name is not ours to delete.
-    let manual = d.clients.apigateway.create_api_key().name("Initech").send().await.unwrap();
+    let manual = d
+        .clients
+        .apigateway
+        .create_api_key()
+        .name("Initech")
+        .send()
+        .await
+        .unwrap();
 
-    let onboarded =
-        d.lifecycle().onboard(&request("Initech", Tier::Basic, Isolation::Siloed), &Silent).await.unwrap();
+    let onboarded = d
+        .lifecycle()
+        .onboard(&request("Initech", Tier::Basic, Isolation::Siloed), &Silent)
+        .await
+        .unwrap();
     let id = onboarded.record.api_key_id.as_str();
     assert_ne!(id, old_id);
     assert!(d.key(&old_id).await.is_none(), "the leftover key is gone");
-    assert!(!d.table_exists(&format!("{SILO_PREFIX}-{old_id}")).await, "and its table");
+    assert!(
+        !d.table_exists(&format!("{SILO_PREFIX}-{old_id}")).await,
+        "and its table"
+    );
     assert_eq!(d.plan_key_ids(&basic).await, [id]);
-    assert!(d.key(manual.id().unwrap()).await.is_some(), "the hand-made key stays");
-    assert_eq!(d.lifecycle().list().await.unwrap().len(), 1, "one tenant, not two");
+    assert!(
+        d.key(manual.id().unwrap()).await.is_some(),
+        "the hand-made key stays"
+    );
+    assert_eq!(
+        d.lifecycle().list().await.unwrap().len(),
+        1,
+        "one tenant, not two"
+    );
 }
 
 #[tokio::test]
@@ -280,10 +487,17 @@ async fn resources_are_read_from_the_stack_outputs() {
             "TenantRoleArn": { "Value": format!("arn:aws:iam::123456789012:role/{ROLE_NAME}") }
         }
     });
-    cfn.create_stack().stack_name("tcv").template_body(template.to_string()).send().await.unwrap();
+    cfn.create_stack()
+        .stack_name("tcv")
+        .template_body(template.to_string())
+        .send()
+        .await
+        .unwrap();
     let outputs = tenant_lifecycle::stack_outputs(&cfn, "tcv").await.unwrap();
     assert_eq!(Resources::from_stack_outputs(&outputs), d.resources);
 
-    let err = tenant_lifecycle::stack_outputs(&cfn, "nope").await.unwrap_err();
+    let err = tenant_lifecycle::stack_outputs(&cfn, "nope")
+        .await
+        .unwrap_err();
     assert_eq!(err.exit_code(), exit_code::INVALID_INPUT, "{err}");
 }

@@ -4,11 +4,15 @@
 mod common;
 
 use aws_sdk_apigateway::operation::create_api_key::{CreateApiKeyError, CreateApiKeyOutput};
-use aws_sdk_apigateway::operation::create_usage_plan_key::{CreateUsagePlanKeyError, CreateUsagePlanKeyOutput};
+use aws_sdk_apigateway::operation::create_usage_plan_key::{
+    CreateUsagePlanKeyError, CreateUsagePlanKeyOutput,
+};
 use aws_sdk_apigateway::operation::delete_api_key::{DeleteApiKeyError, DeleteApiKeyOutput};
 use aws_sdk_apigateway::operation::delete_usage_plan_key::DeleteUsagePlanKeyOutput;
 use aws_sdk_apigateway::operation::get_api_keys::{GetApiKeysError, GetApiKeysOutput};
-use aws_sdk_apigateway::operation::get_usage_plan_key::{GetUsagePlanKeyError, GetUsagePlanKeyOutput};
+use aws_sdk_apigateway::operation::get_usage_plan_key::{
+    GetUsagePlanKeyError, GetUsagePlanKeyOutput,
+};
 use aws_sdk_apigateway::types::ApiKey;
 use aws_sdk_dynamodb::operation::create_table::{CreateTableError, CreateTableOutput};
 use aws_sdk_dynamodb::operation::delete_table::DeleteTableOutput;
@@ -17,9 +21,9 @@ use aws_sdk_dynamodb::operation::get_item::{GetItemError, GetItemOutput};
 use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
 use aws_sdk_dynamodb::operation::scan::{ScanError, ScanOutput};
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType, TableDescription, TableStatus};
-use aws_smithy_mocks::{mock, MockResponse, Rule};
+use aws_smithy_mocks::{MockResponse, Rule, mock};
 use common::*;
-use tenant_lifecycle::{exit_code, Contact, Email, LifecycleError, OnboardRequest, TenantName};
+use tenant_lifecycle::{Contact, Email, LifecycleError, OnboardRequest, TenantName, exit_code};
 use tenant_registry::{Isolation, TenantRecord, TenantStatus, Tier};
 
 fn request(isolation: Isolation) -> OnboardRequest {
@@ -76,10 +80,15 @@ fn scan_returns(records: Vec<TenantRecord>) -> Rule {
     mock!(aws_sdk_dynamodb::Client::scan)
         .match_requests(|r| {
             r.table_name() == Some(TENANT_TABLE)
-                && r.expression_attribute_values().and_then(|v| v.get(":name")) == Some(&AttributeValue::S(NAME.into()))
+                && r.expression_attribute_values().and_then(|v| v.get(":name"))
+                    == Some(&AttributeValue::S(NAME.into()))
                 && r.consistent_read() == Some(true)
         })
-        .then_output(move || ScanOutput::builder().set_items(Some(records.iter().map(TenantRecord::to_item).collect())).build())
+        .then_output(move || {
+            ScanOutput::builder()
+                .set_items(Some(records.iter().map(TenantRecord::to_item).collect()))
+                .build()
+        })
 }
 
 fn api_keys_named(ids: &'static [&'static str]) -> Rule {
@@ -87,7 +96,12 @@ fn api_keys_named(ids: &'static [&'static str]) -> Rule {
         .match_requests(|r| r.name_query() == Some(NAME))
         .then_output(move || {
             let key = |id: &str, name: &str| {
-                ApiKey::builder().id(id).name(name).tags("managed-by", "tenantctl").enabled(true).build()
+                ApiKey::builder()
+                    .id(id)
+                    .name(name)
+                    .tags("managed-by", "tenantctl")
+                    .enabled(true)
+                    .build()
             };
             let mut items: Vec<ApiKey> = ids.iter().map(|id| key(id, NAME)).collect();
             // Prefix matches and hand-made keys of the same name are not leftovers.
@@ -106,21 +120,39 @@ impl World {
                 .match_requests(|r| {
                     r.name() == Some(NAME)
                         && r.enabled() == Some(true)
-                        && r.tags().and_then(|t| t.get("managed-by")).map(String::as_str) == Some("tenantctl")
+                        && r.tags()
+                            .and_then(|t| t.get("managed-by"))
+                            .map(String::as_str)
+                            == Some("tenantctl")
                 })
-                .then_output(|| CreateApiKeyOutput::builder().id(KEY_ID).value(KEY_VALUE).name(NAME).enabled(true).build()),
+                .then_output(|| {
+                    CreateApiKeyOutput::builder()
+                        .id(KEY_ID)
+                        .value(KEY_VALUE)
+                        .name(NAME)
+                        .enabled(true)
+                        .build()
+                }),
             add_to_plan: mock!(aws_sdk_apigateway::Client::create_usage_plan_key)
                 .match_requests(|r| {
-                    r.usage_plan_id() == Some(STANDARD_PLAN) && r.key_id() == Some(KEY_ID) && r.key_type() == Some("API_KEY")
+                    r.usage_plan_id() == Some(STANDARD_PLAN)
+                        && r.key_id() == Some(KEY_ID)
+                        && r.key_type() == Some("API_KEY")
                 })
                 .then_output(|| CreateUsagePlanKeyOutput::builder().id(KEY_ID).build()),
             create_table: mock!(aws_sdk_dynamodb::Client::create_table)
                 .match_requests(|r| {
-                    let keys: Vec<_> = r.key_schema().iter().map(|k| (k.attribute_name(), k.key_type().clone())).collect();
+                    let keys: Vec<_> = r
+                        .key_schema()
+                        .iter()
+                        .map(|k| (k.attribute_name(), k.key_type().clone()))
+                        .collect();
                     let silo = format!("{SILO_PREFIX}-{KEY_ID}");
                     r.table_name() == Some(silo.as_str())
                         && keys == [("pk", KeyType::Hash), ("sk", KeyType::Range)]
-                        && r.attribute_definitions().iter().all(|a| a.attribute_type().as_str() == "S")
+                        && r.attribute_definitions()
+                            .iter()
+                            .all(|a| a.attribute_type().as_str() == "S")
                 })
                 .then_output(|| CreateTableOutput::builder().build()),
             describe_table: mock!(aws_sdk_dynamodb::Client::describe_table)
@@ -132,14 +164,17 @@ impl World {
             put_item: mock!(aws_sdk_dynamodb::Client::put_item)
                 .match_requests(|r| r.table_name() == Some(TENANT_TABLE))
                 .then_output(|| PutItemOutput::builder().build()),
-            get_item: mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| GetItemOutput::builder().build()),
+            get_item: mock!(aws_sdk_dynamodb::Client::get_item)
+                .then_output(|| GetItemOutput::builder().build()),
             delete_table: mock!(aws_sdk_dynamodb::Client::delete_table)
                 .then_output(|| DeleteTableOutput::builder().build()),
             get_plan_key: mock!(aws_sdk_apigateway::Client::get_usage_plan_key)
                 .match_requests(|r| r.usage_plan_id() == Some(STANDARD_PLAN))
                 .then_output(|| GetUsagePlanKeyOutput::builder().build()),
             delete_plan_key: mock!(aws_sdk_apigateway::Client::delete_usage_plan_key)
-                .match_requests(|r| r.usage_plan_id() == Some(STANDARD_PLAN) && r.key_id() == Some(KEY_ID))
+                .match_requests(|r| {
+                    r.usage_plan_id() == Some(STANDARD_PLAN) && r.key_id() == Some(KEY_ID)
+                })
                 .then_output(|| DeleteUsagePlanKeyOutput::builder().build()),
             delete_key: mock!(aws_sdk_apigateway::Client::delete_api_key)
                 .match_requests(|r| r.api_key() == Some(KEY_ID))
@@ -151,7 +186,8 @@ impl World {
         let unavailable = || code("ServiceUnavailable");
         match step {
             Step::ScanRegistry => {
-                self.scan = mock!(aws_sdk_dynamodb::Client::scan).then_error(move || ScanError::generic(unavailable()));
+                self.scan = mock!(aws_sdk_dynamodb::Client::scan)
+                    .then_error(move || ScanError::generic(unavailable()));
             }
             Step::FindLeftoverKeys => {
                 self.get_api_keys = mock!(aws_sdk_apigateway::Client::get_api_keys)
@@ -183,27 +219,50 @@ impl World {
 
     fn lifecycle(&self) -> tenant_lifecycle::Lifecycle {
         lifecycle(
-            &[&self.get_api_keys, &self.create_key, &self.add_to_plan, &self.get_plan_key, &self.delete_plan_key, &self.delete_key],
-            &[&self.scan, &self.create_table, &self.describe_table, &self.put_item, &self.get_item, &self.delete_table],
+            &[
+                &self.get_api_keys,
+                &self.create_key,
+                &self.add_to_plan,
+                &self.get_plan_key,
+                &self.delete_plan_key,
+                &self.delete_key,
+            ],
+            &[
+                &self.scan,
+                &self.create_table,
+                &self.describe_table,
+                &self.put_item,
+                &self.get_item,
+                &self.delete_table,
+            ],
             &[],
         )
     }
 }
 
 fn describe(status: TableStatus) -> DescribeTableOutput {
-    DescribeTableOutput::builder().table(TableDescription::builder().table_status(status).build()).build()
+    DescribeTableOutput::builder()
+        .table(TableDescription::builder().table_status(status).build())
+        .build()
 }
 
 #[tokio::test]
 async fn onboards_a_siloed_tenant_key_first_registry_item_last() {
     let world = World::new();
     let progress = Recorded::default();
-    let onboarded = world.lifecycle().onboard(&request(Isolation::Siloed), &progress).await.unwrap();
+    let onboarded = world
+        .lifecycle()
+        .onboard(&request(Isolation::Siloed), &progress)
+        .await
+        .unwrap();
 
     assert_eq!(onboarded.api_key.expose(), KEY_VALUE);
     assert_eq!(onboarded.record.api_key_id.as_str(), KEY_ID);
     assert_eq!(onboarded.record.status, TenantStatus::Active);
-    assert_eq!(onboarded.silo_table.as_deref(), Some(format!("{SILO_PREFIX}-{KEY_ID}").as_str()));
+    assert_eq!(
+        onboarded.silo_table.as_deref(),
+        Some(format!("{SILO_PREFIX}-{KEY_ID}").as_str())
+    );
     for (rule, calls) in [
         (&world.create_key, 1),
         (&world.add_to_plan, 1),
@@ -216,9 +275,16 @@ async fn onboards_a_siloed_tenant_key_first_registry_item_last() {
         assert_eq!(rule.num_calls(), calls);
     }
     let lines = progress.lines();
-    assert!(lines.iter().any(|l| l.contains("waiting for table")), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("waiting for table")),
+        "{lines:?}"
+    );
     assert_no_secret(&lines);
-    assert_eq!(format!("{onboarded:?}").matches(KEY_VALUE).count(), 0, "Debug shows the key value");
+    assert_eq!(
+        format!("{onboarded:?}").matches(KEY_VALUE).count(),
+        0,
+        "Debug shows the key value"
+    );
 }
 
 #[tokio::test]
@@ -228,7 +294,10 @@ async fn the_registry_item_is_written_conditionally_with_every_contract_attribut
             let item = r.item().unwrap();
             let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str);
             r.condition_expression() == Some("attribute_not_exists(#id)")
-                && r.expression_attribute_names().and_then(|n| n.get("#id")).map(String::as_str) == Some("apiKeyId")
+                && r.expression_attribute_names()
+                    .and_then(|n| n.get("#id"))
+                    .map(String::as_str)
+                    == Some("apiKeyId")
                 && s("apiKeyId") == Some(KEY_ID)
                 && s("tenantName") == Some(NAME)
                 && s("email") == Some("ops@acme.example")
@@ -239,11 +308,22 @@ async fn the_registry_item_is_written_conditionally_with_every_contract_attribut
                 && s("contact") == Some("Jo, +1 555 0100")
         })
         .then_output(|| PutItemOutput::builder().build());
-    let world = World { put_item: put, ..World::new() };
-    let onboarded = world.lifecycle().onboard(&request(Isolation::Pooled), &Recorded::default()).await.unwrap();
+    let world = World {
+        put_item: put,
+        ..World::new()
+    };
+    let onboarded = world
+        .lifecycle()
+        .onboard(&request(Isolation::Pooled), &Recorded::default())
+        .await
+        .unwrap();
     assert_eq!(world.put_item.num_calls(), 1);
     assert_eq!(onboarded.silo_table, None);
-    assert_eq!(world.create_table.num_calls(), 0, "pooled tenants get no table");
+    assert_eq!(
+        world.create_table.num_calls(),
+        0,
+        "pooled tenants get no table"
+    );
 }
 
 #[tokio::test]
@@ -251,24 +331,58 @@ async fn a_failure_at_any_step_rolls_back_every_earlier_step() {
     for step in ALL_STEPS {
         let world = World::new().fail(step);
         let progress = Recorded::default();
-        let err = world.lifecycle().onboard(&request(Isolation::Siloed), &progress).await.unwrap_err();
+        let err = world
+            .lifecycle()
+            .onboard(&request(Isolation::Siloed), &progress)
+            .await
+            .unwrap_err();
 
         let key_created = step > Step::CreateKey;
         let plan_requested = step > Step::CreateKey;
         // Recorded before the call: a CreateTable that timed out may have worked.
         let table_requested = step >= Step::CreateTable;
-        assert_eq!(world.delete_key.num_calls(), usize::from(key_created), "{step:?}: delete key");
-        assert_eq!(world.delete_plan_key.num_calls(), usize::from(plan_requested), "{step:?}: leave plan");
-        assert_eq!(world.delete_table.num_calls(), usize::from(table_requested), "{step:?}: delete table");
-        assert_eq!(world.put_item.num_calls(), usize::from(step == Step::PutItem), "{step:?}: no registry item");
+        assert_eq!(
+            world.delete_key.num_calls(),
+            usize::from(key_created),
+            "{step:?}: delete key"
+        );
+        assert_eq!(
+            world.delete_plan_key.num_calls(),
+            usize::from(plan_requested),
+            "{step:?}: leave plan"
+        );
+        assert_eq!(
+            world.delete_table.num_calls(),
+            usize::from(table_requested),
+            "{step:?}: delete table"
+        );
+        assert_eq!(
+            world.put_item.num_calls(),
+            usize::from(step == Step::PutItem),
+            "{step:?}: no registry item"
+        );
         if key_created {
-            let LifecycleError::OnboardFailed { undone, left_behind, .. } = &err else {
+            let LifecycleError::OnboardFailed {
+                undone,
+                left_behind,
+                ..
+            } = &err
+            else {
                 panic!("{step:?}: expected OnboardFailed, got {err:?}");
             };
             assert!(left_behind.is_empty(), "{step:?}: {left_behind:?}");
-            assert!(undone.iter().any(|u| u == &format!("deleted API key {KEY_ID}")), "{step:?}: {undone:?}");
+            assert!(
+                undone
+                    .iter()
+                    .any(|u| u == &format!("deleted API key {KEY_ID}")),
+                "{step:?}: {undone:?}"
+            );
         } else {
-            assert_eq!(world.create_key.num_calls(), usize::from(step == Step::CreateKey), "{step:?}");
+            assert_eq!(
+                world.create_key.num_calls(),
+                usize::from(step == Step::CreateKey),
+                "{step:?}"
+            );
         }
         assert_eq!(err.exit_code(), exit_code::AWS_FAILED, "{step:?}: {err}");
         let mut texts = progress.lines();
@@ -283,11 +397,21 @@ async fn a_rollback_that_fails_says_what_is_left_and_to_re_run() {
     let mut world = World::new().fail(Step::PutItem);
     world.delete_key = mock!(aws_sdk_apigateway::Client::delete_api_key)
         .then_error(|| DeleteApiKeyError::generic(code("TooManyRequestsException")));
-    let err = world.lifecycle().onboard(&request(Isolation::Pooled), &Recorded::default()).await.unwrap_err();
+    let err = world
+        .lifecycle()
+        .onboard(&request(Isolation::Pooled), &Recorded::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.exit_code(), exit_code::INCOMPLETE);
     let message = err.to_string();
-    assert!(message.contains(&format!("could not roll back: API key {KEY_ID}")), "{message}");
-    assert!(message.contains("re-run the same onboard command"), "{message}");
+    assert!(
+        message.contains(&format!("could not roll back: API key {KEY_ID}")),
+        "{message}"
+    );
+    assert!(
+        message.contains("re-run the same onboard command"),
+        "{message}"
+    );
     assert_eq!(world.delete_plan_key.num_calls(), 1);
 }
 
@@ -299,9 +423,16 @@ async fn a_registry_write_that_landed_despite_an_error_is_success() {
         contact: Some("Jo, +1 555 0100".into()),
         ..record(TenantStatus::Active, Isolation::Pooled)
     };
-    world.get_item = mock!(aws_sdk_dynamodb::Client::get_item)
-        .then_output(move || GetItemOutput::builder().set_item(Some(stored.to_item())).build());
-    let onboarded = world.lifecycle().onboard(&request(Isolation::Pooled), &Recorded::default()).await.unwrap();
+    world.get_item = mock!(aws_sdk_dynamodb::Client::get_item).then_output(move || {
+        GetItemOutput::builder()
+            .set_item(Some(stored.to_item()))
+            .build()
+    });
+    let onboarded = world
+        .lifecycle()
+        .onboard(&request(Isolation::Pooled), &Recorded::default())
+        .await
+        .unwrap();
     assert_eq!(onboarded.record.api_key_id.as_str(), KEY_ID);
     assert_eq!(world.delete_key.num_calls(), 0);
 }
@@ -311,9 +442,17 @@ async fn an_unknown_registry_outcome_keeps_everything_for_a_re_run() {
     let mut world = World::new().fail(Step::PutItem);
     world.get_item = mock!(aws_sdk_dynamodb::Client::get_item)
         .then_error(|| GetItemError::generic(code("ServiceUnavailable")));
-    let err = world.lifecycle().onboard(&request(Isolation::Pooled), &Recorded::default()).await.unwrap_err();
+    let err = world
+        .lifecycle()
+        .onboard(&request(Isolation::Pooled), &Recorded::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.exit_code(), exit_code::INCOMPLETE);
-    assert_eq!(world.delete_key.num_calls(), 0, "a registry item may point at this key");
+    assert_eq!(
+        world.delete_key.num_calls(),
+        0,
+        "a registry item may point at this key"
+    );
     assert_eq!(world.delete_plan_key.num_calls(), 0);
 }
 
@@ -322,15 +461,18 @@ async fn a_re_run_after_a_crash_removes_the_leftover_key_and_its_table_then_onbo
     let mut world = World::new();
     world.get_api_keys = api_keys_named(&[OLD_KEY_ID]);
     // The crashed run had put the old key in the premium plan only.
-    world.get_plan_key = mock!(aws_sdk_apigateway::Client::get_usage_plan_key).then_compute_response(|r| {
-        if r.usage_plan_id() == Some(PREMIUM_PLAN) {
-            MockResponse::Output(GetUsagePlanKeyOutput::builder().build())
-        } else {
-            MockResponse::Error(GetUsagePlanKeyError::generic(code("NotFoundException")))
-        }
-    });
+    world.get_plan_key = mock!(aws_sdk_apigateway::Client::get_usage_plan_key)
+        .then_compute_response(|r| {
+            if r.usage_plan_id() == Some(PREMIUM_PLAN) {
+                MockResponse::Output(GetUsagePlanKeyOutput::builder().build())
+            } else {
+                MockResponse::Error(GetUsagePlanKeyError::generic(code("NotFoundException")))
+            }
+        });
     let delete_old_plan_key = mock!(aws_sdk_apigateway::Client::delete_usage_plan_key)
-        .match_requests(|r| r.usage_plan_id() == Some(PREMIUM_PLAN) && r.key_id() == Some(OLD_KEY_ID))
+        .match_requests(|r| {
+            r.usage_plan_id() == Some(PREMIUM_PLAN) && r.key_id() == Some(OLD_KEY_ID)
+        })
         .then_output(|| DeleteUsagePlanKeyOutput::builder().build());
     let delete_old_key = mock!(aws_sdk_apigateway::Client::delete_api_key)
         .match_requests(|r| r.api_key() == Some(OLD_KEY_ID))
@@ -340,7 +482,9 @@ async fn a_re_run_after_a_crash_removes_the_leftover_key_and_its_table_then_onbo
         .match_requests(move |r| r.table_name() == Some(old_table.as_str()))
         .then_output(|| DeleteTableOutput::builder().build());
     let no_registry_item = mock!(aws_sdk_dynamodb::Client::get_item)
-        .match_requests(|r| r.key().and_then(|k| k.get("apiKeyId")) == Some(&AttributeValue::S(OLD_KEY_ID.into())))
+        .match_requests(|r| {
+            r.key().and_then(|k| k.get("apiKeyId")) == Some(&AttributeValue::S(OLD_KEY_ID.into()))
+        })
         .then_output(|| GetItemOutput::builder().build());
 
     let lifecycle = lifecycle(
@@ -352,59 +496,108 @@ async fn a_re_run_after_a_crash_removes_the_leftover_key_and_its_table_then_onbo
             &world.create_key,
             &world.add_to_plan,
         ],
-        &[&world.scan, &no_registry_item, &delete_old_table, &world.create_table, &world.describe_table, &world.put_item],
+        &[
+            &world.scan,
+            &no_registry_item,
+            &delete_old_table,
+            &world.create_table,
+            &world.describe_table,
+            &world.put_item,
+        ],
         &[],
     );
     let progress = Recorded::default();
-    let onboarded = lifecycle.onboard(&request(Isolation::Siloed), &progress).await.unwrap();
+    let onboarded = lifecycle
+        .onboard(&request(Isolation::Siloed), &progress)
+        .await
+        .unwrap();
 
-    assert_eq!(onboarded.record.api_key_id.as_str(), KEY_ID, "a fresh key, not a second tenant");
-    assert_eq!(world.get_plan_key.num_calls(), 3, "every tier's plan is checked");
+    assert_eq!(
+        onboarded.record.api_key_id.as_str(),
+        KEY_ID,
+        "a fresh key, not a second tenant"
+    );
+    assert_eq!(
+        world.get_plan_key.num_calls(),
+        3,
+        "every tier's plan is checked"
+    );
     assert_eq!(delete_old_plan_key.num_calls(), 1);
     assert_eq!(delete_old_table.num_calls(), 1);
     assert_eq!(delete_old_key.num_calls(), 1);
     assert_eq!(world.put_item.num_calls(), 1);
     let lines = progress.lines();
-    assert!(lines.iter().any(|l| l.contains("interrupted onboarding")), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("interrupted onboarding")),
+        "{lines:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_leftover_key_that_a_registry_item_names_is_left_alone() {
     let mut world = World::new();
     world.get_api_keys = api_keys_named(&[OLD_KEY_ID]);
-    let offboarded = TenantRecord { api_key_id: id(OLD_KEY_ID), ..record(TenantStatus::Offboarded, Isolation::Pooled) };
-    world.get_item = mock!(aws_sdk_dynamodb::Client::get_item)
-        .then_output(move || GetItemOutput::builder().set_item(Some(offboarded.to_item())).build());
+    let offboarded = TenantRecord {
+        api_key_id: id(OLD_KEY_ID),
+        ..record(TenantStatus::Offboarded, Isolation::Pooled)
+    };
+    world.get_item = mock!(aws_sdk_dynamodb::Client::get_item).then_output(move || {
+        GetItemOutput::builder()
+            .set_item(Some(offboarded.to_item()))
+            .build()
+    });
     world.onboard_ok().await;
     assert_eq!(world.delete_key.num_calls(), 0);
 }
 
 impl World {
     async fn onboard_ok(&self) {
-        self.lifecycle().onboard(&request(Isolation::Pooled), &Recorded::default()).await.unwrap();
+        self.lifecycle()
+            .onboard(&request(Isolation::Pooled), &Recorded::default())
+            .await
+            .unwrap();
     }
 }
 
 #[tokio::test]
 async fn a_name_taken_by_a_live_tenant_is_refused_before_anything_is_created() {
     for status in [TenantStatus::Active, TenantStatus::Suspended] {
-        let world = World { scan: scan_returns(vec![record(status, Isolation::Pooled)]), ..World::new() };
-        let err = world.lifecycle().onboard(&request(Isolation::Pooled), &Recorded::default()).await.unwrap_err();
-        assert!(matches!(err, LifecycleError::DuplicateName { .. }), "{err:?}");
+        let world = World {
+            scan: scan_returns(vec![record(status, Isolation::Pooled)]),
+            ..World::new()
+        };
+        let err = world
+            .lifecycle()
+            .onboard(&request(Isolation::Pooled), &Recorded::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, LifecycleError::DuplicateName { .. }),
+            "{err:?}"
+        );
         assert_eq!(err.exit_code(), exit_code::CONFLICT);
         assert_eq!(world.create_key.num_calls(), 0);
     }
     // An offboarded tenant's name may be reused.
-    let world = World { scan: scan_returns(vec![record(TenantStatus::Offboarded, Isolation::Pooled)]), ..World::new() };
+    let world = World {
+        scan: scan_returns(vec![record(TenantStatus::Offboarded, Isolation::Pooled)]),
+        ..World::new()
+    };
     world.onboard_ok().await;
 }
 
 #[tokio::test]
 async fn missing_configuration_is_refused_before_any_call() {
     let world = World::new();
-    let resources = tenant_lifecycle::Resources { silo_table_prefix: None, ..resources() };
+    let resources = tenant_lifecycle::Resources {
+        silo_table_prefix: None,
+        ..resources()
+    };
     let lifecycle = lifecycle_with(resources, &[&world.create_key], &[&world.scan], &[]);
-    let err = lifecycle.onboard(&request(Isolation::Siloed), &Recorded::default()).await.unwrap_err();
+    let err = lifecycle
+        .onboard(&request(Isolation::Siloed), &Recorded::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.exit_code(), exit_code::INVALID_INPUT);
     assert!(err.to_string().contains("--silo-prefix"), "{err}");
     assert_eq!(world.scan.num_calls(), 0);
@@ -413,10 +606,15 @@ async fn missing_configuration_is_refused_before_any_call() {
 #[tokio::test]
 async fn a_table_that_never_becomes_active_is_rolled_back() {
     let world = World {
-        describe_table: mock!(aws_sdk_dynamodb::Client::describe_table).then_output(|| describe(TableStatus::Creating)),
+        describe_table: mock!(aws_sdk_dynamodb::Client::describe_table)
+            .then_output(|| describe(TableStatus::Creating)),
         ..World::new()
     };
-    let err = world.lifecycle().onboard(&request(Isolation::Siloed), &Recorded::default()).await.unwrap_err();
+    let err = world
+        .lifecycle()
+        .onboard(&request(Isolation::Siloed), &Recorded::default())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("is not active after"), "{err}");
     assert_eq!(world.delete_table.num_calls(), 1);
     assert_eq!(world.delete_key.num_calls(), 1);

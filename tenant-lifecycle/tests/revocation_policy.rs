@@ -37,11 +37,23 @@ fn get_item(tenant: &str, partition: &str, issued: &str) -> Request {
 #[test]
 fn a_revoked_tenants_older_sessions_are_denied_and_its_newer_ones_are_not() {
     let policies = role_policies("k1a2b3c4d5", "2026-11-27T10:00:00Z");
-    let old = evaluate(&get_item("k1a2b3c4d5", "k1a2b3c4d5", "2026-11-27T09:59:59Z"), &policies, None);
+    let old = evaluate(
+        &get_item("k1a2b3c4d5", "k1a2b3c4d5", "2026-11-27T09:59:59Z"),
+        &policies,
+        None,
+    );
     assert_eq!(old.decision, Decision::ExplicitDeny);
     assert_eq!(old.deciding[0].policy, "revoke-k1a2b3c4d5");
-    let new = evaluate(&get_item("k1a2b3c4d5", "k1a2b3c4d5", "2026-11-27T10:00:00Z"), &policies, None);
-    assert_eq!(new.decision, Decision::Allowed, "a session issued after the revocation (after resume) works");
+    let new = evaluate(
+        &get_item("k1a2b3c4d5", "k1a2b3c4d5", "2026-11-27T10:00:00Z"),
+        &policies,
+        None,
+    );
+    assert_eq!(
+        new.decision,
+        Decision::Allowed,
+        "a session issued after the revocation (after resume) works"
+    );
 }
 
 #[test]
@@ -49,10 +61,22 @@ fn other_tenants_keep_exactly_their_own_partition() {
     let policies = role_policies("k1a2b3c4d5", "2026-11-27T10:00:00Z");
     // Tag values are never prefix-matched: k1a2b3c4d5x is another tenant.
     for other in ["k1a2b3c4d6", "k1a2b3c4d5x", "K1A2B3C4D5"] {
-        let own = evaluate(&get_item(other, other, "2026-11-27T09:00:00Z"), &policies, None);
+        let own = evaluate(
+            &get_item(other, other, "2026-11-27T09:00:00Z"),
+            &policies,
+            None,
+        );
         assert_eq!(own.decision, Decision::Allowed, "{other}");
-        let foreign = evaluate(&get_item(other, "k1a2b3c4d5", "2026-11-27T09:00:00Z"), &policies, None);
-        assert_ne!(foreign.decision, Decision::Allowed, "{other} reaching the revoked tenant's partition");
+        let foreign = evaluate(
+            &get_item(other, "k1a2b3c4d5", "2026-11-27T09:00:00Z"),
+            &policies,
+            None,
+        );
+        assert_ne!(
+            foreign.decision,
+            Decision::Allowed,
+            "{other} reaching the revoked tenant's partition"
+        );
     }
 }
 
@@ -61,7 +85,10 @@ fn the_deny_covers_every_action_and_resource_of_the_revoked_sessions() {
     let policies = role_policies("k1a2b3c4d5", "2026-11-27T10:00:00Z");
     for (action, resource) in [
         ("s3:GetObject", "arn:aws:s3:::tcv-bucket/k1a2b3c4d5/file"),
-        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/tcv-silo-k1a2b3c4d5"),
+        (
+            "dynamodb:PutItem",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/tcv-silo-k1a2b3c4d5",
+        ),
     ] {
         let request = Request::new(action, resource).with_context(
             RequestContext::new()
@@ -69,7 +96,11 @@ fn the_deny_covers_every_action_and_resource_of_the_revoked_sessions() {
                 .with("aws:TokenIssueTime", "2026-11-27T09:30:00Z")
                 .with_multi("dynamodb:LeadingKeys", ["k1a2b3c4d5"]),
         );
-        assert_eq!(evaluate(&request, &policies, None).decision, Decision::ExplicitDeny, "{action}");
+        assert_eq!(
+            evaluate(&request, &policies, None).decision,
+            Decision::ExplicitDeny,
+            "{action}"
+        );
     }
 }
 
@@ -85,6 +116,10 @@ fn the_audit_still_passes_with_a_revocation_on_the_role() {
                 .with("aws:PrincipalTag/api-key-id", tenant)
                 .with_multi("dynamodb:LeadingKeys", [tenant]),
         );
-        assert_eq!(evaluate(&request, &policies, None).decision, Decision::Allowed, "{tenant}");
+        assert_eq!(
+            evaluate(&request, &policies, None).decision,
+            Decision::Allowed,
+            "{tenant}"
+        );
     }
 }

@@ -21,10 +21,10 @@ use aws_sdk_iam::operation::delete_role_policy::DeleteRolePolicyOutput;
 use aws_sdk_iam::operation::get_role_policy::GetRolePolicyOutput;
 use aws_sdk_iam::operation::list_role_policies::ListRolePoliciesOutput;
 use aws_sdk_iam::operation::put_role_policy::PutRolePolicyOutput;
-use aws_smithy_mocks::{mock, Rule};
+use aws_smithy_mocks::{Rule, mock};
 use common::*;
 use serde_json::Value;
-use tenant_lifecycle::{exit_code, DataDeletion, LifecycleError, Resources, TenantName, TenantRef};
+use tenant_lifecycle::{DataDeletion, LifecycleError, Resources, TenantName, TenantRef, exit_code};
 use tenant_registry::{Isolation, TenantRecord, TenantStatus};
 
 fn by_id() -> TenantRef {
@@ -36,9 +36,14 @@ fn get_item_returns(record: Option<TenantRecord>) -> Rule {
         .match_requests(|r| {
             r.table_name() == Some(TENANT_TABLE)
                 && r.consistent_read() == Some(true)
-                && r.key().and_then(|k| k.get("apiKeyId")) == Some(&AttributeValue::S(KEY_ID.into()))
+                && r.key().and_then(|k| k.get("apiKeyId"))
+                    == Some(&AttributeValue::S(KEY_ID.into()))
         })
-        .then_output(move || GetItemOutput::builder().set_item(record.as_ref().map(TenantRecord::to_item)).build())
+        .then_output(move || {
+            GetItemOutput::builder()
+                .set_item(record.as_ref().map(TenantRecord::to_item))
+                .build()
+        })
 }
 
 /// An UpdateItem that only matches `from` → `to` with the condition on the status.
@@ -46,11 +51,20 @@ fn update_status(from: &'static [&'static str], to: &'static str) -> Rule {
     mock!(aws_sdk_dynamodb::Client::update_item)
         .match_requests(move |r| {
             let values = r.expression_attribute_values().unwrap();
-            let froms: Vec<&str> =
-                (0..from.len()).filter_map(|i| values.get(&format!(":from{i}"))?.as_s().ok().map(String::as_str)).collect();
+            let froms: Vec<&str> = (0..from.len())
+                .filter_map(|i| {
+                    values
+                        .get(&format!(":from{i}"))?
+                        .as_s()
+                        .ok()
+                        .map(String::as_str)
+                })
+                .collect();
             r.table_name() == Some(TENANT_TABLE)
                 && r.update_expression() == Some("SET #status = :to")
-                && r.condition_expression().is_some_and(|c| c.contains("#status IN (") && c.contains("attribute_exists(#id)"))
+                && r.condition_expression().is_some_and(|c| {
+                    c.contains("#status IN (") && c.contains("attribute_exists(#id)")
+                })
                 && values.get(":to") == Some(&AttributeValue::S(to.into()))
                 && froms == from
         })
@@ -72,7 +86,13 @@ fn set_key_enabled(enabled: bool) -> Rule {
 
 fn url_encode(text: &str) -> String {
     text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -91,8 +111,14 @@ impl Iam {
             tenant_lifecycle::revocation_policy(&id(tenant), at.parse().unwrap()).to_string()
         };
         let docs: HashMap<String, String> = HashMap::from([
-            ("revoke-o1d2k3e4y5".into(), url_encode(&revocation(OLD_KEY_ID, "2026-11-27T08:54:59Z"))),
-            ("revoke-f1r2e3s4h5".into(), url_encode(&revocation("f1r2e3s4h5", "2026-11-27T09:30:00Z"))),
+            (
+                "revoke-o1d2k3e4y5".into(),
+                url_encode(&revocation(OLD_KEY_ID, "2026-11-27T08:54:59Z")),
+            ),
+            (
+                "revoke-f1r2e3s4h5".into(),
+                url_encode(&revocation("f1r2e3s4h5", "2026-11-27T09:30:00Z")),
+            ),
         ]);
         Self {
             put: mock!(aws_sdk_iam::Client::put_role_policy)
@@ -126,7 +152,9 @@ impl Iam {
                     .unwrap()
             }),
             delete_expired: mock!(aws_sdk_iam::Client::delete_role_policy)
-                .match_requests(|r| r.role_name() == Some(ROLE_NAME) && r.policy_name() == Some("revoke-o1d2k3e4y5"))
+                .match_requests(|r| {
+                    r.role_name() == Some(ROLE_NAME) && r.policy_name() == Some("revoke-o1d2k3e4y5")
+                })
                 .then_output(|| DeleteRolePolicyOutput::builder().build()),
         }
     }
@@ -143,9 +171,15 @@ async fn suspend_flips_the_status_conditionally_then_disables_the_key() {
     let disable = set_key_enabled(false);
     let iam = Iam::new();
     let lifecycle = lifecycle(&[&disable], &[&get, &update], &iam.rules());
-    let change = lifecycle.suspend(&by_id(), false, &Recorded::default()).await.unwrap();
+    let change = lifecycle
+        .suspend(&by_id(), false, &Recorded::default())
+        .await
+        .unwrap();
 
-    assert_eq!((change.previous, change.record.status), (TenantStatus::Active, TenantStatus::Suspended));
+    assert_eq!(
+        (change.previous, change.record.status),
+        (TenantStatus::Active, TenantStatus::Suspended)
+    );
     assert_eq!((update.num_calls(), disable.num_calls()), (1, 1));
     assert_eq!(change.sessions_revoked_before, None);
     assert_eq!(iam.put.num_calls(), 0, "no revocation unless asked");
@@ -169,15 +203,26 @@ async fn suspend_revoke_sessions_denies_sessions_issued_before_now_and_prunes_ex
     // Only the revocation older than one hour (plus skew) goes; the role's own policy is never read.
     assert_eq!(iam.delete_expired.num_calls(), 1);
     assert_eq!(iam.get.num_calls(), 2);
-    assert!(progress.lines().iter().any(|l| l == "removed expired session revocation revoke-o1d2k3e4y5"));
+    assert!(
+        progress
+            .lines()
+            .iter()
+            .any(|l| l == "removed expired session revocation revoke-o1d2k3e4y5")
+    );
 }
 
 #[tokio::test]
 async fn revoking_without_a_tenant_role_is_refused_before_any_change() {
     let get = get_item_returns(Some(record(TenantStatus::Active, Isolation::Pooled)));
-    let resources = Resources { tenant_role_name: None, ..resources() };
+    let resources = Resources {
+        tenant_role_name: None,
+        ..resources()
+    };
     let lifecycle = lifecycle_with(resources, &[], &[&get], &[]);
-    let err = lifecycle.suspend(&by_id(), true, &Recorded::default()).await.unwrap_err();
+    let err = lifecycle
+        .suspend(&by_id(), true, &Recorded::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.exit_code(), exit_code::INVALID_INPUT);
     assert!(err.to_string().contains("--tenant-role-name"), "{err}");
     assert_eq!(get.num_calls(), 0);
@@ -187,11 +232,25 @@ async fn revoking_without_a_tenant_role_is_refused_before_any_change() {
 async fn suspending_a_suspended_tenant_finishes_the_job_without_a_registry_write() {
     let get = get_item_returns(Some(record(TenantStatus::Suspended, Isolation::Pooled)));
     let disable = set_key_enabled(false);
-    let lifecycle = lifecycle_with(Resources { tenant_role_name: None, ..resources() }, &[&disable], &[&get], &[]);
-    let change = lifecycle.suspend(&by_id(), false, &Recorded::default()).await.unwrap();
+    let lifecycle = lifecycle_with(
+        Resources {
+            tenant_role_name: None,
+            ..resources()
+        },
+        &[&disable],
+        &[&get],
+        &[],
+    );
+    let change = lifecycle
+        .suspend(&by_id(), false, &Recorded::default())
+        .await
+        .unwrap();
     assert_eq!(change.previous, TenantStatus::Suspended);
     assert_eq!(disable.num_calls(), 1);
-    assert!(change.pruned.is_none(), "no role configured, nothing to prune");
+    assert!(
+        change.pruned.is_none(),
+        "no role configured, nothing to prune"
+    );
 }
 
 #[tokio::test]
@@ -199,11 +258,22 @@ async fn an_offboarded_tenant_can_be_neither_suspended_nor_resumed() {
     let get = get_item_returns(Some(record(TenantStatus::Offboarded, Isolation::Pooled)));
     let lifecycle = lifecycle(&[], &[&get], &[]);
     for result in [
-        lifecycle.suspend(&by_id(), false, &Recorded::default()).await,
+        lifecycle
+            .suspend(&by_id(), false, &Recorded::default())
+            .await,
         lifecycle.resume(&by_id(), &Recorded::default()).await,
     ] {
         let err = result.unwrap_err();
-        assert!(matches!(err, LifecycleError::WrongState { status: TenantStatus::Offboarded, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                LifecycleError::WrongState {
+                    status: TenantStatus::Offboarded,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         assert_eq!(err.exit_code(), exit_code::CONFLICT);
     }
 }
@@ -212,15 +282,35 @@ async fn an_offboarded_tenant_can_be_neither_suspended_nor_resumed() {
 async fn a_concurrent_change_refused_by_the_condition_is_reported_with_the_current_status() {
     let get = mock!(aws_sdk_dynamodb::Client::get_item)
         .sequence()
-        .output(|| GetItemOutput::builder().item_from(record(TenantStatus::Active, Isolation::Pooled)).build())
-        .output(|| GetItemOutput::builder().item_from(record(TenantStatus::Offboarded, Isolation::Pooled)).build())
+        .output(|| {
+            GetItemOutput::builder()
+                .item_from(record(TenantStatus::Active, Isolation::Pooled))
+                .build()
+        })
+        .output(|| {
+            GetItemOutput::builder()
+                .item_from(record(TenantStatus::Offboarded, Isolation::Pooled))
+                .build()
+        })
         .build();
     let update = mock!(aws_sdk_dynamodb::Client::update_item)
         .then_error(|| UpdateItemError::generic(code("ConditionalCheckFailedException")));
     let disable = set_key_enabled(false);
     let lifecycle = lifecycle(&[&disable], &[&get, &update], &[]);
-    let err = lifecycle.suspend(&by_id(), false, &Recorded::default()).await.unwrap_err();
-    assert!(matches!(err, LifecycleError::WrongState { status: TenantStatus::Offboarded, .. }), "{err:?}");
+    let err = lifecycle
+        .suspend(&by_id(), false, &Recorded::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LifecycleError::WrongState {
+                status: TenantStatus::Offboarded,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(disable.num_calls(), 0);
 }
 
@@ -241,10 +331,16 @@ async fn a_key_that_cannot_be_disabled_leaves_a_re_runnable_partial_suspension()
     let disable = mock!(aws_sdk_apigateway::Client::update_api_key)
         .then_error(|| UpdateApiKeyError::generic(code("TooManyRequestsException")));
     let lifecycle = lifecycle(&[&disable], &[&get, &update], &[]);
-    let err = lifecycle.suspend(&by_id(), false, &Recorded::default()).await.unwrap_err();
+    let err = lifecycle
+        .suspend(&by_id(), false, &Recorded::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.exit_code(), exit_code::INCOMPLETE);
     let message = err.to_string();
-    assert!(message.contains("registry status of k1a2b3c4d5 is suspended"), "{message}");
+    assert!(
+        message.contains("registry status of k1a2b3c4d5 is suspended"),
+        "{message}"
+    );
     assert!(message.contains("re-run the same command"), "{message}");
 }
 
@@ -255,13 +351,27 @@ async fn resume_reactivates_then_enables_the_key_and_is_idempotent() {
     let enable = set_key_enabled(true);
     let iam = Iam::new();
     let lifecycle = lifecycle(&[&enable], &[&get, &update], &iam.rules());
-    let change = lifecycle.resume(&by_id(), &Recorded::default()).await.unwrap();
+    let change = lifecycle
+        .resume(&by_id(), &Recorded::default())
+        .await
+        .unwrap();
     assert_eq!(change.record.status, TenantStatus::Active);
     assert_eq!((update.num_calls(), enable.num_calls()), (1, 1));
 
     let get = get_item_returns(Some(record(TenantStatus::Active, Isolation::Pooled)));
-    let lifecycle = lifecycle_with(Resources { tenant_role_name: None, ..resources() }, &[&enable], &[&get], &[]);
-    let change = lifecycle.resume(&by_id(), &Recorded::default()).await.unwrap();
+    let lifecycle = lifecycle_with(
+        Resources {
+            tenant_role_name: None,
+            ..resources()
+        },
+        &[&enable],
+        &[&get],
+        &[],
+    );
+    let change = lifecycle
+        .resume(&by_id(), &Recorded::default())
+        .await
+        .unwrap();
     assert_eq!(change.previous, TenantStatus::Active);
     assert_eq!(enable.num_calls(), 2);
 }
@@ -271,10 +381,16 @@ async fn an_unknown_tenant_is_not_found_by_id_or_by_name() {
     let get = get_item_returns(None);
     let scan = mock!(aws_sdk_dynamodb::Client::scan).then_output(|| ScanOutput::builder().build());
     let lifecycle = lifecycle(&[], &[&get, &scan], &[]);
-    let err = lifecycle.suspend(&by_id(), false, &Recorded::default()).await.unwrap_err();
+    let err = lifecycle
+        .suspend(&by_id(), false, &Recorded::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.exit_code(), exit_code::NOT_FOUND);
     assert_eq!(err.to_string(), "no tenant with api key id k1a2b3c4d5");
-    let err = lifecycle.show(&TenantRef::Name(TenantName::parse("Nobody").unwrap())).await.unwrap_err();
+    let err = lifecycle
+        .show(&TenantRef::Name(TenantName::parse("Nobody").unwrap()))
+        .await
+        .unwrap_err();
     assert_eq!(err.to_string(), "no tenant named \"Nobody\"");
 }
 
@@ -293,10 +409,14 @@ impl Offboard {
             get: get_item_returns(Some(record(status, isolation))),
             update: update_status(&["active", "suspended"], "offboarded"),
             get_plan_key: mock!(aws_sdk_apigateway::Client::get_usage_plan_key)
-                .match_requests(|r| r.usage_plan_id() == Some(STANDARD_PLAN) && r.key_id() == Some(KEY_ID))
+                .match_requests(|r| {
+                    r.usage_plan_id() == Some(STANDARD_PLAN) && r.key_id() == Some(KEY_ID)
+                })
                 .then_output(|| GetUsagePlanKeyOutput::builder().build()),
             delete_plan_key: mock!(aws_sdk_apigateway::Client::delete_usage_plan_key)
-                .match_requests(|r| r.usage_plan_id() == Some(STANDARD_PLAN) && r.key_id() == Some(KEY_ID))
+                .match_requests(|r| {
+                    r.usage_plan_id() == Some(STANDARD_PLAN) && r.key_id() == Some(KEY_ID)
+                })
                 .then_output(|| DeleteUsagePlanKeyOutput::builder().build()),
             delete_key: mock!(aws_sdk_apigateway::Client::delete_api_key)
                 .match_requests(|r| r.api_key() == Some(KEY_ID))
@@ -328,7 +448,8 @@ async fn offboard_delete_data_deletes_a_pooled_tenants_partition_by_query_and_co
         .match_requests(|r| {
             r.table_name() == Some(DATA_TABLE)
                 && r.key_condition_expression() == Some("#pk = :pk")
-                && r.expression_attribute_values().and_then(|v| v.get(":pk")) == Some(&AttributeValue::S(KEY_ID.into()))
+                && r.expression_attribute_values().and_then(|v| v.get(":pk"))
+                    == Some(&AttributeValue::S(KEY_ID.into()))
         })
         .then_compute_output(|r| match r.exclusive_start_key() {
             None => QueryOutput::builder()
@@ -343,23 +464,50 @@ async fn offboard_delete_data_deletes_a_pooled_tenants_partition_by_query_and_co
         .sequence()
         .output(|| {
             let unprocessed = WriteRequest::builder()
-                .delete_request(DeleteRequest::builder().set_key(keys(1, 0).pop()).build().unwrap())
+                .delete_request(
+                    DeleteRequest::builder()
+                        .set_key(keys(1, 0).pop())
+                        .build()
+                        .unwrap(),
+                )
                 .build();
-            BatchWriteItemOutput::builder().unprocessed_items(DATA_TABLE, vec![unprocessed]).build()
+            BatchWriteItemOutput::builder()
+                .unprocessed_items(DATA_TABLE, vec![unprocessed])
+                .build()
         })
         .output(|| BatchWriteItemOutput::builder().build())
         .repeatedly()
         .build();
-    let lifecycle = lifecycle(&o.apigateway(), &[&o.get, &o.update, &query, &batch], &Iam::new().rules());
+    let lifecycle = lifecycle(
+        &o.apigateway(),
+        &[&o.get, &o.update, &query, &batch],
+        &Iam::new().rules(),
+    );
     let progress = Recorded::default();
-    let done = lifecycle.offboard(&by_id(), true, false, &progress).await.unwrap();
+    let done = lifecycle
+        .offboard(&by_id(), true, false, &progress)
+        .await
+        .unwrap();
 
-    assert_eq!(done.data, Some(DataDeletion::PooledItems { table: DATA_TABLE.into(), count: 30 }));
+    assert_eq!(
+        done.data,
+        Some(DataDeletion::PooledItems {
+            table: DATA_TABLE.into(),
+            count: 30
+        })
+    );
     assert_eq!(done.record.status, TenantStatus::Offboarded);
     assert!(done.key_deleted);
     assert_eq!(query.num_calls(), 2);
     assert_eq!(batch.num_calls(), 4, "25 + retry of 1 + 2 + 3");
-    assert_eq!((o.update.num_calls(), o.delete_plan_key.num_calls(), o.delete_key.num_calls()), (1, 1, 1));
+    assert_eq!(
+        (
+            o.update.num_calls(),
+            o.delete_plan_key.num_calls(),
+            o.delete_key.num_calls()
+        ),
+        (1, 1, 1)
+    );
     assert!(progress.lines().iter().any(|l| l == "deleted 30 items"));
 }
 
@@ -369,9 +517,22 @@ async fn offboard_delete_data_deletes_a_siloed_tenants_table() {
     let delete_table = mock!(aws_sdk_dynamodb::Client::delete_table)
         .match_requests(|r| r.table_name() == Some("tcv-silo-k1a2b3c4d5"))
         .then_output(|| DeleteTableOutput::builder().build());
-    let lifecycle = lifecycle(&o.apigateway(), &[&o.get, &o.update, &delete_table], &Iam::new().rules());
-    let done = lifecycle.offboard(&by_id(), true, false, &Recorded::default()).await.unwrap();
-    assert_eq!(done.data, Some(DataDeletion::SiloTable { table: "tcv-silo-k1a2b3c4d5".into(), existed: true }));
+    let lifecycle = lifecycle(
+        &o.apigateway(),
+        &[&o.get, &o.update, &delete_table],
+        &Iam::new().rules(),
+    );
+    let done = lifecycle
+        .offboard(&by_id(), true, false, &Recorded::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        done.data,
+        Some(DataDeletion::SiloTable {
+            table: "tcv-silo-k1a2b3c4d5".into(),
+            existed: true
+        })
+    );
     assert_eq!(delete_table.num_calls(), 1);
 }
 
@@ -379,39 +540,78 @@ async fn offboard_delete_data_deletes_a_siloed_tenants_table() {
 async fn offboard_without_delete_data_keeps_the_data_and_a_re_run_finishes_the_cleanup() {
     let o = Offboard::new(TenantStatus::Active, Isolation::Pooled);
     let first_run = lifecycle(&o.apigateway(), &[&o.get, &o.update], &Iam::new().rules());
-    let done = first_run.offboard(&by_id(), false, false, &Recorded::default()).await.unwrap();
+    let done = first_run
+        .offboard(&by_id(), false, false, &Recorded::default())
+        .await
+        .unwrap();
     assert_eq!(done.data, None);
 
     // The key deletion failed last time: the re-run sees "offboarded" and deletes the key.
     let o = Offboard::new(TenantStatus::Offboarded, Isolation::Pooled);
     let failing = mock!(aws_sdk_apigateway::Client::delete_api_key)
         .then_error(|| DeleteApiKeyError::generic(code("ServiceUnavailable")));
-    let first = lifecycle(&[&o.get_plan_key, &o.delete_plan_key, &failing], &[&o.get], &Iam::new().rules());
-    let err = first.offboard(&by_id(), false, false, &Recorded::default()).await.unwrap_err();
+    let first = lifecycle(
+        &[&o.get_plan_key, &o.delete_plan_key, &failing],
+        &[&o.get],
+        &Iam::new().rules(),
+    );
+    let err = first
+        .offboard(&by_id(), false, false, &Recorded::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.exit_code(), exit_code::INCOMPLETE);
     let rerun = lifecycle(&o.apigateway(), &[&o.get], &Iam::new().rules());
-    let done = rerun.offboard(&by_id(), false, false, &Recorded::default()).await.unwrap();
+    let done = rerun
+        .offboard(&by_id(), false, false, &Recorded::default())
+        .await
+        .unwrap();
     assert_eq!(done.previous, TenantStatus::Offboarded);
-    assert_eq!(o.update.num_calls(), 0, "no registry write for an offboarded tenant");
+    assert_eq!(
+        o.update.num_calls(),
+        0,
+        "no registry write for an offboarded tenant"
+    );
     assert_eq!(o.delete_key.num_calls(), 1);
 }
 
 #[tokio::test]
 async fn list_is_sorted_by_creation_and_show_by_name_prefers_the_live_tenant() {
-    let older = TenantRecord { tenant_name: "Zed".into(), api_key_id: id("z1z1z1z1z1"), ..record(TenantStatus::Active, Isolation::Pooled) };
-    let newer = TenantRecord { created_at: "2026-11-20T00:00:00Z".parse().unwrap(), ..record(TenantStatus::Active, Isolation::Siloed) };
-    let gone = TenantRecord { api_key_id: id("g1g1g1g1g1"), ..record(TenantStatus::Offboarded, Isolation::Pooled) };
+    let older = TenantRecord {
+        tenant_name: "Zed".into(),
+        api_key_id: id("z1z1z1z1z1"),
+        ..record(TenantStatus::Active, Isolation::Pooled)
+    };
+    let newer = TenantRecord {
+        created_at: "2026-11-20T00:00:00Z".parse().unwrap(),
+        ..record(TenantStatus::Active, Isolation::Siloed)
+    };
+    let gone = TenantRecord {
+        api_key_id: id("g1g1g1g1g1"),
+        ..record(TenantStatus::Offboarded, Isolation::Pooled)
+    };
     let all = [newer.clone(), gone, older];
     let scan = mock!(aws_sdk_dynamodb::Client::scan).then_compute_output(move |r| {
-        let wanted = r.expression_attribute_values().and_then(|v| v.get(":name")).and_then(|v| v.as_s().ok()).cloned();
-        let items = all.iter().filter(|t| wanted.as_ref().is_none_or(|w| &t.tenant_name == w)).map(TenantRecord::to_item);
-        ScanOutput::builder().set_items(Some(items.collect())).build()
+        let wanted = r
+            .expression_attribute_values()
+            .and_then(|v| v.get(":name"))
+            .and_then(|v| v.as_s().ok())
+            .cloned();
+        let items = all
+            .iter()
+            .filter(|t| wanted.as_ref().is_none_or(|w| &t.tenant_name == w))
+            .map(TenantRecord::to_item);
+        ScanOutput::builder()
+            .set_items(Some(items.collect()))
+            .build()
     });
     let lifecycle = lifecycle(&[], &[&scan], &[]);
     let listed = lifecycle.list().await.unwrap();
     let names: Vec<_> = listed.iter().map(|r| r.api_key_id.as_str()).collect();
     assert_eq!(names, ["g1g1g1g1g1", "z1z1z1z1z1", KEY_ID]);
 
-    let shown = lifecycle.show(&TenantRef::Name(TenantName::parse(NAME).unwrap())).await.unwrap();
+    let shown = lifecycle
+        .show(&TenantRef::Name(TenantName::parse(NAME).unwrap()))
+        .await
+        .unwrap();
     assert_eq!(shown, newer, "the live Acme, not the offboarded one");
 }

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use aws_smithy_mocks::{mock_client, Rule, RuleMode};
+use aws_smithy_mocks::{Rule, RuleMode, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
 use aws_smithy_types::retry::RetryConfig;
 use chrono::{DateTime, Utc};
@@ -63,21 +63,40 @@ pub fn record(status: TenantStatus, isolation: Isolation) -> TenantRecord {
 
 /// Error metadata carrying only an AWS error code, as the SDK parses it.
 pub fn code(code: &str) -> ErrorMetadata {
-    ErrorMetadata::builder().code(code).message("AWS's message text, never shown").build()
+    ErrorMetadata::builder()
+        .code(code)
+        .message("AWS's message text, never shown")
+        .build()
 }
 
 /// A life-cycle over mocked clients: unmatched requests fail the test, no
 /// retries (each injected failure is seen once), 1 ms polling, fixed clock.
-pub fn lifecycle_with(resources: Resources, apigateway: &[&Rule], dynamodb: &[&Rule], iam: &[&Rule]) -> Lifecycle {
+pub fn lifecycle_with(
+    resources: Resources,
+    apigateway: &[&Rule],
+    dynamodb: &[&Rule],
+    iam: &[&Rule],
+) -> Lifecycle {
     let clients = Clients {
-        apigateway: mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, apigateway.iter().copied(), |c| c
-            .retry_config(RetryConfig::disabled())),
-        dynamodb: mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, dynamodb.iter().copied(), |c| c
-            .retry_config(RetryConfig::disabled())),
+        apigateway: mock_client!(
+            aws_sdk_apigateway,
+            RuleMode::MatchAny,
+            apigateway.iter().copied(),
+            |c| c.retry_config(RetryConfig::disabled())
+        ),
+        dynamodb: mock_client!(
+            aws_sdk_dynamodb,
+            RuleMode::MatchAny,
+            dynamodb.iter().copied(),
+            |c| c.retry_config(RetryConfig::disabled())
+        ),
         iam: mock_client!(aws_sdk_iam, RuleMode::MatchAny, iam.iter().copied(), |c| c
             .retry_config(RetryConfig::disabled())),
     };
-    Lifecycle::new(clients, resources).unwrap().with_poll_interval(Duration::from_millis(1)).with_clock(now)
+    Lifecycle::new(clients, resources)
+        .unwrap()
+        .with_poll_interval(Duration::from_millis(1))
+        .with_clock(now)
 }
 
 pub fn lifecycle(apigateway: &[&Rule], dynamodb: &[&Rule], iam: &[&Rule]) -> Lifecycle {
@@ -105,6 +124,9 @@ impl Recorded {
 pub fn assert_no_secret(texts: &[String]) {
     for text in texts {
         assert!(!text.contains(KEY_VALUE), "leaks the API key value: {text}");
-        assert!(!text.contains("never shown"), "leaks AWS's message text: {text}");
+        assert!(
+            !text.contains("never shown"),
+            "leaks AWS's message text: {text}"
+        );
     }
 }

@@ -29,7 +29,11 @@ impl Moto {
              from scripts/requirements.txt into .venv/",
             exe.display()
         );
-        let port = TcpListener::bind(("127.0.0.1", 0)).unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind(("127.0.0.1", 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new(&exe)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
@@ -37,13 +41,19 @@ impl Moto {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
-        let mut moto = Self { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let mut moto = Self {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if let Ok(Some(status)) = moto.child.try_wait() {
                 panic!("moto_server exited early: {status}");
             }
-            assert!(Instant::now() < deadline, "moto_server did not listen on port {port} within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not listen on port {port} within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         moto
@@ -54,7 +64,13 @@ impl Moto {
         aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .endpoint_url(&self.endpoint)
-            .credentials_provider(Credentials::new("AKIAMOTOTEST00000001", "moto-test-secret", None, None, "moto"))
+            .credentials_provider(Credentials::new(
+                "AKIAMOTOTEST00000001",
+                "moto-test-secret",
+                None,
+                None,
+                "moto",
+            ))
             .load()
             .await
     }
