@@ -526,33 +526,7 @@ impl Lifecycle {
             None
         };
 
-        if previous == TenantStatus::Offboarded {
-            progress.step(&format!(
-                "tenant {id} is already offboarded; finishing the cleanup"
-            ));
-        } else {
-            progress.step(&format!(
-                "setting the registry status of {id} to offboarded"
-            ));
-            let update = self
-                .registry
-                .update_status(
-                    &id,
-                    &[TenantStatus::Active, TenantStatus::Suspended],
-                    TenantStatus::Offboarded,
-                )
-                .await?;
-            if let StatusUpdate::Refused(current) = update
-                && current.status != TenantStatus::Offboarded
-            {
-                return Err(LifecycleError::WrongState {
-                    api_key_id: id,
-                    status: current.status,
-                    command: "offboard",
-                    needs: "changed concurrently; try again",
-                });
-            }
-        }
+        self.mark_offboarded(&record, progress).await?;
         let mut done = vec![format!("registry status of {id} is offboarded")];
 
         progress.step(&format!("removing API key {id} from usage plan {plan}"));
@@ -583,28 +557,12 @@ impl Lifecycle {
         };
 
         let data = match data_target {
+            Some(table) => Some(
+                self.delete_data(&record, table, progress)
+                    .await
+                    .map_err(|e| partially(&done, e))?,
+            ),
             None => None,
-            Some(table) if record.isolation == Isolation::Siloed => {
-                progress.step(&format!("deleting silo table {table}"));
-                let existed = self
-                    .data
-                    .delete_table(&table)
-                    .await
-                    .map_err(|e| partially(&done, e))?;
-                Some(DataDeletion::SiloTable { table, existed })
-            }
-            Some(table) => {
-                progress.step(&format!(
-                    "deleting the items of {id} in {table} (a Query on pk)"
-                ));
-                let count = self
-                    .data
-                    .delete_partition(&table, &id)
-                    .await
-                    .map_err(|e| partially(&done, e))?;
-                progress.step(&format!("deleted {count} items"));
-                Some(DataDeletion::PooledItems { table, count })
-            }
         };
         let pruned = self.prune_revocations(progress).await;
         Ok(Offboarding {
@@ -618,6 +576,64 @@ impl Lifecycle {
             sessions_revoked_before,
             pruned,
         })
+    }
+
+    /// Sets the status to offboarded unless it already is.
+    async fn mark_offboarded(
+        &self,
+        record: &TenantRecord,
+        progress: &dyn Progress,
+    ) -> Result<(), LifecycleError> {
+        let id = &record.api_key_id;
+        if record.status == TenantStatus::Offboarded {
+            progress.step(&format!(
+                "tenant {id} is already offboarded; finishing the cleanup"
+            ));
+            return Ok(());
+        }
+        progress.step(&format!(
+            "setting the registry status of {id} to offboarded"
+        ));
+        let update = self
+            .registry
+            .update_status(
+                id,
+                &[TenantStatus::Active, TenantStatus::Suspended],
+                TenantStatus::Offboarded,
+            )
+            .await?;
+        match update {
+            StatusUpdate::Refused(current) if current.status != TenantStatus::Offboarded => {
+                Err(LifecycleError::WrongState {
+                    api_key_id: id.clone(),
+                    status: current.status,
+                    command: "offboard",
+                    needs: "changed concurrently; try again",
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Deletes a siloed tenant's table or a pooled tenant's items in `table`.
+    async fn delete_data(
+        &self,
+        record: &TenantRecord,
+        table: String,
+        progress: &dyn Progress,
+    ) -> Result<DataDeletion, LifecycleError> {
+        let id = &record.api_key_id;
+        if record.isolation == Isolation::Siloed {
+            progress.step(&format!("deleting silo table {table}"));
+            let existed = self.data.delete_table(&table).await?;
+            return Ok(DataDeletion::SiloTable { table, existed });
+        }
+        progress.step(&format!(
+            "deleting the items of {id} in {table} (a Query on pk)"
+        ));
+        let count = self.data.delete_partition(&table, id).await?;
+        progress.step(&format!("deleted {count} items"));
+        Ok(DataDeletion::PooledItems { table, count })
     }
 
     /// Removes revocations whose sessions have all expired, when the tenant

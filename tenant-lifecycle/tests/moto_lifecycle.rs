@@ -16,7 +16,7 @@ use tenant_lifecycle::{
     Clients, DataDeletion, Email, Lifecycle, LifecycleError, OnboardRequest, Resources, Silent,
     TenantName, TenantRef, exit_code,
 };
-use tenant_registry::{Isolation, TenantStatus, Tier};
+use tenant_registry::{ApiKeyId, Isolation, TenantStatus, Tier};
 
 const TENANT_TABLE: &str = "tcv-Tenants";
 const DATA_TABLE: &str = "tcv-TenantData";
@@ -205,41 +205,9 @@ fn two_hours_later() -> DateTime<Utc> {
     Utc::now() + chrono::Duration::hours(2)
 }
 
-#[tokio::test]
-async fn a_pooled_tenant_lives_and_leaves_in_moto() {
-    let d = deploy().await;
-    let lifecycle = d.lifecycle();
-
-    let onboarded = lifecycle
-        .onboard(&request("Acme", Tier::Standard, Isolation::Pooled), &Silent)
-        .await
-        .unwrap();
-    let id = onboarded.record.api_key_id.clone();
-    let key = d.key(id.as_str()).await.expect("the key exists");
-    assert!(key.enabled());
-    assert_eq!(key.name(), Some("Acme"));
-    assert!(!onboarded.api_key.expose().is_empty());
-    assert_eq!(
-        d.plan_key_ids(d.resources.standard_usage_plan.as_ref().unwrap())
-            .await,
-        [id.as_str()]
-    );
-    assert!(
-        d.plan_key_ids(d.resources.basic_usage_plan.as_ref().unwrap())
-            .await
-            .is_empty()
-    );
-    let shown = lifecycle.show(&TenantRef::Id(id.clone())).await.unwrap();
-    assert_eq!(shown, onboarded.record);
-    assert_eq!(shown.status, TenantStatus::Active);
-
-    // A second tenant with the same name is refused.
-    let err = lifecycle
-        .onboard(&request("Acme", Tier::Basic, Isolation::Pooled), &Silent)
-        .await
-        .unwrap_err();
-    assert_eq!(err.exit_code(), exit_code::CONFLICT, "{err}");
-
+/// Suspends with revocation, checks status, key and the Deny on the role,
+/// then prunes the Deny once the hour has passed.
+async fn suspend_with_revocation_then_prune(d: &Deployment, lifecycle: &Lifecycle, id: &ApiKeyId) {
     // Suspend with revocation: status, key and the Deny on the role.
     let change = lifecycle
         .suspend(&TenantRef::Id(id.clone()), true, &Silent)
@@ -278,6 +246,44 @@ async fn a_pooled_tenant_lives_and_leaves_in_moto() {
         .unwrap();
     assert_eq!(pruned.removed, [format!("revoke-{id}")]);
     assert_eq!(d.role_policy(&format!("revoke-{id}")).await, None);
+}
+
+#[tokio::test]
+async fn a_pooled_tenant_lives_and_leaves_in_moto() {
+    let d = deploy().await;
+    let lifecycle = d.lifecycle();
+
+    let onboarded = lifecycle
+        .onboard(&request("Acme", Tier::Standard, Isolation::Pooled), &Silent)
+        .await
+        .unwrap();
+    let id = onboarded.record.api_key_id.clone();
+    let key = d.key(id.as_str()).await.expect("the key exists");
+    assert!(key.enabled());
+    assert_eq!(key.name(), Some("Acme"));
+    assert!(!onboarded.api_key.expose().is_empty());
+    assert_eq!(
+        d.plan_key_ids(d.resources.standard_usage_plan.as_ref().unwrap())
+            .await,
+        [id.as_str()]
+    );
+    assert!(
+        d.plan_key_ids(d.resources.basic_usage_plan.as_ref().unwrap())
+            .await
+            .is_empty()
+    );
+    let shown = lifecycle.show(&TenantRef::Id(id.clone())).await.unwrap();
+    assert_eq!(shown, onboarded.record);
+    assert_eq!(shown.status, TenantStatus::Active);
+
+    // A second tenant with the same name is refused.
+    let err = lifecycle
+        .onboard(&request("Acme", Tier::Basic, Isolation::Pooled), &Silent)
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), exit_code::CONFLICT, "{err}");
+
+    suspend_with_revocation_then_prune(&d, &lifecycle, &id).await;
 
     // Resume by name.
     let by_name = TenantRef::Name(TenantName::parse("Acme").unwrap());
