@@ -95,8 +95,26 @@ mod tests {
     #[test]
     fn refuses_anything_unsafe_as_a_tag_value_session_name_or_prefix() {
         for bad in [
-            "", "a", &"x".repeat(65), "tenant-a", "a*", "a?", "a/b", "../x", "a b", "a\nb", "a:b",
-            "a=b", "a@b", "a.b", "a,b", "a+b", "a_b", "é1", "k1\0", "${aws:username}",
+            "",
+            "a",
+            &"x".repeat(65),
+            "tenant-a",
+            "a*",
+            "a?",
+            "a/b",
+            "../x",
+            "a b",
+            "a\nb",
+            "a:b",
+            "a=b",
+            "a@b",
+            "a.b",
+            "a,b",
+            "a+b",
+            "a_b",
+            "é1",
+            "k1\0",
+            "${aws:username}",
         ] {
             assert!(ApiKeyId::parse(bad).is_err(), "accepted {bad:?}");
         }
@@ -105,6 +123,11 @@ mod tests {
     #[test]
     fn deserializing_goes_through_the_same_check() {
         assert!(serde_json::from_str::<ApiKeyId>("\"ab*\"").is_err());
-        assert_eq!(serde_json::from_str::<ApiKeyId>("\"ab12\"").unwrap().as_str(), "ab12");
+        assert_eq!(
+            serde_json::from_str::<ApiKeyId>("\"ab12\"")
+                .unwrap()
+                .as_str(),
+            "ab12"
+        );
     }
 }

@@ -16,5 +16,5 @@ mod tenant_enums;
 
 pub use api_key_id::ApiKeyId;
 pub use error::RegistryError;
-pub use record::{attr, TenantRecord};
+pub use record::{TenantRecord, attr};
 pub use tenant_enums::{Isolation, TenantStatus, Tier};

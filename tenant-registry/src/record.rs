@@ -76,7 +76,10 @@ fn string_attr<'a>(
     match item.get(name) {
         None => Err(RegistryError::MissingAttribute(name)),
         Some(AttributeValue::S(v)) => Ok(v),
-        Some(_) => Err(RegistryError::InvalidAttribute { name, reason: "not a string".into() }),
+        Some(_) => Err(RegistryError::InvalidAttribute {
+            name,
+            reason: "not a string".into(),
+        }),
     }
 }
 
@@ -137,7 +140,10 @@ mod tests {
     fn an_item_round_trips_through_dynamodb_attributes() {
         let r = record();
         let item = r.to_item();
-        assert_eq!(item[attr::CREATED_AT], AttributeValue::S("2026-11-27T09:00:00Z".into()));
+        assert_eq!(
+            item[attr::CREATED_AT],
+            AttributeValue::S("2026-11-27T09:00:00Z".into())
+        );
         assert_eq!(TenantRecord::try_from(&item).unwrap(), r);
     }
 
@@ -145,7 +151,10 @@ mod tests {
     fn missing_or_mistyped_attributes_are_named_in_the_error() {
         let mut item = record().to_item();
         item.remove(attr::STATUS);
-        assert_eq!(TenantRecord::try_from(&item), Err(RegistryError::MissingAttribute("status")));
+        assert_eq!(
+            TenantRecord::try_from(&item),
+            Err(RegistryError::MissingAttribute("status"))
+        );
 
         let mut item = record().to_item();
         item.insert(attr::TIER.into(), AttributeValue::N("3".into()));
@@ -163,7 +172,10 @@ mod tests {
 
         let mut item = record().to_item();
         item.insert(attr::API_KEY_ID.into(), AttributeValue::S("k1*".into()));
-        assert!(matches!(TenantRecord::try_from(&item), Err(RegistryError::InvalidApiKeyId { .. })));
+        assert!(matches!(
+            TenantRecord::try_from(&item),
+            Err(RegistryError::InvalidApiKeyId { .. })
+        ));
     }
 
     #[test]

@@ -5,13 +5,13 @@
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
 use aws_sdk_sts::types::Credentials;
-use aws_smithy_mocks::{mock, mock_client, RuleMode};
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use aws_smithy_types::DateTime;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use tenant_registry::{ApiKeyId, Isolation, TenantRecord, TenantStatus, Tier};
 use vendor_fn::issuer::{SessionRequest, StsIssuer};
 use vendor_fn::tenant_directory::TenantDirectory;
-use vendor_fn::{handle, Config, Scope, Vendor};
+use vendor_fn::{Config, Scope, Vendor, handle};
 
 fn vendor() -> Vendor {
     let record = TenantRecord {
@@ -24,8 +24,11 @@ fn vendor() -> Vendor {
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
         contact: None,
     };
-    let get = mock!(aws_sdk_dynamodb::Client::get_item)
-        .then_output(move || GetItemOutput::builder().set_item(Some(record.to_item())).build());
+    let get = mock!(aws_sdk_dynamodb::Client::get_item).then_output(move || {
+        GetItemOutput::builder()
+            .set_item(Some(record.to_item()))
+            .build()
+    });
     let assume = mock!(aws_sdk_sts::Client::assume_role).then_output(|| {
         AssumeRoleOutput::builder()
             .credentials(
@@ -47,20 +50,32 @@ fn vendor() -> Vendor {
         silo_table_prefix: None,
     };
     Vendor {
-        tenants: TenantDirectory::new(mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&get]), config.tenant_table.clone()),
-        issuer: StsIssuer::new(mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&assume]), config.tenant_role_arn.clone()),
+        tenants: TenantDirectory::new(
+            mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&get]),
+            config.tenant_table.clone(),
+        ),
+        issuer: StsIssuer::new(
+            mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&assume]),
+            config.tenant_role_arn.clone(),
+        ),
         region: "us-east-1".into(),
         config,
     }
 }
 
 fn event() -> serde_json::Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/post_read_only_1200.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/post_read_only_1200.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn bench_vend(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let vendor = vendor();
     let event = event();
     // Sanity: the benchmark measures a successful vend, not a fast refusal.
@@ -75,7 +90,11 @@ fn bench_vend(c: &mut Criterion) {
     c.bench_function("sdk: registry GetItem alone (mocked)", |b| {
         b.iter(|| runtime.block_on(vendor.tenants.find(&id)).unwrap());
     });
-    let session = SessionRequest { api_key_id: id.clone(), duration_seconds: 1200, scope: Scope::ReadOnly };
+    let session = SessionRequest {
+        api_key_id: id.clone(),
+        duration_seconds: 1200,
+        scope: Scope::ReadOnly,
+    };
     c.bench_function("sdk: STS AssumeRole alone (mocked)", |b| {
         b.iter(|| runtime.block_on(vendor.issuer.issue(&session)).unwrap());
     });

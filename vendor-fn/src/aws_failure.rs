@@ -76,10 +76,18 @@ impl AwsFailure {
     /// Classifies a failed SDK call.
     pub fn classify<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Self {
         match err {
-            SdkError::TimeoutError(_) => Self::Unavailable { code: "Timeout".into() },
-            SdkError::DispatchFailure(_) => Self::Unavailable { code: "DispatchFailure".into() },
-            SdkError::ConstructionFailure(_) => Self::Misconfigured { code: "ConstructionFailure".into() },
-            SdkError::ResponseError(e) => Self::by_status(e.raw().status().as_u16(), "UnparseableResponse"),
+            SdkError::TimeoutError(_) => Self::Unavailable {
+                code: "Timeout".into(),
+            },
+            SdkError::DispatchFailure(_) => Self::Unavailable {
+                code: "DispatchFailure".into(),
+            },
+            SdkError::ConstructionFailure(_) => Self::Misconfigured {
+                code: "ConstructionFailure".into(),
+            },
+            SdkError::ResponseError(e) => {
+                Self::by_status(e.raw().status().as_u16(), "UnparseableResponse")
+            }
             SdkError::ServiceError(e) => {
                 let status = e.raw().status().as_u16();
                 match e.err().code() {
@@ -88,7 +96,9 @@ impl AwsFailure {
                 }
             }
             // SdkError is non_exhaustive: anything new is treated as an outage.
-            _ => Self::Unavailable { code: "Unknown".into() },
+            _ => Self::Unavailable {
+                code: "Unknown".into(),
+            },
         }
     }
 

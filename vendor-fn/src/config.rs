@@ -38,9 +38,16 @@ impl Config {
     /// # Errors
     /// [`VendError::Config`] naming the variable that is missing or invalid.
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, VendError> {
-        let optional = |name: &str| vars.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let optional = |name: &str| {
+            vars.get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let required = |name: &'static str| {
-            optional(name).ok_or(VendError::Config { variable: name, problem: "is not set" })
+            optional(name).ok_or(VendError::Config {
+                variable: name,
+                problem: "is not set",
+            })
         };
         let tenant_role_arn = required("TENANT_ROLE_ARN")?;
         // Catch a table name or a typo here, at cold start, rather than as an
@@ -78,7 +85,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/TenantRole";
@@ -107,8 +117,14 @@ mod tests {
 
     #[test]
     fn a_role_arn_that_is_not_a_role_arn_is_refused_at_start_up() {
-        for bad in ["TenantRole", "arn:aws:iam::123:role/x", "arn:aws:iam::123456789012:user/x", "arn:aws:s3:::b"] {
-            let err = Config::from_vars(&vars(&[("TENANT_TABLE", "T"), ("TENANT_ROLE_ARN", bad)])).unwrap_err();
+        for bad in [
+            "TenantRole",
+            "arn:aws:iam::123:role/x",
+            "arn:aws:iam::123456789012:user/x",
+            "arn:aws:s3:::b",
+        ] {
+            let err = Config::from_vars(&vars(&[("TENANT_TABLE", "T"), ("TENANT_ROLE_ARN", bad)]))
+                .unwrap_err();
             assert!(err.to_string().contains("TENANT_ROLE_ARN"), "{bad}: {err}");
         }
         assert!(is_role_arn("arn:aws-cn:iam::123456789012:role/path/to/R"));

@@ -4,9 +4,9 @@
 use serde::Serialize;
 use tenant_registry::{Isolation, TenantRecord, Tier};
 
+use crate::Config;
 use crate::issuer::IssuedCredentials;
 use crate::secret::Secret;
-use crate::Config;
 
 /// The response body of a successful vend (DESIGN.md, "Contracts").
 #[derive(Debug, Serialize)]
@@ -66,7 +66,10 @@ impl Resources {
         let id = tenant.api_key_id.as_str();
         let dynamo_db_table = match tenant.isolation {
             Isolation::Pooled => config.data_table.clone(),
-            Isolation::Siloed => config.silo_table_prefix.as_ref().map(|p| format!("{p}-{id}")),
+            Isolation::Siloed => config
+                .silo_table_prefix
+                .as_ref()
+                .map(|p| format!("{p}-{id}")),
         };
         Self {
             dynamo_db_table,
@@ -79,7 +82,12 @@ impl Resources {
 
 impl<'a> CredentialsBody<'a> {
     /// Assembles the body from issued credentials.
-    pub fn new(creds: &'a IssuedCredentials, region: &'a str, tenant: &'a TenantRecord, resources: Resources) -> Self {
+    pub fn new(
+        creds: &'a IssuedCredentials,
+        region: &'a str,
+        tenant: &'a TenantRecord,
+        resources: Resources,
+    ) -> Self {
         Self {
             version: 1,
             access_key_id: &creds.access_key_id,
@@ -88,7 +96,10 @@ impl<'a> CredentialsBody<'a> {
             token: &creds.session_token,
             expiration: &creds.expiration,
             region,
-            tenant: TenantSummary { api_key_id: tenant.api_key_id.as_str(), tier: tenant.tier },
+            tenant: TenantSummary {
+                api_key_id: tenant.api_key_id.as_str(),
+                tier: tenant.tier,
+            },
             resources,
         }
     }

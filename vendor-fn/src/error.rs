@@ -78,9 +78,10 @@ impl VendError {
     /// HTTP status for the caller.
     pub fn status(&self) -> u16 {
         match self {
-            Self::MalformedEvent { .. } | Self::MalformedBody(_) | Self::InvalidDuration { .. } | Self::InvalidScope => {
-                400
-            }
+            Self::MalformedEvent { .. }
+            | Self::MalformedBody(_)
+            | Self::InvalidDuration { .. }
+            | Self::InvalidScope => 400,
             Self::MissingApiKeyContext
             | Self::InvalidApiKeyId(_)
             | Self::UnknownTenant
@@ -112,7 +113,9 @@ impl VendError {
             Self::Registry(f) => match f {
                 AwsFailure::Throttled { .. } => "RegistryThrottled",
                 AwsFailure::Unavailable { .. } => "RegistryUnavailable",
-                AwsFailure::AccessDenied { .. } | AwsFailure::Misconfigured { .. } => "RegistryMisconfigured",
+                AwsFailure::AccessDenied { .. } | AwsFailure::Misconfigured { .. } => {
+                    "RegistryMisconfigured"
+                }
                 AwsFailure::Rejected { .. } => "RegistryFailed",
             },
             Self::Sts(f) => match f {
@@ -135,7 +138,9 @@ impl VendError {
             Self::MethodNotAllowed => "use GET or POST on /credentials".into(),
             Self::MalformedBody(reason) => format!("malformed request body: {reason}"),
             Self::InvalidDuration { max } => {
-                format!("durationSeconds must be an integer from 900 to {max} for this tenant's tier")
+                format!(
+                    "durationSeconds must be an integer from 900 to {max} for this tenant's tier"
+                )
             }
             Self::InvalidScope => "scope must be \"read-write\" or \"read-only\"".into(),
             Self::MissingApiKeyContext => "an API key is required".into(),
@@ -143,19 +148,31 @@ impl VendError {
             Self::UnknownTenant => "no tenant is registered for this API key".into(),
             Self::TenantSuspended => "this tenant is suspended".into(),
             Self::TenantOffboarded => "this tenant has been offboarded".into(),
-            Self::TenantRecordInvalid(_) => "this tenant's registry record is invalid; contact the operator".into(),
+            Self::TenantRecordInvalid(_) => {
+                "this tenant's registry record is invalid; contact the operator".into()
+            }
             Self::Registry(f) | Self::Sts(f) => {
-                let what = if matches!(self, Self::Registry(_)) { "tenant registry" } else { "AWS STS" };
+                let what = if matches!(self, Self::Registry(_)) {
+                    "tenant registry"
+                } else {
+                    "AWS STS"
+                };
                 match f {
-                    AwsFailure::Throttled { .. } => format!("{what} is throttling requests; {retry}"),
+                    AwsFailure::Throttled { .. } => {
+                        format!("{what} is throttling requests; {retry}")
+                    }
                     AwsFailure::Unavailable { .. } => format!("{what} is unavailable; {retry}"),
                     AwsFailure::AccessDenied { .. } => {
-                        format!("{what} denied the credential vendor: a deployment fault; contact the operator")
+                        format!(
+                            "{what} denied the credential vendor: a deployment fault; contact the operator"
+                        )
                     }
                     AwsFailure::Misconfigured { .. } => {
                         format!("{what} rejected the vendor's configuration; contact the operator")
                     }
-                    AwsFailure::Rejected { .. } => format!("{what} rejected the request; not retryable"),
+                    AwsFailure::Rejected { .. } => {
+                        format!("{what} rejected the request; not retryable")
+                    }
                 }
             }
         }

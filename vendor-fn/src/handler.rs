@@ -5,12 +5,12 @@ use std::time::Instant;
 use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderValue};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tenant_registry::{TenantRecord, TenantStatus};
 
 use crate::credentials_body::{CredentialsBody, Resources};
 use crate::issuer::{SessionRequest, StsIssuer};
-use crate::request::{parse_event, CredentialRequest, RequestMeta};
+use crate::request::{CredentialRequest, RequestMeta, parse_event};
 use crate::tenant_directory::TenantDirectory;
 use crate::{Config, VendError};
 
@@ -41,7 +41,11 @@ struct Outcome {
 
 /// Handles one API Gateway proxy event. Never fails: every error becomes a
 /// JSON error response, and every request writes exactly one log line.
-pub async fn handle(vendor: &Vendor, event: Value, lambda_request_id: &str) -> ApiGatewayProxyResponse {
+pub async fn handle(
+    vendor: &Vendor,
+    event: Value,
+    lambda_request_id: &str,
+) -> ApiGatewayProxyResponse {
     let started = Instant::now();
     let mut outcome = Outcome::default();
     let (meta, parsed) = parse_event(event);
@@ -53,24 +57,47 @@ pub async fn handle(vendor: &Vendor, event: Value, lambda_request_id: &str) -> A
         Ok(body) => success_response(body.clone()),
         Err(e) => error_response(e),
     };
-    log_request(lambda_request_id, &meta, &outcome, &result, response.status_code, started);
+    log_request(
+        lambda_request_id,
+        &meta,
+        &outcome,
+        &result,
+        response.status_code,
+        started,
+    );
     response
 }
 
-async fn vend(vendor: &Vendor, request: &CredentialRequest, outcome: &mut Outcome) -> Result<String, VendError> {
+async fn vend(
+    vendor: &Vendor,
+    request: &CredentialRequest,
+    outcome: &mut Outcome,
+) -> Result<String, VendError> {
     outcome.api_key_id = Some(request.api_key_id.to_string());
     outcome.scope = Some(request.scope.as_str());
-    let tenant = vendor.tenants.find(&request.api_key_id).await?.ok_or(VendError::UnknownTenant)?;
+    let tenant = vendor
+        .tenants
+        .find(&request.api_key_id)
+        .await?
+        .ok_or(VendError::UnknownTenant)?;
     outcome.tier = Some(tenant.tier.as_str());
     ensure_active(&tenant)?;
     let duration_seconds = session_duration(&tenant, request.requested_duration)?;
     outcome.duration_seconds = Some(duration_seconds);
-    let session = SessionRequest { api_key_id: request.api_key_id.clone(), duration_seconds, scope: request.scope };
+    let session = SessionRequest {
+        api_key_id: request.api_key_id.clone(),
+        duration_seconds,
+        scope: request.scope,
+    };
     let creds = vendor.issuer.issue(&session).await?;
     let resources = Resources::for_tenant(&vendor.config, &tenant);
     let body = CredentialsBody::new(&creds, &vendor.region, &tenant, resources);
     // Serializing plain strings and numbers cannot fail; map it anyway rather than panic.
-    serde_json::to_string(&body).map_err(|_| VendError::Sts(crate::AwsFailure::Rejected { code: "Serialize".into() }))
+    serde_json::to_string(&body).map_err(|_| {
+        VendError::Sts(crate::AwsFailure::Rejected {
+            code: "Serialize".into(),
+        })
+    })
 }
 
 fn ensure_active(tenant: &TenantRecord) -> Result<(), VendError> {
@@ -162,11 +189,33 @@ fn log_request(
             // request data or AWS messages.
             let error = e.to_string();
             if status >= 500 {
-                tracing::error!(lambda_request_id, api_request_id, api_key_id, tier, scope, status,
-                    outcome = e.code(), aws_code, error, latency_us, "vend");
+                tracing::error!(
+                    lambda_request_id,
+                    api_request_id,
+                    api_key_id,
+                    tier,
+                    scope,
+                    status,
+                    outcome = e.code(),
+                    aws_code,
+                    error,
+                    latency_us,
+                    "vend"
+                );
             } else {
-                tracing::warn!(lambda_request_id, api_request_id, api_key_id, tier, scope, status,
-                    outcome = e.code(), aws_code, error, latency_us, "vend");
+                tracing::warn!(
+                    lambda_request_id,
+                    api_request_id,
+                    api_key_id,
+                    tier,
+                    scope,
+                    status,
+                    outcome = e.code(),
+                    aws_code,
+                    error,
+                    latency_us,
+                    "vend"
+                );
             }
         }
     }

@@ -7,10 +7,10 @@ use aws_sdk_sts::types::Tag;
 use aws_smithy_types::date_time::Format;
 use tenant_registry::ApiKeyId;
 
+use crate::VendError;
 use crate::aws_failure::AwsFailure;
 use crate::request::Scope;
 use crate::secret::Secret;
-use crate::VendError;
 
 /// The session tag every tenant session carries; the role's policies key
 /// every resource on `${aws:PrincipalTag/api-key-id}`.
@@ -55,7 +55,10 @@ pub struct StsIssuer {
 impl StsIssuer {
     /// An issuer for `role_arn`, using a client built once in `main`.
     pub fn new(client: aws_sdk_sts::Client, role_arn: impl Into<String>) -> Self {
-        Self { client, role_arn: role_arn.into() }
+        Self {
+            client,
+            role_arn: role_arn.into(),
+        }
     }
 
     /// Assumes the tenant role with the tenant's tag and source identity.
@@ -71,7 +74,11 @@ impl StsIssuer {
             .key(SESSION_TAG_KEY)
             .value(id)
             .build()
-            .map_err(|_| VendError::Sts(AwsFailure::Misconfigured { code: "TagBuild".into() }))?;
+            .map_err(|_| {
+                VendError::Sts(AwsFailure::Misconfigured {
+                    code: "TagBuild".into(),
+                })
+            })?;
         let policy = match request.scope {
             Scope::ReadWrite => None,
             Scope::ReadOnly => Some(READ_ONLY_SESSION_POLICY),
@@ -90,13 +97,16 @@ impl StsIssuer {
             .send()
             .await
             .map_err(|e| VendError::Sts(AwsFailure::classify(&e)))?;
-        let creds = output
-            .credentials
-            .ok_or_else(|| VendError::Sts(AwsFailure::Rejected { code: "NoCredentialsInResponse".into() }))?;
-        let expiration = creds
-            .expiration
-            .fmt(Format::DateTime)
-            .map_err(|_| VendError::Sts(AwsFailure::Rejected { code: "BadExpiration".into() }))?;
+        let creds = output.credentials.ok_or_else(|| {
+            VendError::Sts(AwsFailure::Rejected {
+                code: "NoCredentialsInResponse".into(),
+            })
+        })?;
+        let expiration = creds.expiration.fmt(Format::DateTime).map_err(|_| {
+            VendError::Sts(AwsFailure::Rejected {
+                code: "BadExpiration".into(),
+            })
+        })?;
         Ok(IssuedCredentials {
             access_key_id: creds.access_key_id,
             secret_access_key: Secret::new(creds.secret_access_key),

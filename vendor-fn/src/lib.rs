@@ -32,7 +32,7 @@ pub mod tenant_directory;
 pub use aws_failure::AwsFailure;
 pub use config::Config;
 pub use error::VendError;
-pub use handler::{handle, Vendor};
+pub use handler::{Vendor, handle};
 pub use request::{CredentialRequest, Scope};
 
 // Shared across concurrent invocations by reference: must stay Send + Sync.

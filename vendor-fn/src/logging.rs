@@ -1,8 +1,8 @@
 //! JSON logs: one line per request, and nothing secret in any line.
 
-use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 /// The log filter. `RUST_LOG` sets the level of vendor-fn's own events only
 /// (a plain level such as `debug`; anything else means `info`). Every other

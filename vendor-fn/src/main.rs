@@ -1,15 +1,18 @@
 //! Lambda entry point: wiring only.
 
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
-use vendor_fn::{handle, logging, sdk_settings, Config, Vendor};
 use vendor_fn::issuer::StsIssuer;
 use vendor_fn::tenant_directory::TenantDirectory;
+use vendor_fn::{Config, Vendor, handle, logging, sdk_settings};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let rust_log = std::env::var("RUST_LOG").ok();
-    tracing::subscriber::set_global_default(logging::subscriber(std::io::stdout, rust_log.as_deref()))?;
+    tracing::subscriber::set_global_default(logging::subscriber(
+        std::io::stdout,
+        rust_log.as_deref(),
+    ))?;
 
     let config = Config::from_env()?;
     let sdk = aws_config::from_env()
@@ -23,8 +26,14 @@ async fn main() -> Result<(), Error> {
         .ok_or("configuration variable AWS_REGION is not set")?;
 
     let vendor = Vendor {
-        tenants: TenantDirectory::new(aws_sdk_dynamodb::Client::new(&sdk), config.tenant_table.clone()),
-        issuer: StsIssuer::new(aws_sdk_sts::Client::new(&sdk), config.tenant_role_arn.clone()),
+        tenants: TenantDirectory::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            config.tenant_table.clone(),
+        ),
+        issuer: StsIssuer::new(
+            aws_sdk_sts::Client::new(&sdk),
+            config.tenant_role_arn.clone(),
+        ),
         region,
         config,
     };

@@ -61,16 +61,28 @@ pub fn parse_event(event: Value) -> (RequestMeta, Result<CredentialRequest, Vend
     let event: ApiGatewayProxyRequest = match serde_json::from_value(event) {
         Ok(e) => e,
         Err(e) => {
-            return (RequestMeta::default(), Err(VendError::MalformedEvent { line: e.line(), column: e.column() }));
+            return (
+                RequestMeta::default(),
+                Err(VendError::MalformedEvent {
+                    line: e.line(),
+                    column: e.column(),
+                }),
+            );
         }
     };
-    let meta = RequestMeta { api_request_id: event.request_context.request_id.clone() };
+    let meta = RequestMeta {
+        api_request_id: event.request_context.request_id.clone(),
+    };
     (meta, parse_request(&event))
 }
 
 fn parse_request(event: &ApiGatewayProxyRequest) -> Result<CredentialRequest, VendError> {
     // `resource` is the route template API Gateway matched; `path` the raw path.
-    let route = event.resource.as_deref().or(event.path.as_deref()).unwrap_or_default();
+    let route = event
+        .resource
+        .as_deref()
+        .or(event.path.as_deref())
+        .unwrap_or_default();
     if route.trim_end_matches('/') != CREDENTIALS_PATH {
         return Err(VendError::NotFound);
     }
@@ -94,7 +106,11 @@ fn parse_request(event: &ApiGatewayProxyRequest) -> Result<CredentialRequest, Ve
     } else {
         (None, Scope::default())
     };
-    Ok(CredentialRequest { api_key_id, requested_duration, scope })
+    Ok(CredentialRequest {
+        api_key_id,
+        requested_duration,
+        scope,
+    })
 }
 
 fn parse_body(body: Option<&str>, base64: bool) -> Result<(Option<u64>, Scope), VendError> {
@@ -104,7 +120,8 @@ fn parse_body(body: Option<&str>, base64: bool) -> Result<(Option<u64>, Scope), 
         Some(b) if base64 => {
             let bytes = aws_smithy_types::base64::decode(b)
                 .map_err(|_| VendError::MalformedBody("the base64 body does not decode"))?;
-            decoded = String::from_utf8(bytes).map_err(|_| VendError::MalformedBody("the body is not UTF-8"))?;
+            decoded = String::from_utf8(bytes)
+                .map_err(|_| VendError::MalformedBody("the body is not UTF-8"))?;
             decoded.as_str()
         }
         Some(b) => b,
@@ -123,7 +140,11 @@ fn parse_body(body: Option<&str>, base64: bool) -> Result<(Option<u64>, Scope), 
     let duration = match fields.get("durationSeconds") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
-        Some(_) => return Err(VendError::MalformedBody("durationSeconds must be a whole number of seconds")),
+        Some(_) => {
+            return Err(VendError::MalformedBody(
+                "durationSeconds must be a whole number of seconds",
+            ));
+        }
     };
     let scope = match fields.get("scope") {
         None | Some(Value::Null) => Scope::default(),

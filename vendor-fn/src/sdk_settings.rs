@@ -35,7 +35,10 @@ mod tests {
             .and_then(|v| v.trim().parse().ok())
             .expect("template.yaml sets the function Timeout");
         let per_call = timeout_config().operation_timeout().unwrap();
-        assert!(per_call * 2 < Duration::from_secs(function_timeout), "{per_call:?} x2 vs {function_timeout}s");
+        assert!(
+            per_call * 2 < Duration::from_secs(function_timeout),
+            "{per_call:?} x2 vs {function_timeout}s"
+        );
         assert!(timeout_config().operation_attempt_timeout().unwrap() < per_call);
     }
 }

@@ -1,10 +1,10 @@
 //! Tenant lookup in the registry table.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use tenant_registry::{attr, ApiKeyId, TenantRecord};
+use tenant_registry::{ApiKeyId, TenantRecord, attr};
 
-use crate::aws_failure::AwsFailure;
 use crate::VendError;
+use crate::aws_failure::AwsFailure;
 
 /// Reads tenant records from the registry table.
 ///
@@ -21,7 +21,10 @@ pub struct TenantDirectory {
 impl TenantDirectory {
     /// A directory over `table`, using a client built once in `main`.
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     /// The tenant's record, or `None` when the key ID is not registered.
@@ -39,15 +42,19 @@ impl TenantDirectory {
             .send()
             .await
             .map_err(|e| VendError::Registry(AwsFailure::classify(&e)))?;
-        let Some(item) = output.item else { return Ok(None) };
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
         let record = TenantRecord::try_from(&item).map_err(VendError::TenantRecordInvalid)?;
         // A record stored under one key but naming another would hand out
         // credentials for the wrong partition: refuse it.
         if record.api_key_id != *id {
-            return Err(VendError::TenantRecordInvalid(tenant_registry::RegistryError::InvalidAttribute {
-                name: attr::API_KEY_ID,
-                reason: "does not match the item's key".into(),
-            }));
+            return Err(VendError::TenantRecordInvalid(
+                tenant_registry::RegistryError::InvalidAttribute {
+                    name: attr::API_KEY_ID,
+                    reason: "does not match the item's key".into(),
+                },
+            ));
         }
         Ok(Some(record))
     }

@@ -18,7 +18,12 @@ async fn vended_body() -> String {
     let (gets, assumes) = (Captured::default(), Captured::default());
     let get = get_item_returns(Some(tenant(Tier::Standard, TenantStatus::Active)), &gets);
     let assume = assume_role_succeeds(&assumes);
-    let response = handle(&vendor(&[&get], &[&assume]), fixture("get_credentials"), "r").await;
+    let response = handle(
+        &vendor(&[&get], &[&assume]),
+        fixture("get_credentials"),
+        "r",
+    )
+    .await;
     assert_eq!(response.status_code, 200);
     body_json(&response).to_string()
 }
@@ -28,7 +33,13 @@ fn assert_loaded(creds: &aws_credential_types::Credentials) {
     assert_eq!(creds.secret_access_key(), SECRET_ACCESS_KEY);
     assert_eq!(creds.session_token(), Some(SESSION_TOKEN));
     let expiry = creds.expiry().expect("expiry");
-    assert_eq!(expiry.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(), EXPIRATION_SECS.unsigned_abs());
+    assert_eq!(
+        expiry
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+        EXPIRATION_SECS.unsigned_abs()
+    );
 }
 
 #[tokio::test]
@@ -38,8 +49,14 @@ async fn the_body_is_valid_credential_process_output() {
     let path = dir.join("body.json");
     std::fs::write(&path, vended_body().await).unwrap();
 
-    let provider = aws_config::credential_process::CredentialProcessProvider::new(format!("cat {}", path.display()));
-    let creds = provider.provide_credentials().await.expect("credential_process accepts the body");
+    let provider = aws_config::credential_process::CredentialProcessProvider::new(format!(
+        "cat {}",
+        path.display()
+    ));
+    let creds = provider
+        .provide_credentials()
+        .await
+        .expect("credential_process accepts the body");
     assert_loaded(&creds);
     std::fs::remove_dir_all(dir).ok();
 }
@@ -78,21 +95,40 @@ async fn the_body_is_a_valid_container_credentials_response() {
     // workspace forbids the unsafe `set_var`: run the loader in a child
     // process of this same test binary with the variable set.
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "container_provider_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--ignored",
+            "--exact",
+            "container_provider_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(FULL_URI_VAR, &url)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "child failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("1 passed"), "the child test ran: {stdout}");
-    assert_eq!(server.join().unwrap(), vec!["GET /credentials HTTP/1.1".to_owned()]);
+    assert_eq!(
+        server.join().unwrap(),
+        vec!["GET /credentials HTTP/1.1".to_owned()]
+    );
 }
 
 #[tokio::test]
 #[ignore = "run by the_body_is_a_valid_container_credentials_response in a child process with AWS_CONTAINER_CREDENTIALS_FULL_URI set"]
 async fn container_provider_child() {
-    assert!(std::env::var(FULL_URI_VAR).is_ok_and(|u| u.starts_with("http://127.0.0.1:")), "{FULL_URI_VAR} on loopback");
+    assert!(
+        std::env::var(FULL_URI_VAR).is_ok_and(|u| u.starts_with("http://127.0.0.1:")),
+        "{FULL_URI_VAR} on loopback"
+    );
     let provider = aws_config::ecs::EcsCredentialsProvider::builder().build();
-    let creds = provider.provide_credentials().await.expect("the container provider accepts the body");
+    let creds = provider
+        .provide_credentials()
+        .await
+        .expect("the container provider accepts the body");
     assert_loaded(&creds);
 }

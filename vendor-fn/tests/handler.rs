@@ -12,7 +12,15 @@ use common::*;
 use tenant_registry::{TenantStatus, Tier};
 use vendor_fn::handle;
 
-async fn run(fixture_name: &str, tier: Tier, status: TenantStatus) -> (aws_lambda_events::apigw::ApiGatewayProxyResponse, Captured<aws_sdk_dynamodb::operation::get_item::GetItemInput>, Captured<aws_sdk_sts::operation::assume_role::AssumeRoleInput>) {
+async fn run(
+    fixture_name: &str,
+    tier: Tier,
+    status: TenantStatus,
+) -> (
+    aws_lambda_events::apigw::ApiGatewayProxyResponse,
+    Captured<aws_sdk_dynamodb::operation::get_item::GetItemInput>,
+    Captured<aws_sdk_sts::operation::assume_role::AssumeRoleInput>,
+) {
     let gets = Captured::default();
     let assumes = Captured::default();
     let get = get_item_returns(Some(tenant(tier, status)), &gets);
@@ -24,7 +32,8 @@ async fn run(fixture_name: &str, tier: Tier, status: TenantStatus) -> (aws_lambd
 
 #[tokio::test]
 async fn vends_credentials_for_an_active_tenant() {
-    let (response, gets, assumes) = run("get_credentials", Tier::Standard, TenantStatus::Active).await;
+    let (response, gets, assumes) =
+        run("get_credentials", Tier::Standard, TenantStatus::Active).await;
     assert_eq!(response.status_code, 200, "{:?}", response.body);
     assert_eq!(header(&response, "content-type"), Some("application/json"));
     assert_eq!(header(&response, "cache-control"), Some("no-store"));
@@ -62,7 +71,12 @@ async fn a_siloed_tenant_is_pointed_at_its_own_table() {
     record.isolation = tenant_registry::Isolation::Siloed;
     let get = get_item_returns(Some(record), &gets);
     let assume = assume_role_succeeds(&assumes);
-    let response = handle(&vendor(&[&get], &[&assume]), fixture("get_credentials"), "r").await;
+    let response = handle(
+        &vendor(&[&get], &[&assume]),
+        fixture("get_credentials"),
+        "r",
+    )
+    .await;
     let body = body_json(&response);
     assert_eq!(body["Resources"]["DynamoDbTable"], "tcv-silo-a1b2c3d4e5");
     assert_eq!(body["Resources"]["PartitionKey"], TENANT_ID);
@@ -70,11 +84,15 @@ async fn a_siloed_tenant_is_pointed_at_its_own_table() {
 
 #[tokio::test]
 async fn post_with_duration_and_read_only_scope_is_honoured() {
-    let (response, _, assumes) = run("post_read_only_1200", Tier::Standard, TenantStatus::Active).await;
+    let (response, _, assumes) =
+        run("post_read_only_1200", Tier::Standard, TenantStatus::Active).await;
     assert_eq!(response.status_code, 200);
     let assume = assumes.only();
     assert_eq!(assume.duration_seconds, Some(1200));
-    assert_eq!(assume.policy.as_deref(), Some(vendor_fn::issuer::READ_ONLY_SESSION_POLICY));
+    assert_eq!(
+        assume.policy.as_deref(),
+        Some(vendor_fn::issuer::READ_ONLY_SESSION_POLICY)
+    );
 }
 
 #[tokio::test]
@@ -86,7 +104,11 @@ async fn post_with_an_empty_body_gets_the_tier_default() {
 
 #[tokio::test]
 async fn each_tier_gets_its_own_default_duration() {
-    for (tier, seconds) in [(Tier::Basic, 900), (Tier::Standard, 1800), (Tier::Premium, 3600)] {
+    for (tier, seconds) in [
+        (Tier::Basic, 900),
+        (Tier::Standard, 1800),
+        (Tier::Premium, 3600),
+    ] {
         let (response, _, assumes) = run("get_credentials", tier, TenantStatus::Active).await;
         assert_eq!(response.status_code, 200);
         assert_eq!(assumes.only().duration_seconds, Some(seconds), "{tier}");
@@ -95,14 +117,26 @@ async fn each_tier_gets_its_own_default_duration() {
 
 #[tokio::test]
 async fn identity_claimed_in_body_query_or_headers_is_ignored() {
-    let (response, gets, assumes) = run("spoofed_identity", Tier::Basic, TenantStatus::Active).await;
+    let (response, gets, assumes) =
+        run("spoofed_identity", Tier::Basic, TenantStatus::Active).await;
     assert_eq!(response.status_code, 200, "{:?}", response.body);
     let key = gets.only().key.unwrap();
-    assert_eq!(key["apiKeyId"].as_s().unwrap(), TENANT_ID, "looked up the context's tenant");
+    assert_eq!(
+        key["apiKeyId"].as_s().unwrap(),
+        TENANT_ID,
+        "looked up the context's tenant"
+    );
     let assume = assumes.only();
-    assert_eq!(assume.tags.unwrap()[0].value, TENANT_ID, "tagged with the context's tenant");
+    assert_eq!(
+        assume.tags.unwrap()[0].value,
+        TENANT_ID,
+        "tagged with the context's tenant"
+    );
     let body = response.body.map(|b| format!("{b:?}")).unwrap_or_default();
-    assert!(!body.contains(VICTIM_ID), "the claimed identity never reaches the response");
+    assert!(
+        !body.contains(VICTIM_ID),
+        "the claimed identity never reaches the response"
+    );
 }
 
 async fn refused_before_any_aws_call(fixture_name: &str, status: i64, code: &str) {
@@ -144,7 +178,11 @@ async fn other_routes_and_methods_get_json_404_and_405() {
 #[tokio::test]
 async fn an_event_that_is_not_a_proxy_event_is_400() {
     let vendor = vendor(&[], &[]);
-    for event in [serde_json::json!("hello"), serde_json::json!({"httpMethod": 7}), serde_json::json!([])] {
+    for event in [
+        serde_json::json!("hello"),
+        serde_json::json!({"httpMethod": 7}),
+        serde_json::json!([]),
+    ] {
         let response = handle(&vendor, event, "r").await;
         assert_error(&response, 400, "MalformedEvent");
     }
@@ -153,9 +191,16 @@ async fn an_event_that_is_not_a_proxy_event_is_400() {
 #[tokio::test]
 async fn a_duration_beyond_the_tier_or_below_900_is_400_and_never_clamped() {
     for fixture_name in ["duration_out_of_range", "duration_below_minimum"] {
-        let (response, gets, assumes) = run(fixture_name, Tier::Standard, TenantStatus::Active).await;
+        let (response, gets, assumes) =
+            run(fixture_name, Tier::Standard, TenantStatus::Active).await;
         assert_error(&response, 400, "InvalidDuration");
-        assert!(body_json(&response)["message"].as_str().unwrap().contains("1800"), "names the tier's maximum");
+        assert!(
+            body_json(&response)["message"]
+                .as_str()
+                .unwrap()
+                .contains("1800"),
+            "names the tier's maximum"
+        );
         assert_eq!(gets.all().len(), 1, "the tier comes from the registry");
         assert!(assumes.all().is_empty(), "{fixture_name}: no AssumeRole");
     }
@@ -167,14 +212,22 @@ async fn an_unknown_tenant_is_403() {
     let assumes = Captured::default();
     let get = get_item_returns(None, &gets);
     let assume = assume_role_succeeds(&assumes);
-    let response = handle(&vendor(&[&get], &[&assume]), fixture("get_credentials"), "r").await;
+    let response = handle(
+        &vendor(&[&get], &[&assume]),
+        fixture("get_credentials"),
+        "r",
+    )
+    .await;
     assert_error(&response, 403, "UnknownTenant");
     assert!(assumes.all().is_empty());
 }
 
 #[tokio::test]
 async fn suspended_and_offboarded_tenants_get_403_with_their_own_codes() {
-    for (status, code) in [(TenantStatus::Suspended, "TenantSuspended"), (TenantStatus::Offboarded, "TenantOffboarded")] {
+    for (status, code) in [
+        (TenantStatus::Suspended, "TenantSuspended"),
+        (TenantStatus::Offboarded, "TenantOffboarded"),
+    ] {
         let (response, _, assumes) = run("get_credentials", Tier::Premium, status).await;
         assert_error(&response, 403, code);
         assert!(assumes.all().is_empty(), "{status}: no AssumeRole");
@@ -187,16 +240,28 @@ async fn a_corrupt_registry_item_is_500_without_credentials() {
     let get = mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
         let mut item = tenant(Tier::Basic, TenantStatus::Active).to_item();
         item.remove("tier");
-        aws_sdk_dynamodb::operation::get_item::GetItemOutput::builder().set_item(Some(item)).build()
+        aws_sdk_dynamodb::operation::get_item::GetItemOutput::builder()
+            .set_item(Some(item))
+            .build()
     });
     let assume = assume_role_succeeds(&assumes);
-    let response = handle(&vendor(&[&get], &[&assume]), fixture("get_credentials"), "r").await;
+    let response = handle(
+        &vendor(&[&get], &[&assume]),
+        fixture("get_credentials"),
+        "r",
+    )
+    .await;
     assert_error(&response, 500, "TenantRecordInvalid");
     assert!(assumes.all().is_empty());
 }
 
 fn sts_error(code: &'static str) -> AssumeRoleError {
-    AssumeRoleError::generic(ErrorMetadata::builder().code(code).message("internal detail arn:aws:iam::999999999999:role/Other").build())
+    AssumeRoleError::generic(
+        ErrorMetadata::builder()
+            .code(code)
+            .message("internal detail arn:aws:iam::999999999999:role/Other")
+            .build(),
+    )
 }
 
 #[tokio::test]
@@ -204,11 +269,19 @@ async fn sts_throttling_after_the_sdk_retries_is_503_with_retry_after() {
     let gets = Captured::default();
     let get = get_item_returns(Some(tenant(Tier::Basic, TenantStatus::Active)), &gets);
     let throttled = mock!(aws_sdk_sts::Client::assume_role).then_error(|| sts_error("Throttling"));
-    let response = handle(&vendor(&[&get], &[&throttled]), fixture("get_credentials"), "r").await;
+    let response = handle(
+        &vendor(&[&get], &[&throttled]),
+        fixture("get_credentials"),
+        "r",
+    )
+    .await;
     assert_error(&response, 503, "StsThrottled");
     assert_eq!(header(&response, "retry-after"), Some("1"));
     assert_eq!(throttled.num_calls(), 3, "the SDK retried before giving up");
-    assert!(!body_json(&response).to_string().contains("999999999999"), "no AWS error text");
+    assert!(
+        !body_json(&response).to_string().contains("999999999999"),
+        "no AWS error text"
+    );
 }
 
 #[tokio::test]
@@ -218,7 +291,11 @@ async fn a_throttle_that_clears_within_the_sdk_retries_still_vends() {
     let flaky = mock!(aws_sdk_sts::Client::assume_role)
         .sequence()
         .error(|| sts_error("Throttling"))
-        .output(|| aws_sdk_sts::operation::assume_role::AssumeRoleOutput::builder().credentials(vended_credentials()).build())
+        .output(|| {
+            aws_sdk_sts::operation::assume_role::AssumeRoleOutput::builder()
+                .credentials(vended_credentials())
+                .build()
+        })
         .build();
     let response = handle(&vendor(&[&get], &[&flaky]), fixture("get_credentials"), "r").await;
     assert_eq!(response.status_code, 200);
@@ -230,7 +307,12 @@ async fn sts_access_denied_is_a_500_deployment_fault_and_not_retried() {
     let gets = Captured::default();
     let get = get_item_returns(Some(tenant(Tier::Basic, TenantStatus::Active)), &gets);
     let denied = mock!(aws_sdk_sts::Client::assume_role).then_error(|| sts_error("AccessDenied"));
-    let response = handle(&vendor(&[&get], &[&denied]), fixture("get_credentials"), "r").await;
+    let response = handle(
+        &vendor(&[&get], &[&denied]),
+        fixture("get_credentials"),
+        "r",
+    )
+    .await;
     assert_error(&response, 500, "StsAccessDenied");
     assert_eq!(header(&response, "retry-after"), None);
     assert_eq!(denied.num_calls(), 1);
@@ -240,8 +322,9 @@ async fn sts_access_denied_is_a_500_deployment_fault_and_not_retried() {
 async fn sts_5xx_is_503() {
     let gets = Captured::default();
     let get = get_item_returns(Some(tenant(Tier::Basic, TenantStatus::Active)), &gets);
-    let down = mock!(aws_sdk_sts::Client::assume_role)
-        .then_http_response(|| HttpResponse::new(StatusCode::try_from(503).unwrap(), SdkBody::from("")));
+    let down = mock!(aws_sdk_sts::Client::assume_role).then_http_response(|| {
+        HttpResponse::new(StatusCode::try_from(503).unwrap(), SdkBody::from(""))
+    });
     let response = handle(&vendor(&[&get], &[&down]), fixture("get_credentials"), "r").await;
     assert_error(&response, 503, "StsUnavailable");
     assert_eq!(header(&response, "retry-after"), Some("1"));
@@ -257,7 +340,12 @@ async fn dynamodb_unavailable_is_503_and_no_credentials_are_issued() {
         )
     });
     let assume = assume_role_succeeds(&assumes);
-    let response = handle(&vendor(&[&down], &[&assume]), fixture("get_credentials"), "r").await;
+    let response = handle(
+        &vendor(&[&down], &[&assume]),
+        fixture("get_credentials"),
+        "r",
+    )
+    .await;
     assert_error(&response, 503, "RegistryUnavailable");
     assert_eq!(header(&response, "retry-after"), Some("1"));
     assert_eq!(down.num_calls(), 3, "the SDK retried before giving up");
@@ -267,13 +355,21 @@ async fn dynamodb_unavailable_is_503_and_no_credentials_are_issued() {
 #[tokio::test]
 async fn dynamodb_throttling_is_503_and_a_missing_registry_table_is_500() {
     let throttled = mock!(aws_sdk_dynamodb::Client::get_item).then_error(|| {
-        GetItemError::generic(ErrorMetadata::builder().code("ProvisionedThroughputExceededException").build())
+        GetItemError::generic(
+            ErrorMetadata::builder()
+                .code("ProvisionedThroughputExceededException")
+                .build(),
+        )
     });
     let response = handle(&vendor(&[&throttled], &[]), fixture("get_credentials"), "r").await;
     assert_error(&response, 503, "RegistryThrottled");
 
     let missing = mock!(aws_sdk_dynamodb::Client::get_item).then_error(|| {
-        GetItemError::generic(ErrorMetadata::builder().code("ResourceNotFoundException").build())
+        GetItemError::generic(
+            ErrorMetadata::builder()
+                .code("ResourceNotFoundException")
+                .build(),
+        )
     });
     let response = handle(&vendor(&[&missing], &[]), fixture("get_credentials"), "r").await;
     assert_error(&response, 500, "RegistryMisconfigured");

@@ -35,9 +35,14 @@ impl Buffer {
     fn lines(&self) -> Vec<serde_json::Value> {
         let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
         for secret in [SECRET_ACCESS_KEY, SESSION_TOKEN, API_KEY_VALUE] {
-            assert!(!text.contains(secret), "log leaks a secret ({secret}):\n{text}");
+            assert!(
+                !text.contains(secret),
+                "log leaks a secret ({secret}):\n{text}"
+            );
         }
-        text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect()
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
     }
 }
 
@@ -45,12 +50,18 @@ impl Buffer {
 /// `rust_log`, on this thread (current-thread runtime) so the default holds.
 async fn logged(rust_log: &str, requests: &[(&str, TenantStatus)]) -> Vec<serde_json::Value> {
     let buffer = Buffer::default();
-    let _guard = tracing::subscriber::set_default(logging::subscriber(buffer.clone(), Some(rust_log)));
+    let _guard =
+        tracing::subscriber::set_default(logging::subscriber(buffer.clone(), Some(rust_log)));
     for (fixture_name, status) in requests {
         let (gets, assumes) = (Captured::default(), Captured::default());
         let get = get_item_returns(Some(tenant(Tier::Premium, *status)), &gets);
         let assume = assume_role_succeeds(&assumes);
-        handle(&vendor(&[&get], &[&assume]), fixture(fixture_name), "lambda-req-7").await;
+        handle(
+            &vendor(&[&get], &[&assume]),
+            fixture(fixture_name),
+            "lambda-req-7",
+        )
+        .await;
     }
     buffer.lines()
 }
@@ -61,7 +72,10 @@ async fn a_full_vend_logs_one_structured_line_without_secrets() {
     assert_eq!(lines.len(), 1, "{lines:#?}");
     let line = &lines[0];
     assert_eq!(line["lambda_request_id"], "lambda-req-7");
-    assert_eq!(line["api_request_id"], "c6af9ac6-7b61-11e6-9a41-93e8deadbeef");
+    assert_eq!(
+        line["api_request_id"],
+        "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    );
     assert_eq!(line["api_key_id"], TENANT_ID);
     assert_eq!(line["tier"], "premium");
     assert_eq!(line["outcome"], "issued");
@@ -75,7 +89,10 @@ async fn a_full_vend_logs_one_structured_line_without_secrets() {
 async fn refusals_log_their_code_and_nothing_from_the_request() {
     let lines = logged(
         "info",
-        &[("get_credentials", TenantStatus::Suspended), ("invalid_api_key_id_chars", TenantStatus::Active)],
+        &[
+            ("get_credentials", TenantStatus::Suspended),
+            ("invalid_api_key_id_chars", TenantStatus::Active),
+        ],
     )
     .await;
     assert_eq!(lines.len(), 2, "{lines:#?}");
@@ -90,7 +107,10 @@ async fn refusals_log_their_code_and_nothing_from_the_request() {
 async fn rust_log_trace_cannot_open_the_sdk_wire_logs() {
     // The SDK logs requests and responses at debug/trace; an AssumeRole
     // response carries the secret key. Even at trace only our line appears.
-    for rust_log in ["trace", "trace,aws_smithy_runtime=trace,aws_sigv4=trace,aws_sdk_sts=trace"] {
+    for rust_log in [
+        "trace",
+        "trace,aws_smithy_runtime=trace,aws_sigv4=trace,aws_sdk_sts=trace",
+    ] {
         let lines = logged(rust_log, &[("get_credentials", TenantStatus::Active)]).await;
         assert_eq!(lines.len(), 1, "RUST_LOG={rust_log}: {lines:#?}");
     }
@@ -99,7 +119,8 @@ async fn rust_log_trace_cannot_open_the_sdk_wire_logs() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_failed_sts_call_logs_the_aws_code_not_the_aws_message() {
     let buffer = Buffer::default();
-    let _guard = tracing::subscriber::set_default(logging::subscriber(buffer.clone(), Some("info")));
+    let _guard =
+        tracing::subscriber::set_default(logging::subscriber(buffer.clone(), Some("info")));
     let gets = Captured::default();
     let get = get_item_returns(Some(tenant(Tier::Basic, TenantStatus::Active)), &gets);
     let denied = mock!(aws_sdk_sts::Client::assume_role).then_error(|| {
@@ -110,10 +131,19 @@ async fn a_failed_sts_call_logs_the_aws_code_not_the_aws_message() {
                 .build(),
         )
     });
-    handle(&vendor(&[&get], &[&denied]), fixture("get_credentials"), "r").await;
+    handle(
+        &vendor(&[&get], &[&denied]),
+        fixture("get_credentials"),
+        "r",
+    )
+    .await;
     let lines = buffer.lines();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["level"], "ERROR");
     assert_eq!(lines[0]["aws_code"], "AccessDenied");
-    assert!(!lines[0].to_string().contains("not authorized"), "{}", lines[0]);
+    assert!(
+        !lines[0].to_string().contains("not authorized"),
+        "{}",
+        lines[0]
+    );
 }

@@ -12,7 +12,10 @@ fn start(vars: &[(&str, &str)]) -> (bool, String) {
         command.env(k, v);
     }
     let out = command.output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -24,7 +27,10 @@ fn a_missing_tenant_table_stops_start_up_naming_the_variable() {
 
 #[test]
 fn an_invalid_role_arn_stops_start_up_naming_the_variable() {
-    let (ok, stderr) = start(&[("TENANT_TABLE", "Tenants"), ("TENANT_ROLE_ARN", "TenantRole")]);
+    let (ok, stderr) = start(&[
+        ("TENANT_TABLE", "Tenants"),
+        ("TENANT_ROLE_ARN", "TenantRole"),
+    ]);
     assert!(!ok);
     assert!(stderr.contains("TENANT_ROLE_ARN"), "{stderr}");
 }

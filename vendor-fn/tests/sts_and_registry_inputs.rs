@@ -5,12 +5,16 @@ mod common;
 use aws_sdk_dynamodb::types::AttributeValue;
 use common::*;
 use tenant_registry::{ApiKeyId, TenantStatus, Tier};
-use vendor_fn::issuer::{SessionRequest, StsIssuer, READ_ONLY_SESSION_POLICY, SESSION_TAG_KEY};
-use vendor_fn::tenant_directory::TenantDirectory;
 use vendor_fn::Scope;
+use vendor_fn::issuer::{READ_ONLY_SESSION_POLICY, SESSION_TAG_KEY, SessionRequest, StsIssuer};
+use vendor_fn::tenant_directory::TenantDirectory;
 
 fn request(id: &str, duration_seconds: u32, scope: Scope) -> SessionRequest {
-    SessionRequest { api_key_id: ApiKeyId::parse(id).unwrap(), duration_seconds, scope }
+    SessionRequest {
+        api_key_id: ApiKeyId::parse(id).unwrap(),
+        duration_seconds,
+        scope,
+    }
 }
 
 #[tokio::test]
@@ -18,18 +22,28 @@ async fn assume_role_carries_exactly_the_tenant_identity() {
     let seen = Captured::default();
     let rule = assume_role_succeeds(&seen);
     let issuer = StsIssuer::new(sts(&[&rule]), ROLE_ARN);
-    let creds = issuer.issue(&request("k1", 900, Scope::ReadWrite)).await.unwrap();
+    let creds = issuer
+        .issue(&request("k1", 900, Scope::ReadWrite))
+        .await
+        .unwrap();
     assert_eq!(creds.access_key_id, ACCESS_KEY_ID);
     assert_eq!(creds.expiration, "2026-11-27T10:15:00Z");
 
     let input = seen.only();
-    assert_eq!(input.role_arn.as_deref(), Some(ROLE_ARN), "the configured tenant role, nothing else");
+    assert_eq!(
+        input.role_arn.as_deref(),
+        Some(ROLE_ARN),
+        "the configured tenant role, nothing else"
+    );
     let tags = input.tags.expect("session tags");
     assert_eq!(tags.len(), 1, "exactly one session tag: {tags:?}");
     assert_eq!(tags[0].key, SESSION_TAG_KEY);
     assert_eq!(tags[0].key, "api-key-id");
     assert_eq!(tags[0].value, "k1");
-    assert_eq!(input.transitive_tag_keys, None, "the tag must not be transitive");
+    assert_eq!(
+        input.transitive_tag_keys, None,
+        "the tag must not be transitive"
+    );
     assert_eq!(input.source_identity.as_deref(), Some("k1"));
     assert_eq!(input.role_session_name.as_deref(), Some("k1"));
     assert_eq!(input.duration_seconds, Some(900));
@@ -44,24 +58,54 @@ async fn read_only_scope_passes_the_reviewed_session_policy_verbatim() {
     let seen = Captured::default();
     let rule = assume_role_succeeds(&seen);
     let issuer = StsIssuer::new(sts(&[&rule]), ROLE_ARN);
-    issuer.issue(&request("Tenant42", 3600, Scope::ReadOnly)).await.unwrap();
+    issuer
+        .issue(&request("Tenant42", 3600, Scope::ReadOnly))
+        .await
+        .unwrap();
     let input = seen.only();
-    let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/session-read-only.json")).unwrap();
-    assert_eq!(input.policy.as_deref(), Some(on_disk.as_str()), "the embedded policy is the file in policies/");
+    let on_disk = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../policies/session-read-only.json"
+    ))
+    .unwrap();
+    assert_eq!(
+        input.policy.as_deref(),
+        Some(on_disk.as_str()),
+        "the embedded policy is the file in policies/"
+    );
     assert_eq!(input.duration_seconds, Some(3600));
     assert_eq!(input.tags.unwrap()[0].value, "Tenant42");
 }
 
 #[test]
 fn the_embedded_session_policy_is_json_without_placeholders_or_writes() {
-    let doc: serde_json::Value = serde_json::from_str(READ_ONLY_SESSION_POLICY).expect("valid JSON");
-    assert!(!READ_ONLY_SESSION_POLICY.contains("${"), "STS gets it as is: no placeholders");
+    let doc: serde_json::Value =
+        serde_json::from_str(READ_ONLY_SESSION_POLICY).expect("valid JSON");
+    assert!(
+        !READ_ONLY_SESSION_POLICY.contains("${"),
+        "STS gets it as is: no placeholders"
+    );
     let text = doc.to_string();
-    for write in ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "PutObject", "DeleteObject", "\"*\"]"] {
-        assert!(!text.contains(&format!("dynamodb:{write}")) && !text.contains(&format!("s3:{write}")), "allows {write}");
+    for write in [
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "BatchWriteItem",
+        "PutObject",
+        "DeleteObject",
+        "\"*\"]",
+    ] {
+        assert!(
+            !text.contains(&format!("dynamodb:{write}")) && !text.contains(&format!("s3:{write}")),
+            "allows {write}"
+        );
     }
     // STS's limit on an inline session policy (2048 chars, before packing).
-    assert!(READ_ONLY_SESSION_POLICY.len() <= 2048, "session policy is {} chars", READ_ONLY_SESSION_POLICY.len());
+    assert!(
+        READ_ONLY_SESSION_POLICY.len() <= 2048,
+        "session policy is {} chars",
+        READ_ONLY_SESSION_POLICY.len()
+    );
 }
 
 #[tokio::test]
@@ -69,7 +113,10 @@ async fn get_item_reads_the_registry_by_key_id_with_a_consistent_read() {
     let seen = Captured::default();
     let rule = get_item_returns(Some(tenant(Tier::Basic, TenantStatus::Active)), &seen);
     let directory = TenantDirectory::new(dynamodb(&[&rule]), TENANT_TABLE);
-    let found = directory.find(&ApiKeyId::parse(TENANT_ID).unwrap()).await.unwrap();
+    let found = directory
+        .find(&ApiKeyId::parse(TENANT_ID).unwrap())
+        .await
+        .unwrap();
     assert_eq!(found.unwrap().tier, Tier::Basic);
 
     let input = seen.only();
@@ -77,7 +124,11 @@ async fn get_item_reads_the_registry_by_key_id_with_a_consistent_read() {
     let key = input.key.expect("key");
     assert_eq!(key.len(), 1, "partition key only: {key:?}");
     assert_eq!(key["apiKeyId"], AttributeValue::S(TENANT_ID.into()));
-    assert_eq!(input.consistent_read, Some(true), "a suspension must take effect on the next request");
+    assert_eq!(
+        input.consistent_read,
+        Some(true),
+        "a suspension must take effect on the next request"
+    );
 }
 
 #[tokio::test]
@@ -87,6 +138,9 @@ async fn a_record_naming_another_tenant_is_refused() {
     other.api_key_id = ApiKeyId::parse(VICTIM_ID).unwrap();
     let rule = get_item_returns(Some(other), &seen);
     let directory = TenantDirectory::new(dynamodb(&[&rule]), TENANT_TABLE);
-    let err = directory.find(&ApiKeyId::parse(TENANT_ID).unwrap()).await.unwrap_err();
+    let err = directory
+        .find(&ApiKeyId::parse(TENANT_ID).unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "TenantRecordInvalid");
 }

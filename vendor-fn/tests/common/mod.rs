@@ -9,13 +9,13 @@ use aws_lambda_events::encodings::Body;
 use aws_sdk_dynamodb::operation::get_item::{GetItemInput, GetItemOutput};
 use aws_sdk_sts::operation::assume_role::{AssumeRoleInput, AssumeRoleOutput};
 use aws_sdk_sts::types::Credentials;
-use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::DateTime;
 use serde_json::Value;
 use tenant_registry::{ApiKeyId, Isolation, TenantRecord, TenantStatus, Tier};
 use vendor_fn::issuer::StsIssuer;
 use vendor_fn::tenant_directory::TenantDirectory;
-use vendor_fn::{sdk_settings, Config, Vendor};
+use vendor_fn::{Config, Vendor, sdk_settings};
 
 /// The tenant the fixtures' request context names.
 pub const TENANT_ID: &str = "a1b2c3d4e5";
@@ -92,7 +92,11 @@ pub fn get_item_returns(record: Option<TenantRecord>, seen: &Captured<GetItemInp
             seen.push(input.clone());
             true
         })
-        .then_output(move || GetItemOutput::builder().set_item(record.as_ref().map(TenantRecord::to_item)).build())
+        .then_output(move || {
+            GetItemOutput::builder()
+                .set_item(record.as_ref().map(TenantRecord::to_item))
+                .build()
+        })
 }
 
 pub fn vended_credentials() -> Credentials {
@@ -112,20 +116,36 @@ pub fn assume_role_succeeds(seen: &Captured<AssumeRoleInput>) -> Rule {
             seen.push(input.clone());
             true
         })
-        .then_output(|| AssumeRoleOutput::builder().credentials(vended_credentials()).build())
+        .then_output(|| {
+            AssumeRoleOutput::builder()
+                .credentials(vended_credentials())
+                .build()
+        })
 }
 
 /// A DynamoDB client answering from `rules`, with production retry
 /// settings (3 attempts) but millisecond backoff to keep tests fast.
 pub fn dynamodb(rules: &[&Rule]) -> aws_sdk_dynamodb::Client {
-    mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules.iter().copied(), |c| c
-        .retry_config(sdk_settings::retry_config().with_initial_backoff(Duration::from_millis(1))))
+    mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::MatchAny,
+        rules.iter().copied(),
+        |c| c.retry_config(
+            sdk_settings::retry_config().with_initial_backoff(Duration::from_millis(1))
+        )
+    )
 }
 
 /// An STS client answering from `rules`, retrying as in production.
 pub fn sts(rules: &[&Rule]) -> aws_sdk_sts::Client {
-    mock_client!(aws_sdk_sts, RuleMode::MatchAny, rules.iter().copied(), |c| c
-        .retry_config(sdk_settings::retry_config().with_initial_backoff(Duration::from_millis(1))))
+    mock_client!(
+        aws_sdk_sts,
+        RuleMode::MatchAny,
+        rules.iter().copied(),
+        |c| c.retry_config(
+            sdk_settings::retry_config().with_initial_backoff(Duration::from_millis(1))
+        )
+    )
 }
 
 pub fn vendor(ddb_rules: &[&Rule], sts_rules: &[&Rule]) -> Vendor {
@@ -152,10 +172,20 @@ pub fn header<'a>(response: &'a ApiGatewayProxyResponse, name: &str) -> Option<&
 /// Asserts an error response's status and code, and that it carries no secret.
 pub fn assert_error(response: &ApiGatewayProxyResponse, status: i64, code: &str) {
     let body = body_json(response);
-    assert_eq!(response.status_code, status, "status for {code}; body {body}");
+    assert_eq!(
+        response.status_code, status,
+        "status for {code}; body {body}"
+    );
     assert_eq!(body["code"], code, "code; body {body}");
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "message; body {body}");
-    assert_eq!(body.as_object().unwrap().len(), 2, "only code and message; body {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "message; body {body}"
+    );
+    assert_eq!(
+        body.as_object().unwrap().len(),
+        2,
+        "only code and message; body {body}"
+    );
     assert_eq!(header(response, "content-type"), Some("application/json"));
     assert_eq!(header(response, "cache-control"), Some("no-store"));
     let text = body.to_string();
