@@ -4,9 +4,12 @@
 //! for batches, one per item action for transactions (with
 //! `dynamodb:EnclosingOperation`), `dynamodb:LeadingKeys` from every key or
 //! item (Query: from the key condition, for the table or the index). Scan
-//! carries no leading keys. Anything the gateway can't map with certainty
-//! (PartiQL, unknown shapes, binary partition keys, tables it can't describe)
-//! is refused with AccessDeniedException and never reaches moto.
+//! carries no leading keys. PartiQL statements map to the PartiQL actions
+//! with the partition key from the WHERE clause (or INSERT value) and
+//! `dynamodb:FullTableScan` for SELECT ([`crate::partiql`]). Anything the
+//! gateway can't map with certainty (unknown shapes, binary partition keys,
+//! tables it can't describe) is refused with AccessDeniedException and
+//! never reaches moto.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,6 +22,7 @@ use serde_json::{Map, Value, json};
 use crate::authz::{Check, Denial, decide};
 use crate::key_condition::partition_value_placeholder;
 use crate::moto::{MotoClient, relay};
+use crate::partiql;
 use crate::server::{AuthFailure, State};
 use crate::sessions::Session;
 use crate::sigv4::Service;
@@ -213,10 +217,7 @@ const TABLE_OPERATIONS: [&str; 8] = [
 const ACCOUNT_OPERATIONS: [&str; 3] = ["ListTables", "DescribeLimits", "DescribeEndpoints"];
 
 /// DynamoDB's other operations: real, but not mapped by the sandbox.
-const UNMAPPED_OPERATIONS: [&str; 30] = [
-    "ExecuteStatement",
-    "BatchExecuteStatement",
-    "ExecuteTransaction",
+const UNMAPPED_OPERATIONS: [&str; 27] = [
     "CreateBackup",
     "DeleteBackup",
     "DescribeBackup",
@@ -289,6 +290,19 @@ impl Mapper<'_> {
             "BatchGetItem" => self.batch(request, "BatchGetItem").await,
             "BatchWriteItem" => self.batch(request, "BatchWriteItem").await,
             "TransactGetItems" | "TransactWriteItems" => self.transaction(operation, request).await,
+            "ExecuteStatement" => Ok(vec![self.partiql(request).await?]),
+            "BatchExecuteStatement" | "ExecuteTransaction" => {
+                let field = if operation == "ExecuteTransaction" { "TransactStatements" } else { "Statements" };
+                let statements = request[field]
+                    .as_array()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| unmappable(format!("no {field}")))?;
+                let mut checks = Vec::new();
+                for statement in statements {
+                    checks.push(self.partiql(statement).await?);
+                }
+                Ok(checks)
+            }
             op if TABLE_OPERATIONS.contains(&op) => {
                 let (_, arn) = table_name_of(request)?;
                 Ok(vec![Check::new(format!("dynamodb:{op}"), arn)])
@@ -342,6 +356,50 @@ impl Mapper<'_> {
         };
         let mut check = keyed("Query", &resource, vec![value]);
         add_request_keys(&mut check, request);
+        Ok(check)
+    }
+
+    /// One PartiQL statement (`Statement`, `Parameters`) as its IAM check.
+    async fn partiql(&self, request: &Value) -> Result<Check, Unmappable> {
+        let text = request["Statement"].as_str().ok_or_else(|| unmappable("no Statement"))?;
+        let statement = partiql::parse(text).map_err(|e| unmappable(format!("PartiQL: {e}")))?;
+        let parameters = request["Parameters"].as_array().map_or(&[][..], Vec::as_slice);
+        if parameters.len() != statement.parameters {
+            return Err(unmappable("the number of Parameters does not match the ?s"));
+        }
+        let (table, arn) = table_arn(&statement.table)?;
+        let schema = self.schema(&table, statement.index.as_deref()).await?;
+        let (hash, resource) = match &statement.index {
+            Some(index) => (
+                schema.indexes.get(index).cloned().ok_or_else(|| unmappable(format!("no index {index}")))?,
+                format!("{arn}/index/{index}"),
+            ),
+            None => (schema.hash_key.clone(), arn),
+        };
+        let value = statement
+            .partition_value(&hash)
+            .map_err(|e| unmappable(format!("PartiQL: {e}")))?;
+        let leading = match value {
+            Some(partiql::Operand::Literal(text)) => Some(text.clone()),
+            Some(partiql::Operand::Parameter(n)) => {
+                let attribute = Value::Object(Map::from_iter([(hash.clone(), parameters[*n].clone())]));
+                Some(leading_key(&attribute, &hash)?)
+            }
+            None => None,
+        };
+        let mut check = Check::new(statement.verb.to_string(), resource);
+        match (leading, statement.verb) {
+            (Some(key), verb) => {
+                check.context.set_multi("dynamodb:LeadingKeys", [key]);
+                if verb == partiql::Verb::Select {
+                    check.context.set("dynamodb:FullTableScan", "false");
+                }
+            }
+            (None, partiql::Verb::Select) => {
+                check.context.set("dynamodb:FullTableScan", "true");
+            }
+            (None, _) => return Err(unmappable("a PartiQL write without the partition key")),
+        }
         Ok(check)
     }
 
@@ -425,7 +483,7 @@ pub async fn handle(
     let known = matches!(
         operation.as_str(),
         "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" | "Query" | "Scan" | "BatchGetItem" | "BatchWriteItem"
-            | "TransactGetItems" | "TransactWriteItems"
+            | "TransactGetItems" | "TransactWriteItems" | "ExecuteStatement" | "BatchExecuteStatement" | "ExecuteTransaction"
     ) || TABLE_OPERATIONS.contains(&operation.as_str())
         || ACCOUNT_OPERATIONS.contains(&operation.as_str())
         || UNMAPPED_OPERATIONS.contains(&operation.as_str());

@@ -37,6 +37,7 @@ pub mod dynamodb;
 pub mod error;
 pub mod key_condition;
 pub mod moto;
+pub mod partiql;
 pub mod percent;
 pub mod roles;
 pub mod s3;
