@@ -575,7 +575,7 @@ fn print_offboarding(done: &Offboarding, output: Output) {
                     println!("table {table} was already deleted");
                 }
                 Some(DataDeletion::PooledItems { table, count }) => {
-                    println!("deleted {count} items from {table}")
+                    println!("deleted {count} items from {table}");
                 }
                 None => println!("data kept; offboard again with --delete-data to delete it"),
             }

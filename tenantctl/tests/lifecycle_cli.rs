@@ -149,6 +149,30 @@ async fn deployment() -> (Cli, Vec<String>) {
     (Cli { moto, env }, plans)
 }
 
+/// Bad input and conflicts, each with its documented exit code; returns
+/// everything printed, for the check that the key value never reappears.
+fn refusals_have_their_exit_codes(cli: &Cli) -> Vec<String> {
+    let mut seen = Vec::new();
+    for (args, code) in [
+        ("onboard --name X --email x@x.example --tier gold", 2),
+        ("onboard --name X --email not-an-email --tier basic", 2),
+        (
+            "onboard --name Acme --email ops@acme.example --tier basic",
+            4,
+        ),
+        ("show zz9zz9zz9z", 3),
+        ("show not/an/id", 2),
+    ] {
+        let args: Vec<&str> = args.split(' ').collect();
+        let run = cli.run(&args);
+        assert_eq!(run.code, code, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("error"), "{args:?}: {}", run.stderr);
+        seen.push(run.stdout);
+        seen.push(run.stderr);
+    }
+    seen
+}
+
 #[tokio::test]
 async fn an_operator_runs_a_pooled_tenant_through_its_life_with_scriptable_output() {
     let (cli, _) = deployment().await;
@@ -180,54 +204,8 @@ async fn an_operator_runs_a_pooled_tenant_through_its_life_with_scriptable_outpu
         "the value never reaches stderr"
     );
 
-    // Bad input and conflicts, each with its documented exit code.
     let mut seen = vec![onboard.stderr.clone()];
-    for (args, code) in [
-        (
-            vec![
-                "onboard",
-                "--name",
-                "X",
-                "--email",
-                "x@x.example",
-                "--tier",
-                "gold",
-            ],
-            2,
-        ),
-        (
-            vec![
-                "onboard",
-                "--name",
-                "X",
-                "--email",
-                "not-an-email",
-                "--tier",
-                "basic",
-            ],
-            2,
-        ),
-        (
-            vec![
-                "onboard",
-                "--name",
-                "Acme",
-                "--email",
-                "ops@acme.example",
-                "--tier",
-                "basic",
-            ],
-            4,
-        ),
-        (vec!["show", "zz9zz9zz9z"], 3),
-        (vec!["show", "not/an/id"], 2),
-    ] {
-        let run = cli.run(&args);
-        assert_eq!(run.code, code, "{args:?}: {}", run.stderr);
-        assert!(run.stderr.contains("error"), "{args:?}: {}", run.stderr);
-        seen.push(run.stdout);
-        seen.push(run.stderr);
-    }
+    seen.extend(refusals_have_their_exit_codes(&cli));
 
     let list = cli.run(&["list", "--output", "json"]);
     assert_eq!(list.code, 0);
