@@ -31,11 +31,16 @@
 //!
 //! Everything listens and connects on 127.0.0.1 only.
 
+pub mod api_client;
+pub mod api_front;
 pub mod authz;
 pub mod bootstrap;
+pub mod cli;
+pub mod demo;
 pub mod dynamodb;
 pub mod error;
 pub mod key_condition;
+pub mod lambda_host;
 pub mod moto;
 pub mod partiql;
 pub mod percent;
@@ -45,6 +50,7 @@ pub mod server;
 pub mod sessions;
 pub mod sigv4;
 pub mod sts;
+pub mod system;
 pub mod xml;
 
 use std::collections::BTreeMap;

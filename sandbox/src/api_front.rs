@@ -1,0 +1,544 @@
+//! A local API Gateway for the credentials API: `GET`/`POST /credentials`
+//! with an `x-api-key`, in front of the [`LambdaHost`].
+//!
+//! What API Gateway does for this REST API, in its order:
+//! 1. only `GET` and `POST` on `/credentials` exist (else 403
+//!    `Missing Authentication Token`);
+//! 2. the API key must exist, be enabled and belong to a usage plan of the
+//!    stage, else 403 `{"message":"Forbidden"}`; keys live in moto, where
+//!    tenant-lifecycle puts them, and are read back on every request so a
+//!    disabled or deleted key is refused at once;
+//! 3. the plan's throttle (token bucket: rate per second, burst) per key,
+//!    under the stage's own ceiling, else 429 `Too Many Requests`;
+//! 4. the Lambda proxy event, with `requestContext.identity.apiKeyId`;
+//! 5. the function's proxy response becomes the HTTP response; a function
+//!    that fails, crashes or times out gives 502 `Internal server error`.
+//!
+//! Every other request on the same port (SigV4-signed AWS calls) is relayed
+//! to the sandbox's AWS endpoint unchanged, so one endpoint serves both.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::lambda_host::LambdaHost;
+
+/// The resource path of the credentials API.
+pub const CREDENTIALS_PATH: &str = "/credentials";
+/// The stage template.yaml deploys.
+pub const STAGE: &str = "v1";
+/// API Gateway's payload limit (10 MB).
+const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// A usage plan's throttle: steady rate per second and burst.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Throttle {
+    /// Requests per second, refilled continuously.
+    pub rate: f64,
+    /// Bucket size: requests allowed at once.
+    pub burst: f64,
+}
+
+/// A token bucket (API Gateway's throttling algorithm).
+#[derive(Debug)]
+struct Bucket {
+    throttle: Throttle,
+    tokens: f64,
+    refilled: Instant,
+}
+
+impl Bucket {
+    fn new(throttle: Throttle) -> Self {
+        Self { throttle, tokens: throttle.burst, refilled: Instant::now() }
+    }
+
+    fn try_take(&mut self) -> bool {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.refilled).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.throttle.rate).min(self.throttle.burst);
+        self.refilled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// A resolved, enabled API key.
+struct KeyContext {
+    id: String,
+    value: String,
+    throttle: Throttle,
+}
+
+/// API keys and usage plans, read from moto's API Gateway.
+#[derive(Debug)]
+pub struct ApiKeyStore {
+    client: aws_sdk_apigateway::Client,
+    /// The plans of this API's stage.
+    plan_ids: Vec<String>,
+    /// Key value → key ID (values never change; cached so the hot path
+    /// makes one call, GetApiKey, to see whether the key is still enabled).
+    ids_by_value: Mutex<HashMap<String, String>>,
+    throttles: Mutex<HashMap<String, Throttle>>,
+}
+
+impl ApiKeyStore {
+    /// Keys of the usage plans `plan_ids`, read through `client` (moto).
+    pub fn new(client: aws_sdk_apigateway::Client, plan_ids: Vec<String>) -> Self {
+        Self {
+            client,
+            plan_ids,
+            ids_by_value: Mutex::new(HashMap::new()),
+            throttles: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn resolve(&self, value: &str) -> Option<KeyContext> {
+        let cached = lock(&self.ids_by_value).get(value).cloned();
+        let id = if let Some(id) = cached {
+            id
+        } else {
+            let keys = self.client.get_api_keys().include_values(true).limit(500).send().await.ok()?;
+            let id = keys.items().iter().find(|k| k.value() == Some(value))?.id()?.to_owned();
+            lock(&self.ids_by_value).insert(value.to_owned(), id.clone());
+            id
+        };
+        match self.client.get_api_key().api_key(&id).send().await {
+            Ok(key) if key.enabled() => {}
+            Ok(_) => return None,
+            Err(_) => {
+                lock(&self.ids_by_value).remove(value);
+                return None;
+            }
+        }
+        let throttle = self.throttle(&id).await?;
+        Some(KeyContext { id, value: value.to_owned(), throttle })
+    }
+
+    async fn throttle(&self, key_id: &str) -> Option<Throttle> {
+        if let Some(throttle) = lock(&self.throttles).get(key_id) {
+            return Some(*throttle);
+        }
+        let plans = self.client.get_usage_plans().key_id(key_id).send().await.ok()?;
+        let plan = plans
+            .items()
+            .iter()
+            .find(|p| p.id().is_some_and(|id| self.plan_ids.iter().any(|ours| ours == id)))?;
+        let throttle = plan.throttle().map_or(Throttle { rate: 10_000.0, burst: 5_000.0 }, |t| Throttle {
+            rate: t.rate_limit(),
+            burst: f64::from(t.burst_limit()),
+        });
+        lock(&self.throttles).insert(key_id.to_owned(), throttle);
+        Some(throttle)
+    }
+}
+
+/// The API front's shared state.
+#[derive(Debug)]
+pub struct ApiFront {
+    keys: ApiKeyStore,
+    host: Arc<LambdaHost>,
+    /// The stage's ceiling over all keys (template.yaml's MethodSettings).
+    stage: Mutex<Bucket>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    /// Where signed AWS requests go (the sandbox's gateway).
+    aws_endpoint: SocketAddr,
+    relay: Client<HttpConnector, Full<Bytes>>,
+    account_id: String,
+    api_id: String,
+}
+
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    shared::<ApiFront>();
+};
+
+impl ApiFront {
+    /// An API front over `keys` and `host`; `stage_throttle` is the
+    /// ceiling over all keys; other requests are relayed to `aws_endpoint`.
+    pub fn new(
+        keys: ApiKeyStore,
+        host: Arc<LambdaHost>,
+        stage_throttle: Throttle,
+        aws_endpoint: SocketAddr,
+        api_id: String,
+    ) -> Self {
+        Self {
+            keys,
+            host,
+            stage: Mutex::new(Bucket::new(stage_throttle)),
+            buckets: Mutex::new(HashMap::new()),
+            aws_endpoint,
+            relay: Client::builder(TokioExecutor::new()).build_http(),
+            account_id: crate::ACCOUNT_ID.to_owned(),
+            api_id,
+        }
+    }
+
+    /// The Lambda host behind the API.
+    pub fn host(&self) -> &Arc<LambdaHost> {
+        &self.host
+    }
+}
+
+/// Binds `127.0.0.1:<port>` (0: any free port) and serves until the task is
+/// aborted.
+///
+/// # Errors
+/// The bind error's text.
+pub async fn serve(port: u16, front: Arc<ApiFront>) -> Result<(SocketAddr, JoinHandle<()>), String> {
+    let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, peer)) = listener.accept().await else { continue };
+            let front = Arc::clone(&front);
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let front = Arc::clone(&front);
+                    async move { Ok::<_, Infallible>(route(&front, request, peer, addr).await) }
+                });
+                let _ = auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok((addr, task))
+}
+
+fn is_api_request(request: &Request<Incoming>) -> bool {
+    let path = request.uri().path();
+    !request.headers().contains_key("authorization")
+        && (path == CREDENTIALS_PATH || path == format!("/{STAGE}{CREDENTIALS_PATH}"))
+}
+
+async fn route(front: &ApiFront, request: Request<Incoming>, peer: SocketAddr, local: SocketAddr) -> Response<Full<Bytes>> {
+    if is_api_request(&request) {
+        handle(front, request, peer, local).await
+    } else {
+        relay(front, request).await
+    }
+}
+
+async fn relay(front: &ApiFront, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let (mut parts, body) = request.into_parts();
+    let Ok(body) = Limited::new(body, crate::server::MAX_BODY_BYTES + 1).collect().await else {
+        return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long");
+    };
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let Ok(uri) = format!("http://{}{path}", front.aws_endpoint).parse() else {
+        return message(StatusCode::BAD_REQUEST, "Bad Request");
+    };
+    parts.uri = uri;
+    let request = Request::from_parts(parts, Full::new(body.to_bytes()));
+    match front.relay.request(request).await {
+        Ok(response) => {
+            let (parts, body) = response.into_parts();
+            match body.collect().await {
+                Ok(body) => Response::from_parts(parts, Full::new(body.to_bytes())),
+                Err(_) => message(StatusCode::BAD_GATEWAY, "Bad Gateway"),
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "relaying to the sandbox's aws endpoint failed");
+            message(StatusCode::BAD_GATEWAY, "Bad Gateway")
+        }
+    }
+}
+
+async fn handle(front: &ApiFront, request: Request<Incoming>, peer: SocketAddr, local: SocketAddr) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let request_id = uuid();
+    let mut response = respond(front, request, peer, local, &request_id).await;
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-amzn-requestid", value);
+    }
+    tracing::info!(
+        request_id,
+        status = response.status().as_u16(),
+        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "api request"
+    );
+    response
+}
+
+async fn respond(
+    front: &ApiFront,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+    local: SocketAddr,
+    request_id: &str,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    if parts.method != Method::GET && parts.method != Method::POST {
+        return message(StatusCode::FORBIDDEN, "Missing Authentication Token");
+    }
+    let Some(value) = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty()) else {
+        return message(StatusCode::FORBIDDEN, "Forbidden");
+    };
+    let Some(key) = front.keys.resolve(value).await else {
+        return message(StatusCode::FORBIDDEN, "Forbidden");
+    };
+    if !lock(&front.stage).try_take() {
+        return message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+    }
+    let allowed = lock(&front.buckets)
+        .entry(key.id.clone())
+        .or_insert_with(|| Bucket::new(key.throttle))
+        .try_take();
+    if !allowed {
+        return message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+    }
+    let Ok(body) = Limited::new(body, MAX_BODY_BYTES).collect().await else {
+        return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long");
+    };
+    let body = body.to_bytes();
+    let event = proxy_event(
+        &ProxyRequest { method: &parts.method, uri: &parts.uri, headers: &parts.headers, body: &body, peer, local },
+        &key,
+        &Context { request_id, account_id: &front.account_id, api_id: &front.api_id },
+    );
+    match front.host.invoke(request_id, Bytes::from(event.to_string())).await {
+        Ok(payload) => proxy_response(&payload),
+        Err(error) => {
+            tracing::warn!(request_id, %error, "lambda invocation failed");
+            message(StatusCode::BAD_GATEWAY, "Internal server error")
+        }
+    }
+}
+
+/// The HTTP request as API Gateway sees it.
+struct ProxyRequest<'a> {
+    method: &'a Method,
+    uri: &'a http::Uri,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+    peer: SocketAddr,
+    local: SocketAddr,
+}
+
+#[allow(clippy::struct_field_names)]
+struct Context<'a> {
+    request_id: &'a str,
+    account_id: &'a str,
+    api_id: &'a str,
+}
+
+/// The REST API Lambda proxy event, as API Gateway builds it (see
+/// vendor-fn/tests/fixtures/get_credentials.json).
+fn proxy_event(request: &ProxyRequest<'_>, key: &KeyContext, context: &Context<'_>) -> Value {
+    let mut headers = serde_json::Map::new();
+    let mut multi_headers: serde_json::Map<String, Value> = serde_json::Map::new();
+    let mut add = |name: &str, value: &str| {
+        headers.insert(name.to_owned(), Value::from(value));
+        if let Some(Value::Array(values)) = multi_headers.get_mut(name) {
+            values.push(Value::from(value));
+        } else {
+            multi_headers.insert(name.to_owned(), json!([value]));
+        }
+    };
+    for (name, value) in request.headers {
+        if let Ok(value) = value.to_str() {
+            add(name.as_str(), value);
+        }
+    }
+    let source_ip = request.peer.ip().to_string();
+    add("X-Forwarded-For", &source_ip);
+    add("X-Forwarded-Port", &request.local.port().to_string());
+    add("X-Forwarded-Proto", "http");
+
+    let query: Vec<(String, String)> = request
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let (single_query, multi_query) = if query.is_empty() {
+        (Value::Null, Value::Null)
+    } else {
+        let mut single = serde_json::Map::new();
+        let mut multi: serde_json::Map<String, Value> = serde_json::Map::new();
+        for (k, v) in query {
+            single.insert(k.clone(), Value::from(v.clone()));
+            match multi.get_mut(&k) {
+                Some(Value::Array(values)) => values.push(Value::from(v)),
+                _ => {
+                    multi.insert(k, json!([v]));
+                }
+            }
+        }
+        (Value::Object(single), Value::Object(multi))
+    };
+    let body = if request.body.is_empty() {
+        Value::Null
+    } else {
+        Value::from(String::from_utf8_lossy(request.body).into_owned())
+    };
+    let user_agent = request.headers.get("user-agent").and_then(|v| v.to_str().ok());
+    let now = chrono::Utc::now();
+    let domain = request.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1");
+    json!({
+        "resource": CREDENTIALS_PATH,
+        "path": CREDENTIALS_PATH,
+        "httpMethod": request.method.as_str(),
+        "headers": headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": single_query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": null,
+        "stageVariables": null,
+        "requestContext": {
+            "resourceId": "credres",
+            "resourcePath": CREDENTIALS_PATH,
+            "httpMethod": request.method.as_str(),
+            "extendedRequestId": context.request_id,
+            "requestTime": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
+            "path": format!("/{STAGE}{CREDENTIALS_PATH}"),
+            "accountId": context.account_id,
+            "protocol": "HTTP/1.1",
+            "stage": STAGE,
+            "domainPrefix": context.api_id,
+            "requestTimeEpoch": now.timestamp_millis(),
+            "requestId": context.request_id,
+            "identity": {
+                "cognitoIdentityPoolId": null,
+                "accountId": null,
+                "cognitoIdentityId": null,
+                "caller": null,
+                "sourceIp": source_ip,
+                "principalOrgId": null,
+                "accessKey": null,
+                "cognitoAuthenticationType": null,
+                "cognitoAuthenticationProvider": null,
+                "userArn": null,
+                "userAgent": user_agent,
+                "user": null,
+                "apiKey": key.value,
+                "apiKeyId": key.id,
+            },
+            "domainName": domain,
+            "apiId": context.api_id,
+        },
+        "body": body,
+        "isBase64Encoded": false,
+    })
+}
+
+/// The function's proxy response as HTTP; anything malformed is a 502, as
+/// API Gateway answers it.
+fn proxy_response(payload: &[u8]) -> Response<Full<Bytes>> {
+    let Ok(value) = serde_json::from_slice::<Value>(payload) else {
+        return message(StatusCode::BAD_GATEWAY, "Internal server error");
+    };
+    let Some(status) = value["statusCode"]
+        .as_u64()
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+    else {
+        return message(StatusCode::BAD_GATEWAY, "Internal server error");
+    };
+    let body = value["body"].as_str().unwrap_or_default().to_owned();
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    if let Some(map) = value["headers"].as_object() {
+        for (name, v) in map {
+            if let (Ok(name), Some(Ok(v))) = (http::HeaderName::try_from(name.as_str()), v.as_str().map(HeaderValue::from_str)) {
+                headers.insert(name, v);
+            }
+        }
+    }
+    if let Some(map) = value["multiValueHeaders"].as_object() {
+        for (name, values) in map {
+            let Ok(name) = http::HeaderName::try_from(name.as_str()) else { continue };
+            headers.remove(&name);
+            for v in values.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                if let Ok(v) = HeaderValue::from_str(v) {
+                    headers.append(name.clone(), v);
+                }
+            }
+        }
+    }
+    response
+}
+
+/// API Gateway's own error body: `{"message": "..."}`.
+fn message(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(json!({ "message": text }).to_string())));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
+        response
+            .headers_mut()
+            .insert("x-amzn-errortype", HeaderValue::from_static(if status == StatusCode::FORBIDDEN {
+                "ForbiddenException"
+            } else {
+                "TooManyRequestsException"
+            }));
+    }
+    response
+}
+
+/// A version-4 UUID from the OS's random source, as API Gateway's request IDs look.
+fn uuid() -> String {
+    let mut b = [0u8; 16];
+    if getrandom::getrandom(&mut b).is_err() {
+        return crate::sessions::request_id();
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_allows_its_burst_then_refuses() {
+        let mut bucket = Bucket::new(Throttle { rate: 0.001, burst: 5.0 });
+        let allowed = (0..10).filter(|_| bucket.try_take()).count();
+        assert_eq!(allowed, 5);
+    }
+
+    #[test]
+    fn a_malformed_function_response_is_a_502() {
+        assert_eq!(proxy_response(b"not json").status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(proxy_response(br#"{"body":"x"}"#).status(), StatusCode::BAD_GATEWAY);
+        let ok = proxy_response(br#"{"statusCode":200,"headers":{"cache-control":"no-store"},"body":"{}"}"#);
+        assert_eq!(ok.status(), StatusCode::OK);
+        assert_eq!(ok.headers()["cache-control"], "no-store");
+    }
+
+    #[test]
+    fn request_ids_look_like_uuids() {
+        let id = uuid();
+        assert_eq!(id.len(), 36);
+        assert_eq!(id.as_bytes()[14], b'4');
+    }
+}

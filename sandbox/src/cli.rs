@@ -1,0 +1,129 @@
+//! `sandbox up` and `sandbox demo`: the whole system in one command.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::demo;
+use crate::system::{Options, System, Tenant};
+
+/// The state file's default path, relative to the project root.
+pub const DEFAULT_STATE_FILE: &str = "target/sandbox/state.json";
+
+/// `sandbox up`: boots everything, onboards the demo tenants, prints where
+/// to call and with which keys, writes the state file (mode 0600: it holds
+/// the API keys), and serves until interrupted; then stops everything.
+///
+/// # Errors
+/// What failed, as text for the terminal.
+pub async fn up(root: &Path, port: u16, state_file: &Path) -> Result<(), String> {
+    let system = System::start(root, Options { port, ..Options::default() }).await.map_err(|e| e.to_string())?;
+    let tenants = system.onboard_demo_tenants().await.map_err(|e| e.to_string())?;
+    let state = serde_json::to_string_pretty(&system.state(&tenants)).map_err(|e| e.to_string())?;
+    write_private(state_file, &format!("{state}\n")).map_err(|e| format!("writing {}: {e}", state_file.display()))?;
+    print!("{}", banner(&system, &tenants, state_file));
+    std::io::stdout().flush().map_err(|e| e.to_string())?;
+    wait_for_interrupt().await?;
+    eprintln!("sandbox: stopping");
+    system.shutdown();
+    drop(system);
+    Ok(())
+}
+
+/// `sandbox demo`: the guided tour on a fresh system; `Ok(true)` only when
+/// every expectation held.
+///
+/// # Errors
+/// When the system does not start.
+pub async fn demo(root: &Path) -> Result<bool, String> {
+    let system = System::start(root, Options::default()).await.map_err(|e| e.to_string())?;
+    let tenants = system.onboard_demo_tenants().await.map_err(|e| e.to_string())?;
+    println!("sandbox demo on {}", system.endpoint_url());
+    for t in &tenants {
+        println!("  tenant {:<7} apiKeyId {}  tier {}  {}", t.name, t.api_key_id, t.tier, t.isolation);
+    }
+    println!();
+    let mut n = 0;
+    let tour = demo::run(&system, &tenants, &mut |step| {
+        n += 1;
+        let mark = if step.held { "ok  " } else { "FAIL" };
+        println!("{mark} {n:>2}. {}\n         -> {}", step.description, step.outcome);
+    })
+    .await;
+    let failed = tour.steps.iter().filter(|s| !s.held).count();
+    println!();
+    if tour.passed() {
+        println!("every expectation held ({} steps): each tenant reaches its own data and nothing else", tour.steps.len());
+    } else {
+        println!("{failed} of {} expectations did not hold", tour.steps.len());
+    }
+    let stats = system.host().stats();
+    if let Some(cold) = stats.cold_starts.first() {
+        println!("vendor-fn cold start (spawn to first /next): {:.1} ms", cold.as_secs_f64() * 1e3);
+    }
+    Ok(tour.passed())
+}
+
+fn banner(system: &System, tenants: &[Tenant], state_file: &Path) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    let endpoint = system.endpoint_url();
+    let url = system.credentials_url();
+    let _ = writeln!(text, "sandbox up: the credential vendor on {endpoint} (Ctrl-C stops everything)");
+    let _ = writeln!(text, "  credentials API   GET/POST {url}  (header x-api-key)");
+    let _ = writeln!(text, "  AWS endpoint      {endpoint}  (STS, DynamoDB, S3 path-style; region {})", crate::REGION);
+    let _ = writeln!(text, "  pooled table      {}", system.deployment().data_table);
+    let _ = writeln!(text, "  bucket            {}", system.deployment().bucket);
+    let _ = writeln!(text, "  state file        {}", state_file.display());
+    let _ = writeln!(text, "demo tenants (API keys are secrets; shown here for the demo only):");
+    for t in tenants {
+        let _ = writeln!(
+            text,
+            "  {:<7} tier {:<8} {:<7} apiKeyId {}  apiKey {}",
+            t.name, t.tier.as_str(), t.isolation.as_str(), t.api_key_id, t.api_key
+        );
+    }
+    if let Some(first) = tenants.first() {
+        let _ = writeln!(text, "try it:");
+        let _ = writeln!(text, "  curl -s -H 'x-api-key: {}' {url}", first.api_key);
+    }
+    text
+}
+
+async fn wait_for_interrupt() -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
+    }
+}
+
+/// Writes `contents` to `path` readable by the owner only, creating parent
+/// directories.
+///
+/// # Errors
+/// The I/O error.
+pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+/// `<root>/target/sandbox/state.json`.
+pub fn default_state_file(root: &Path) -> PathBuf {
+    root.join(DEFAULT_STATE_FILE)
+}

@@ -1,0 +1,465 @@
+//! The whole system on one loopback endpoint: the sandbox (moto, STS,
+//! DynamoDB and S3 with IAM enforced), the REST API's usage plans in moto,
+//! the deployed vendor-fn binary under the [`LambdaHost`], and the
+//! [`ApiFront`] that turns `x-api-key` requests into proxy events.
+//!
+//! Tenants are onboarded with tenant-lifecycle, the code behind tenantctl,
+//! against moto (API key, usage plan membership, registry item, silo table).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use serde_json::{Value, json};
+use tenant_lifecycle::{Clients, Email, Lifecycle, OnboardRequest, Resources, Silent, TenantName};
+use tenant_registry::{Isolation, Tier};
+use tokio::task::JoinHandle;
+
+use crate::api_front::{self, ApiFront, ApiKeyStore, Throttle};
+use crate::bootstrap::Deployment;
+use crate::lambda_host::{FunctionSpec, LambdaHost};
+use crate::{ACCOUNT_ID, REGION, Sandbox, SandboxError};
+
+/// The name of the vendor-fn executable Cargo builds.
+pub const VENDOR_FN_BINARY: &str = "vendor-fn";
+/// Overrides where the vendor-fn executable is looked for.
+pub const VENDOR_FN_BINARY_VAR: &str = "VENDOR_FN_BINARY";
+
+/// How to start the system.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Port on 127.0.0.1 of the one endpoint (0: any free port).
+    pub port: u16,
+    /// The vendor-fn executable; [`locate_vendor_fn`] when `None`.
+    pub vendor_fn: Option<PathBuf>,
+    /// Start one instance before the first request.
+    pub prewarm: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { port: 0, vendor_fn: None, prewarm: true }
+    }
+}
+
+/// A usage plan of the deployed API, one per tier.
+#[derive(Debug, Clone)]
+pub struct UsagePlan {
+    /// The tier it serves.
+    pub tier: Tier,
+    /// Its ID in moto.
+    pub id: String,
+    /// Its throttle, from template.yaml.
+    pub throttle: Throttle,
+}
+
+/// A tenant onboarded into the running system.
+#[derive(Clone)]
+pub struct Tenant {
+    /// The tenant's name.
+    pub name: String,
+    /// The API key ID (registry key, session tag, partition).
+    pub api_key_id: String,
+    /// The API key value: the tenant's secret.
+    pub api_key: String,
+    /// Its tier.
+    pub tier: Tier,
+    /// Pooled or siloed.
+    pub isolation: Isolation,
+}
+
+impl std::fmt::Debug for Tenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tenant")
+            .field("name", &self.name)
+            .field("api_key_id", &self.api_key_id)
+            .field("api_key", &"<redacted>")
+            .field("tier", &self.tier)
+            .field("isolation", &self.isolation)
+            .finish()
+    }
+}
+
+/// The running system. Dropping it stops the API, every function instance
+/// and moto.
+#[derive(Debug)]
+pub struct System {
+    sandbox: Sandbox,
+    front: Arc<ApiFront>,
+    addr: std::net::SocketAddr,
+    server: JoinHandle<()>,
+    plans: Vec<UsagePlan>,
+    moto_config: SdkConfig,
+    lifecycle: Lifecycle,
+}
+
+impl System {
+    /// Starts the sandbox from `root`, creates the API's usage plans,
+    /// prepares the vendor function and serves the API and the AWS services
+    /// on `127.0.0.1:<port>`.
+    ///
+    /// # Errors
+    /// [`SandboxError`] when moto, the bootstrap, the function or the
+    /// listener fails.
+    pub async fn start(root: &Path, options: Options) -> Result<Self, SandboxError> {
+        let binary = match options.vendor_fn {
+            Some(path) => path,
+            None => locate_vendor_fn()?,
+        };
+        let template = read_template(root)?;
+        let sandbox = Sandbox::start(root).await?;
+        let moto_config = moto_sdk_config(sandbox.moto_addr());
+        let apigateway = aws_sdk_apigateway::Client::new(&moto_config);
+        let (api_id, plans) = create_api(&apigateway, &template).await?;
+
+        let spec = function_spec(&sandbox, &template, binary).await?;
+        let host = Arc::new(LambdaHost::new(spec));
+        if options.prewarm {
+            host.prewarm()
+                .await
+                .map_err(|e| SandboxError::Bootstrap(format!("vendor-fn: {e}")))?;
+        }
+        let gateway = sandbox
+            .endpoint_url()
+            .trim_start_matches("http://")
+            .parse()
+            .map_err(|e| SandboxError::Bootstrap(format!("sandbox endpoint: {e}")))?;
+        let keys = ApiKeyStore::new(apigateway, plans.iter().map(|p| p.id.clone()).collect());
+        let front = Arc::new(ApiFront::new(keys, host, stage_throttle(&template), gateway, api_id));
+        let (addr, server) = api_front::serve(options.port, Arc::clone(&front))
+            .await
+            .map_err(SandboxError::Listen)?;
+
+        let d = sandbox.deployment();
+        let plan_of = |tier: Tier| plans.iter().find(|p| p.tier == tier).map(|p| p.id.clone());
+        let resources = Resources {
+            tenant_table: Some(d.tenant_table.clone()),
+            data_table: Some(d.data_table.clone()),
+            silo_table_prefix: Some(d.silo_table_prefix.clone()),
+            basic_usage_plan: plan_of(Tier::Basic),
+            standard_usage_plan: plan_of(Tier::Standard),
+            premium_usage_plan: plan_of(Tier::Premium),
+            tenant_role_name: Some(d.tenant_role.clone()),
+        };
+        let lifecycle = Lifecycle::new(Clients::from_conf(&moto_config), resources)
+            .map_err(|e| SandboxError::Bootstrap(format!("tenant-lifecycle: {e}")))?
+            .with_poll_interval(Duration::from_millis(50));
+        Ok(Self { sandbox, front, addr, server, plans, moto_config, lifecycle })
+    }
+
+    /// `http://127.0.0.1:<port>`: the credentials API and, for SigV4-signed
+    /// requests, STS, DynamoDB and S3 (path-style).
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The URL tenants call: `<endpoint>/credentials`.
+    pub fn credentials_url(&self) -> String {
+        format!("{}{}", self.endpoint_url(), api_front::CREDENTIALS_PATH)
+    }
+
+    /// The sandbox underneath (moto, deployment names, role credentials).
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// The deployed resources' names.
+    pub fn deployment(&self) -> &Deployment {
+        self.sandbox.deployment()
+    }
+
+    /// The local Lambda running vendor-fn.
+    pub fn host(&self) -> &LambdaHost {
+        self.front.host()
+    }
+
+    /// The usage plans, one per tier.
+    pub fn usage_plans(&self) -> &[UsagePlan] {
+        &self.plans
+    }
+
+    /// The operator's life-cycle commands against this system (tenantctl's code).
+    pub fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    /// SDK configuration that talks to moto directly, as an administrator
+    /// (no IAM enforced): for setup and for what tests must arrange.
+    pub fn admin_config(&self) -> &SdkConfig {
+        &self.moto_config
+    }
+
+    /// Onboards a tenant through tenant-lifecycle and returns its key.
+    ///
+    /// # Errors
+    /// [`SandboxError::Bootstrap`] with the life-cycle error.
+    pub async fn onboard(&self, name: &str, tier: Tier, isolation: Isolation) -> Result<Tenant, SandboxError> {
+        let fail = |e: tenant_lifecycle::LifecycleError| SandboxError::Bootstrap(format!("onboarding {name}: {e}"));
+        let slug: String = name.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+        let request = OnboardRequest {
+            name: TenantName::parse(name).map_err(fail)?,
+            email: Email::parse(&format!("ops@{slug}.example")).map_err(fail)?,
+            contact: None,
+            tier,
+            isolation,
+        };
+        let onboarded = self.lifecycle.onboard(&request, &Silent).await.map_err(fail)?;
+        Ok(Tenant {
+            name: name.to_owned(),
+            api_key_id: onboarded.record.api_key_id.as_str().to_owned(),
+            api_key: onboarded.api_key.expose().to_owned(),
+            tier,
+            isolation,
+        })
+    }
+
+    /// Onboards the demo tenants: Acme (standard, pooled) and Globex
+    /// (premium, siloed).
+    ///
+    /// # Errors
+    /// As [`System::onboard`].
+    pub async fn onboard_demo_tenants(&self) -> Result<Vec<Tenant>, SandboxError> {
+        Ok(vec![
+            self.onboard("Acme", Tier::Standard, Isolation::Pooled).await?,
+            self.onboard("Globex", Tier::Premium, Isolation::Siloed).await?,
+        ])
+    }
+
+    /// The state file's document: where everything is and the tenants' keys.
+    pub fn state(&self, tenants: &[Tenant]) -> Value {
+        let d = self.deployment();
+        json!({
+            "endpoint": self.endpoint_url(),
+            "region": REGION,
+            "credentialsUrl": self.credentials_url(),
+            "tenantTable": d.tenant_table,
+            "dataTable": d.data_table,
+            "bucket": d.bucket,
+            "tenantRoleArn": d.tenant_role_arn(),
+            "tenants": tenants.iter().map(|t| json!({
+                "name": t.name,
+                "apiKeyId": t.api_key_id,
+                "apiKey": t.api_key,
+                "tier": t.tier.as_str(),
+                "isolation": t.isolation.as_str(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Stops the API and kills every function instance (moto stops when
+    /// the system is dropped).
+    pub fn shutdown(&self) {
+        self.server.abort();
+        self.host().shutdown();
+    }
+}
+
+impl Drop for System {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Finds the vendor-fn executable: `$VENDOR_FN_BINARY`, else beside the
+/// running executable (`target/<profile>/`), else one level up (a test
+/// binary in `target/<profile>/deps/`).
+///
+/// # Errors
+/// [`SandboxError::Bootstrap`] saying how to build it.
+pub fn locate_vendor_fn() -> Result<PathBuf, SandboxError> {
+    if let Some(path) = std::env::var_os(VENDOR_FN_BINARY_VAR) {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe().map_err(|e| SandboxError::Bootstrap(format!("current executable: {e}")))?;
+    let candidates: Vec<PathBuf> = exe
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join(VENDOR_FN_BINARY))
+        .collect();
+    candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
+        SandboxError::Bootstrap(format!(
+            "vendor-fn executable not found (looked at {}); build it with `cargo build -p vendor-fn` \
+             (same profile as the sandbox) or set {VENDOR_FN_BINARY_VAR}",
+            candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        ))
+    })
+}
+
+fn moto_sdk_config(addr: std::net::SocketAddr) -> SdkConfig {
+    let credentials =
+        aws_credential_types::Credentials::new("AKIASANDBOXADMIN0001", "sandbox-admin-secret", None, None, "sandbox-admin");
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(format!("http://{addr}"))
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
+        .build()
+}
+
+fn read_template(root: &Path) -> Result<Value, SandboxError> {
+    let path = root.join("template.yaml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| SandboxError::Bootstrap(format!("reading {}: {e}", path.display())))?;
+    let yaml: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| SandboxError::Bootstrap(format!("template.yaml: {e}")))?;
+    serde_json::to_value(yaml).map_err(|e| SandboxError::Bootstrap(format!("template.yaml: {e}")))
+}
+
+fn throttle_of(value: &Value) -> Option<Throttle> {
+    let number = |v: &Value| v.as_f64().or_else(|| v.as_str()?.parse().ok());
+    Some(Throttle {
+        rate: number(value.get("RateLimit").or_else(|| value.get("ThrottlingRateLimit"))?)?,
+        burst: number(value.get("BurstLimit").or_else(|| value.get("ThrottlingBurstLimit"))?)?,
+    })
+}
+
+fn stage_throttle(template: &Value) -> Throttle {
+    template["Resources"]["CredentialsApi"]["Properties"]["MethodSettings"]
+        .as_array()
+        .and_then(|s| s.first())
+        .and_then(throttle_of)
+        .unwrap_or(Throttle { rate: 10_000.0, burst: 5_000.0 })
+}
+
+/// Creates the REST API and one usage plan per tier, with template.yaml's
+/// throttles, in moto.
+async fn create_api(
+    client: &aws_sdk_apigateway::Client,
+    template: &Value,
+) -> Result<(String, Vec<UsagePlan>), SandboxError> {
+    let fail = |what: &str, e: &dyn std::fmt::Display| SandboxError::Bootstrap(format!("api gateway {what}: {e}"));
+    let api = client
+        .create_rest_api()
+        .name("CredentialsApi")
+        .send()
+        .await
+        .map_err(|e| fail("CreateRestApi", &aws_smithy_types::error::display::DisplayErrorContext(e)))?;
+    let api_id = api.id().unwrap_or_default().to_owned();
+    let mut plans = Vec::new();
+    for (tier, logical_id) in [
+        (Tier::Basic, "BasicUsagePlan"),
+        (Tier::Standard, "StandardUsagePlan"),
+        (Tier::Premium, "PremiumUsagePlan"),
+    ] {
+        let throttle = throttle_of(&template["Resources"][logical_id]["Properties"]["Throttle"])
+            .ok_or_else(|| SandboxError::Bootstrap(format!("template.yaml: {logical_id} has no Throttle")))?;
+        let plan = client
+            .create_usage_plan()
+            .name(format!("sandbox-{}", tier.as_str()))
+            .description(format!("Tier {}", tier.as_str()))
+            .throttle(
+                aws_sdk_apigateway::types::ThrottleSettings::builder()
+                    .rate_limit(throttle.rate)
+                    .burst_limit(float_to_i32(throttle.burst))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| fail("CreateUsagePlan", &aws_smithy_types::error::display::DisplayErrorContext(e)))?;
+        plans.push(UsagePlan { tier, id: plan.id().unwrap_or_default().to_owned(), throttle });
+    }
+    Ok((api_id, plans))
+}
+
+#[allow(clippy::cast_possible_truncation)]
+fn float_to_i32(value: f64) -> i32 {
+    value.round().clamp(0.0, f64::from(i32::MAX)) as i32
+}
+
+/// The function as template.yaml configures it: its environment variables
+/// with references resolved to the sandbox's names, its timeout and memory;
+/// plus the execution role's credentials and the sandbox's endpoint, as
+/// Lambda would give them.
+async fn function_spec(sandbox: &Sandbox, template: &Value, binary: PathBuf) -> Result<FunctionSpec, SandboxError> {
+    let d = sandbox.deployment();
+    let globals = &template["Globals"]["Function"];
+    let function = &template["Resources"]["VendorFunction"]["Properties"];
+    let number = |key: &str, default: u64| function[key].as_u64().or_else(|| globals[key].as_u64()).unwrap_or(default);
+    let mut environment = Vec::new();
+    if let Some(variables) = function["Environment"]["Variables"].as_object() {
+        for (name, value) in variables {
+            environment.push((name.clone(), resolve(value, d)?));
+        }
+    }
+    let credentials = sandbox.vendor_credentials().await?;
+    environment.extend([
+        ("AWS_REGION".to_owned(), REGION.to_owned()),
+        ("AWS_DEFAULT_REGION".to_owned(), REGION.to_owned()),
+        ("AWS_ACCESS_KEY_ID".to_owned(), credentials.access_key_id.clone()),
+        ("AWS_SECRET_ACCESS_KEY".to_owned(), credentials.secret_access_key.expose().to_owned()),
+        ("AWS_SESSION_TOKEN".to_owned(), credentials.session_token.expose().to_owned()),
+        ("AWS_ENDPOINT_URL".to_owned(), sandbox.endpoint_url()),
+    ]);
+    Ok(FunctionSpec {
+        binary,
+        name: d.vendor_session_name.clone(),
+        arn: format!("arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{}", d.vendor_session_name),
+        memory_mb: u32::try_from(number("MemorySize", 256)).unwrap_or(256),
+        timeout: Duration::from_secs(number("Timeout", 10)),
+        init_timeout: Duration::from_secs(10),
+        environment,
+    })
+}
+
+/// A template value: a literal, `Ref` or `Fn::GetAtt [X, Arn]`, with the
+/// sandbox's names.
+fn resolve(value: &Value, d: &Deployment) -> Result<String, SandboxError> {
+    if let Some(text) = value.as_str() {
+        return Ok(text.to_owned());
+    }
+    if let Some(n) = value.as_i64() {
+        return Ok(n.to_string());
+    }
+    let unknown = || SandboxError::Bootstrap(format!("template.yaml: VendorFunction variable {value} is not supported"));
+    if let Some(name) = value["Ref"].as_str() {
+        return Ok(match name {
+            "TenantTable" => d.tenant_table.clone(),
+            "TenantDataTable" => d.data_table.clone(),
+            "TenantBucket" => d.bucket.clone(),
+            "SiloTablePrefix" => d.silo_table_prefix.clone(),
+            "AWS::Region" => REGION.to_owned(),
+            "AWS::AccountId" => ACCOUNT_ID.to_owned(),
+            _ => return Err(unknown()),
+        });
+    }
+    match value["Fn::GetAtt"].as_array().map(Vec::as_slice) {
+        Some([resource, attribute]) if attribute == "Arn" => match resource.as_str() {
+            Some("TenantRole") => Ok(d.tenant_role_arn()),
+            Some("VendorFunctionRole") => Ok(d.vendor_role_arn()),
+            _ => Err(unknown()),
+        },
+        _ => Err(unknown()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template() -> Value {
+        read_template(&Sandbox::workspace_root()).expect("template.yaml reads")
+    }
+
+    #[test]
+    fn every_tier_has_the_templates_throttle() {
+        let t = template();
+        let basic = throttle_of(&t["Resources"]["BasicUsagePlan"]["Properties"]["Throttle"]).unwrap();
+        assert_eq!(basic, Throttle { rate: 2.0, burst: 5.0 });
+        assert_eq!(stage_throttle(&t), Throttle { rate: 200.0, burst: 400.0 });
+    }
+
+    #[test]
+    fn the_functions_variables_resolve_to_the_sandboxs_names() {
+        let t = template();
+        let d = Deployment::default();
+        let vars = t["Resources"]["VendorFunction"]["Properties"]["Environment"]["Variables"].as_object().unwrap();
+        let resolved: std::collections::HashMap<_, _> =
+            vars.iter().map(|(k, v)| (k.as_str(), resolve(v, &d).unwrap())).collect();
+        assert_eq!(resolved["TENANT_TABLE"], d.tenant_table);
+        assert_eq!(resolved["TENANT_ROLE_ARN"], d.tenant_role_arn());
+        assert_eq!(resolved["DATA_BUCKET"], d.bucket);
+        assert_eq!(resolved["SILO_TABLE_PREFIX"], d.silo_table_prefix);
+    }
+}
