@@ -26,6 +26,20 @@ use serde_json::{Map, Value, json};
 const CASES: usize = 3000;
 const SEED: u64 = 0x1a3e_7a11_2026_0004;
 
+/// `IAM_EVAL_CORPUS_CASES` / `IAM_EVAL_CORPUS_SEED` run a larger or other
+/// corpus by hand; CI runs the fixed one.
+fn corpus_settings() -> (usize, u64) {
+    let cases = std::env::var("IAM_EVAL_CORPUS_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(CASES);
+    let seed = std::env::var("IAM_EVAL_CORPUS_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(SEED);
+    (cases, seed)
+}
+
 /// Known departures of iam-simulate from AWS's documentation. Each case whose
 /// shape touches one is tagged. A disagreement on a tagged case is tolerated
 /// only if it is *explained*: after [`emulate`] rewrites the case so that
@@ -659,6 +673,9 @@ fn generate(rng: &mut Rng, id: usize, plan: &mut Plan) -> Generated {
     let empty_tag = b.context.get(TAG) == Some(&json!(""));
     let empty_user = b.context.get("aws:username") == Some(&json!(""));
     let text = doc.to_string();
+    if !version_2012 && text.contains("${") {
+        b.deviations.insert(Deviation::VariableUnderOldVersion);
+    }
     if (empty_tag && text.contains("${aws:PrincipalTag/api-key-id"))
         || (empty_user && text.contains("${aws:username"))
         || text.contains("''")
@@ -809,8 +826,8 @@ fn emulate(case: &Value, deviations: &BTreeSet<Deviation>) -> Decision {
                     }
                     if block[&op].as_object().expect("keys").is_empty() {
                         block.remove(&op);
+                        continue;
                     }
-                    continue;
                 }
                 if deviations.contains(&Deviation::BareIpAcrossFamilies)
                     && base.trim_end_matches("IfExists") == "NotIpAddress"
@@ -982,9 +999,10 @@ fn reference_decisions(input: &str) -> Vec<String> {
 #[test]
 #[allow(clippy::too_many_lines)]
 fn agrees_with_iam_simulate_on_a_generated_corpus() {
-    let mut rng = Rng(SEED);
+    let (count, seed) = corpus_settings();
+    let mut rng = Rng(seed);
     let mut plan = Plan::new();
-    let cases: Vec<Generated> = (0..CASES)
+    let cases: Vec<Generated> = (0..count)
         .map(|id| generate(&mut rng, id, &mut plan))
         .collect();
     let input: String = cases.iter().map(|c| c.case.to_string() + "\n").collect();
