@@ -1066,6 +1066,12 @@ fn agrees_with_iam_simulate_on_a_generated_corpus() {
             ));
         }
     }
+    let trust_cases = cases.iter().filter(|c| c.trust.is_some()).count();
+    let session_cases = cases.iter().filter(|c| c.session.is_some()).count();
+    let tagged = cases.iter().filter(|c| !c.deviations.is_empty()).count();
+    println!(
+        "corpus: {trust_cases} trust-policy cases, {session_cases} with a session policy, {tagged} tagged with a known deviation"
+    );
     println!(
         "corpus: {} cases, {agree} agree, decisions {decisions:?}",
         cases.len()
