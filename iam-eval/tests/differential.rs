@@ -11,8 +11,6 @@
 //! tagged with a [`Deviation`] and a disagreement there is reported, not
 //! failed; every other disagreement fails the test.
 
-#![allow(clippy::doc_markdown)]
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};

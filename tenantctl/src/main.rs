@@ -6,9 +6,6 @@
 //!
 //! `main` only parses arguments and maps results to exit codes.
 
-// Product names (DynamoDB, CloudFormation) read better without backticks.
-#![allow(clippy::doc_markdown)]
-
 mod audit;
 mod error;
 mod inputs;
