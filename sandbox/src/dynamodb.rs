@@ -26,6 +26,7 @@ use crate::partiql;
 use crate::server::{AuthFailure, State};
 use crate::sessions::Session;
 use crate::sigv4::Service;
+use crate::strict_json;
 use crate::{ACCOUNT_ID, PARTITION, REGION};
 
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
@@ -506,8 +507,15 @@ pub async fn handle(
             );
         }
     };
-    let mapper = Mapper { moto: &state.moto, schemas: &state.schemas };
     let principal = &session.principal;
+    if strict_json::has_duplicate_keys(&body) {
+        let message = format!(
+            "User: {} is not authorized to perform: dynamodb:{operation} because the sandbox can't map this request with certainty (duplicate JSON object keys)",
+            principal.arn()
+        );
+        return error_response(StatusCode::BAD_REQUEST, ACCESS_DENIED, &message, request_id);
+    }
+    let mapper = Mapper { moto: &state.moto, schemas: &state.schemas };
     let checks = match mapper.checks(&operation, &request).await {
         Ok(checks) => checks,
         Err(Unmappable(why)) => {

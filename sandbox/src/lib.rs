@@ -49,6 +49,7 @@ pub mod s3;
 pub mod server;
 pub mod sessions;
 pub mod sigv4;
+pub mod strict_json;
 pub mod sts;
 pub mod system;
 pub mod xml;

@@ -130,6 +130,10 @@ pub fn map(method: &Method, path: &str, query: Option<&str>, headers: &HeaderMap
     let params: Vec<(String, String)> = query
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
+    // Parsers disagree on repeated parameters (first or last wins).
+    if params.iter().enumerate().any(|(i, (k, _))| params[..i].iter().any(|(seen, _)| seen == k)) {
+        return Err("a repeated query parameter".into());
+    }
     for (name, value) in headers {
         let name = name.as_str();
         if name.starts_with("x-amz-") && !is_transport_header(name) && !FORWARDED_HEADERS.contains(&name) {
@@ -340,6 +344,7 @@ mod tests {
             (Method::GET, "/b1b/k1//x"),
             (Method::GET, "/b1b/k1/%FF"),
             (Method::GET, "/B_B/k1/x"),
+            (Method::GET, "/b1b?list-type=2&prefix=k1%2F&prefix=k1x%2F"),
         ] {
             assert!(mapped(&method, uri).is_err(), "{method} {uri}");
         }

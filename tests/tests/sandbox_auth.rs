@@ -129,6 +129,7 @@ async fn bad_input_gets_aws_shaped_errors_and_the_sandbox_keeps_serving() {
     let deep = "[".repeat(100_000);
     let huge = vec![b'x'; 17 * 1024 * 1024];
     let no_partition = format!(r#"{{"TableName":"{table}","Key":{{"sk":{{"S":"x"}}}}}}"#);
+    let duplicate_keys = format!(r#"{{"TableName":"{table}","Key":{{"pk":{{"S":"k1"}},"pk":{{"S":"k1x"}},"sk":{{"S":"x"}}}}}}"#);
     let binary_partition = format!(r#"{{"TableName":"{table}","Key":{{"pk":{{"B":"azE="}},"sk":{{"S":"x"}}}}}}"#);
     let get_item = target("GetItem");
     let nope = target("Nope");
@@ -140,6 +141,7 @@ async fn bad_input_gets_aws_shaped_errors_and_the_sandbox_keeps_serving() {
         ("unknown target", vec![("content-type", json), ("x-amz-target", &nope)], b"{}", 400, "UnknownOperationException"),
         ("no target", vec![("content-type", json)], b"{}", 400, "UnknownOperationException"),
         ("no partition key", vec![("content-type", json), ("x-amz-target", &get_item)], no_partition.as_bytes(), 400, "AccessDeniedException"),
+        ("duplicate JSON keys", vec![("content-type", json), ("x-amz-target", &get_item)], duplicate_keys.as_bytes(), 400, "AccessDeniedException"),
         ("binary partition key", vec![("content-type", json), ("x-amz-target", &get_item)], binary_partition.as_bytes(), 400, "AccessDeniedException"),
         ("PartiQL", vec![("content-type", json), ("x-amz-target", &statement)], br#"{"Statement":"SELECT * FROM x"}"#, 400, "AccessDeniedException"),
         ("oversized body", vec![("content-type", json), ("x-amz-target", &get_item)], &huge, 413, "RequestEntityTooLarge"),
