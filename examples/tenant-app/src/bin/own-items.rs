@@ -1,0 +1,84 @@
+//! `own-items [OTHER_TENANT_ID]`: fetches credentials, writes and reads the
+//! tenant's own items with aws-sdk-dynamodb, then tries another tenant's
+//! partition (default `someone-else`) and shows that IAM refuses it.
+//! Exits 0 only if the own items worked and the other tenant's were refused.
+//! Reads `CREDENTIALS_ENDPOINT`, `TENANT_API_KEY` and the SDK's usual
+//! variables (`AWS_ENDPOINT_URL` for the local sandbox).
+
+use std::process::ExitCode;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("own-items: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn key(pk: &str, sk: &str) -> std::collections::HashMap<String, AttributeValue> {
+    [("pk".to_owned(), AttributeValue::S(pk.to_owned())), ("sk".to_owned(), AttributeValue::S(sk.to_owned()))].into()
+}
+
+async fn run() -> Result<(), String> {
+    let other = std::env::args().nth(1).unwrap_or_else(|| "someone-else".to_owned());
+    let endpoint = tenant_app::env("CREDENTIALS_ENDPOINT")?;
+    let api_key = tenant_app::env("TENANT_API_KEY")?;
+    let vended = tenant_app::fetch(&endpoint, &api_key, None).await?;
+    let me = vended.partition_key.clone();
+    let table = vended.table.clone();
+    println!("credentials for tenant {me}, table {table}, expiring {}", vended.body["Expiration"]);
+    let dynamodb = tenant_app::dynamodb(&vended).await;
+
+    for n in 1..=2 {
+        dynamodb
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(key(&me, &format!("note#{n}"))))
+            .item("text", AttributeValue::S(format!("note {n} of {me}")))
+            .send()
+            .await
+            .map_err(|e| format!("writing my own item failed: {}", e.code().unwrap_or("no code")))?;
+        println!("put     pk={me} sk=note#{n}: ok");
+    }
+    let item = dynamodb
+        .get_item()
+        .table_name(&table)
+        .set_key(Some(key(&me, "note#1")))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| format!("reading my own item failed: {}", e.code().unwrap_or("no code")))?;
+    let text = item.item().and_then(|i| i.get("text")).and_then(|t| t.as_s().ok()).ok_or("my item was not there")?;
+    println!("get     pk={me} sk=note#1: {text:?}");
+    let mine = dynamodb
+        .query()
+        .table_name(&table)
+        .key_condition_expression("pk = :me")
+        .expression_attribute_values(":me", AttributeValue::S(me.clone()))
+        .send()
+        .await
+        .map_err(|e| format!("querying my partition failed: {}", e.code().unwrap_or("no code")))?;
+    println!("query   pk={me}: {} items", mine.count());
+
+    let theirs = dynamodb.get_item().table_name(&table).set_key(Some(key(&other, "note#1"))).send().await;
+    match theirs {
+        Err(e) if e.code() == Some("AccessDeniedException") => {
+            println!("get     pk={other} (another tenant): refused, AccessDeniedException");
+        }
+        Err(e) => return Err(format!("another tenant's item failed for an unexpected reason: {}", e.code().unwrap_or("no code"))),
+        Ok(_) => return Err(format!("another tenant's item (pk={other}) was readable: isolation is broken")),
+    }
+    let scan = dynamodb.scan().table_name(&table).send().await;
+    match scan {
+        Err(e) if e.code() == Some("AccessDeniedException") => println!("scan    {table}: refused, AccessDeniedException"),
+        Err(e) => return Err(format!("scan failed for an unexpected reason: {}", e.code().unwrap_or("no code"))),
+        Ok(_) => return Err("a Scan of the whole table was allowed: isolation is broken".to_owned()),
+    }
+    Ok(())
+}
