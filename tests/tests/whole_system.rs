@@ -198,3 +198,30 @@ async fn a_killed_vendor_fn_process_is_replaced_and_the_next_request_does_not_ha
     assert!(system.host().stats().cold_starts.len() > before, "a fresh instance served it");
     assert!(system.host().idle_pids().iter().all(|p| !pids.contains(p)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guided_tour_holds_every_expectation_and_the_state_file_has_the_documented_shape() {
+    let system = start().await;
+    let tenants = system.onboard_demo_tenants().await.expect("demo tenants");
+    assert_ne!(tenants[0].tier, tenants[1].tier, "two tiers");
+    let tour = sandbox::demo::run(&system, &tenants, &mut |_| {}).await;
+    let failed: Vec<_> = tour.steps.iter().filter(|s| !s.held).collect();
+    assert!(tour.passed(), "{failed:#?}");
+
+    let state = system.state(&tenants);
+    let mut keys: Vec<_> = state.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["bucket", "credentialsUrl", "dataTable", "endpoint", "region", "tenantRoleArn", "tenantTable", "tenants"]
+    );
+    assert_eq!(state["credentialsUrl"], format!("{}/credentials", state["endpoint"].as_str().unwrap()));
+    for (tenant, entry) in tenants.iter().zip(state["tenants"].as_array().unwrap()) {
+        let mut keys: Vec<_> = entry.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, ["apiKey", "apiKeyId", "isolation", "name", "tier"]);
+        assert_eq!(entry["apiKey"], tenant.api_key.as_str());
+        let response = get(&system, entry["apiKey"].as_str()).await;
+        assert_eq!(response.status, 200, "the state file's key works");
+    }
+}

@@ -1,0 +1,110 @@
+//! The local Lambda with stand-in functions (sh + curl speaking the Runtime
+//! API): a function that never answers fails at the timeout and its process
+//! is replaced; one that never asks for work fails at the init timeout.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use sandbox::lambda_host::{FunctionSpec, InvokeError, LambdaHost};
+
+fn function(script: &str, timeout: Duration) -> (FunctionSpec, tempdir::Dir) {
+    let dir = tempdir::Dir::new();
+    let path = dir.path.join("bootstrap");
+    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let spec = FunctionSpec {
+        binary: path,
+        name: "StandIn".into(),
+        arn: "arn:aws:lambda:us-east-1:123456789012:function:StandIn".into(),
+        memory_mb: 128,
+        timeout,
+        init_timeout: Duration::from_secs(2),
+        environment: vec![("PATH".into(), std::env::var("PATH").unwrap_or_default())],
+    };
+    (spec, dir)
+}
+
+mod tempdir {
+    /// A directory removed when dropped.
+    pub struct Dir {
+        pub path: std::path::PathBuf,
+    }
+    impl Dir {
+        pub fn new() -> Self {
+            let path = std::env::temp_dir().join(format!("lambda-host-{}-{:?}", std::process::id(), std::thread::current().id()));
+            std::fs::create_dir_all(&path).unwrap();
+            Self { path }
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+fn curl() -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| PathBuf::from(d).join("curl"))
+        .find(|p| p.is_file())
+}
+
+const ECHO: &str = r#"
+api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation"
+while true; do
+  headers=$(mktemp)
+  event=$(curl -s -D "$headers" "$api/next")
+  id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | cut -d' ' -f2 | tr -d '\r')
+  case "$event" in
+    *hang*) sleep 60 ;;
+  esac
+  curl -s -X POST -d "$event" "$api/$id/response" >/dev/null
+done
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_that_never_answers_times_out_and_is_replaced() {
+    assert!(curl().is_some(), "curl is needed: run ./scripts/setup.sh");
+    let (spec, _dir) = function(ECHO, Duration::from_millis(1500));
+    let host = LambdaHost::new(spec);
+    let echoed = host.invoke("r1", Bytes::from_static(b"{\"x\":1}")).await.expect("echo answers");
+    assert_eq!(&echoed[..], b"{\"x\":1}");
+    let first = host.idle_pids();
+    assert_eq!(first.len(), 1);
+
+    let started = Instant::now();
+    let result = host.invoke("r2", Bytes::from_static(b"\"hang\"")).await;
+    assert_eq!(result, Err(InvokeError::Timeout));
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(host.idle_pids().is_empty(), "the hung instance is not reused");
+
+    let again = host.invoke("r3", Bytes::from_static(b"{}")).await.expect("a fresh instance answers");
+    assert_eq!(&again[..], b"{}");
+    assert_ne!(host.idle_pids(), first);
+    assert_eq!(host.stats().cold_starts.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_that_never_asks_for_work_fails_to_start_in_time() {
+    let (spec, _dir) = function("sleep 30", Duration::from_secs(1));
+    let host = LambdaHost::new(spec);
+    let started = Instant::now();
+    let result = host.invoke("r1", Bytes::from_static(b"{}")).await;
+    assert!(matches!(result, Err(InvokeError::InitFailed(_))), "{result:?}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_that_exits_at_once_fails_to_start() {
+    let (spec, _dir) = function("exit 3", Duration::from_secs(1));
+    let host = LambdaHost::new(spec);
+    let result = host.invoke("r1", Bytes::from_static(b"{}")).await;
+    assert!(matches!(result, Err(InvokeError::InitFailed(_))), "{result:?}");
+}
