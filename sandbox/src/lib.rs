@@ -29,6 +29,21 @@
 //! as the sandbox. [`Sandbox::vendor_credentials`] is the vendor function's
 //! execution role, the principal the tenant role's trust policy names.
 //!
+//! The whole system on top (issue 6, `sandbox up` and `sandbox demo`):
+//!
+//! - [`lambda_host`] is a local Lambda: the Runtime API, and the deployed
+//!   vendor-fn binary run as execution environments (one warm process per
+//!   concurrent request; a process that dies or overruns the timeout is
+//!   replaced), with cold starts measured.
+//! - [`api_front`] is a local API Gateway for `/credentials`: API keys and
+//!   usage plans read from moto, the plan's throttle, the Lambda proxy event
+//!   with `requestContext.identity.apiKeyId`; signed AWS requests on the same
+//!   port are relayed to [`server`].
+//! - [`system`] starts all of it from template.yaml (the function's
+//!   environment, timeout, usage plans) and onboards tenants with
+//!   tenant-lifecycle; [`demo`] is the guided tour; [`cli`] the commands;
+//!   [`api_client`] a tenant's side of the API.
+//!
 //! Everything listens and connects on 127.0.0.1 only.
 
 pub mod api_client;
