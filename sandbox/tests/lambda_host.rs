@@ -64,6 +64,7 @@ while true; do
   id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | cut -d' ' -f2 | tr -d '\r')
   case "$event" in
     *hang*) sleep 60 ;;
+    *slow*) sleep 2 ;;
   esac
   curl -s -X POST -d "$event" "$api/$id/response" >/dev/null
 done
@@ -107,4 +108,22 @@ async fn a_function_that_exits_at_once_fails_to_start() {
     let host = LambdaHost::new(spec);
     let result = host.invoke("r1", Bytes::from_static(b"{}")).await;
     assert!(matches!(result, Err(InvokeError::InitFailed(_))), "{result:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_invocations_get_one_instance_each_and_instances_are_reused() {
+    assert!(curl().is_some(), "curl is needed: run ./scripts/setup.sh");
+    let (spec, _dir) = function(ECHO, Duration::from_secs(8));
+    let host = LambdaHost::new(spec);
+    let started = Instant::now();
+    let slow = || Bytes::from_static(b"\"slow\"");
+    let (a, b, c) = tokio::join!(host.invoke("c0", slow()), host.invoke("c1", slow()), host.invoke("c2", slow()));
+    let results = [a, b, c];
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert!(started.elapsed() < Duration::from_millis(5500), "ran side by side (one after another takes 6 s): {:?}", started.elapsed());
+    assert_eq!(host.stats().cold_starts.len(), 3);
+    assert_eq!(host.idle_pids().len(), 3);
+    host.invoke("warm", Bytes::from_static(b"{}")).await.expect("a warm instance answers");
+    assert_eq!(host.stats().cold_starts.len(), 3, "no new instance for a sequential call");
+    assert_eq!(host.stats().warm_invocations, 1);
 }
