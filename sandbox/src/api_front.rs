@@ -89,7 +89,6 @@ struct KeyContext {
 }
 
 /// API keys and usage plans, read from moto's API Gateway.
-#[derive(Debug)]
 pub struct ApiKeyStore {
     client: aws_sdk_apigateway::Client,
     /// The plans of this API's stage.
@@ -98,6 +97,16 @@ pub struct ApiKeyStore {
     /// makes one call, GetApiKey, to see whether the key is still enabled).
     ids_by_value: Mutex<HashMap<String, String>>,
     throttles: Mutex<HashMap<String, Throttle>>,
+}
+
+impl std::fmt::Debug for ApiKeyStore {
+    // The cache is keyed by API key values: secrets, never shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKeyStore")
+            .field("plan_ids", &self.plan_ids)
+            .field("cached_keys", &lock(&self.ids_by_value).len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ApiKeyStore {
@@ -533,6 +542,17 @@ mod tests {
         let ok = proxy_response(br#"{"statusCode":200,"headers":{"cache-control":"no-store"},"body":"{}"}"#);
         assert_eq!(ok.status(), StatusCode::OK);
         assert_eq!(ok.headers()["cache-control"], "no-store");
+    }
+
+    #[test]
+    fn the_key_store_never_shows_key_values_in_debug() {
+        let config = aws_sdk_apigateway::Config::builder()
+            .behavior_version(aws_sdk_apigateway::config::BehaviorVersion::latest())
+            .build();
+        let store = ApiKeyStore::new(aws_sdk_apigateway::Client::from_conf(config), vec!["p1".into()]);
+        lock(&store.ids_by_value).insert("Xq7TsecretApiKeyValue".into(), "a1b2c3".into());
+        let shown = format!("{store:?}");
+        assert!(!shown.contains("Xq7TsecretApiKeyValue"), "{shown}");
     }
 
     #[test]
