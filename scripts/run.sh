@@ -14,6 +14,17 @@ cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh
 
+# jq is only for the README's "Try it" commands, so its absence is not fatal.
+if ! command -v jq >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "==> installing jq (for the README's Try it commands)"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; } ||
+            echo "note: could not install jq; the Try it commands need it" >&2
+    else
+        echo "note: install jq for the README's Try it commands (apt-get install jq)" >&2
+    fi
+fi
+
 echo "==> building the sandbox and vendor-fn"
 cargo build --locked -p sandbox -p vendor-fn --bins
 
