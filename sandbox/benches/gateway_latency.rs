@@ -73,7 +73,7 @@ async fn main() {
     let through = dynamodb(sandbox.endpoint_url(), tenant);
     let direct = dynamodb(
         format!("http://{}", sandbox.moto_addr()),
-        Credentials::new("AKIABENCHDIRECT00001", "bench", None, None, "bench"),
+        Credentials::new("LOCALBENCHDIRECT0001", "bench", None, None, "bench"),
     );
     through
         .put_item()

@@ -25,7 +25,7 @@ pub const INSTALL_COMMAND: &str = "./scripts/setup.sh";
 
 /// Credentials the sandbox signs its own requests to moto with. moto maps an
 /// unknown access key to its default account, which is the one we want.
-const MOTO_ACCESS_KEY: &str = "AKIASANDBOXMOTO00001";
+const MOTO_ACCESS_KEY: &str = "LOCALSANDBOXMOTO0001";
 const MOTO_SECRET_KEY: &str = "sandbox-moto-secret";
 
 /// A running `moto_server` child process, killed when dropped.

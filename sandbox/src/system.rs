@@ -289,7 +289,7 @@ pub fn locate_vendor_fn() -> Result<PathBuf, SandboxError> {
 
 fn moto_sdk_config(addr: std::net::SocketAddr) -> SdkConfig {
     let credentials =
-        aws_credential_types::Credentials::new("AKIASANDBOXADMIN0001", "sandbox-admin-secret", None, None, "sandbox-admin");
+        aws_credential_types::Credentials::new("LOCALSANDBOXADMIN001", "sandbox-admin-secret", None, None, "sandbox-admin");
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(REGION))

@@ -131,7 +131,7 @@ async fn deployment() -> (Cli, Vec<String>) {
         .unwrap();
     let env = vec![
         ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "AKIAMOTOTEST00000001".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "LOCALMOTOTEST0000001".to_owned()),
         ("AWS_SECRET_ACCESS_KEY", "moto-test-secret".to_owned()),
         ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
         ("AWS_ENDPOINT_URL", moto.endpoint.clone()),

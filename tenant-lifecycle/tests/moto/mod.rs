@@ -65,7 +65,7 @@ impl Moto {
             .region(Region::new("us-east-1"))
             .endpoint_url(&self.endpoint)
             .credentials_provider(Credentials::new(
-                "AKIAMOTOTEST00000001",
+                "LOCALMOTOTEST0000001",
                 "moto-test-secret",
                 None,
                 None,
