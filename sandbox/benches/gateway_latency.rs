@@ -41,7 +41,9 @@ async fn time_gets(client: &aws_sdk_dynamodb::Client, table: &str, n: usize) -> 
 
 #[tokio::main]
 async fn main() {
-    let sandbox = Sandbox::start(&Sandbox::workspace_root()).await.expect("sandbox starts");
+    let sandbox = Sandbox::start(&Sandbox::workspace_root())
+        .await
+        .expect("sandbox starts");
     let table = sandbox.deployment().data_table.clone();
     let vendor = sandbox.vendor_credentials().await.expect("vendor");
     let sts = aws_sdk_sts::Client::from_conf(
@@ -57,7 +59,13 @@ async fn main() {
         .role_arn(sandbox.deployment().tenant_role_arn())
         .role_session_name("k1")
         .source_identity("k1")
-        .tags(aws_sdk_sts::types::Tag::builder().key("api-key-id").value("k1").build().expect("tag"))
+        .tags(
+            aws_sdk_sts::types::Tag::builder()
+                .key("api-key-id")
+                .value("k1")
+                .build()
+                .expect("tag"),
+        )
         .duration_seconds(3600)
         .send()
         .await

@@ -56,7 +56,9 @@ impl ApiResponse {
 
 impl Default for ApiClient {
     fn default() -> Self {
-        Self { client: Client::builder(TokioExecutor::new()).build_http() }
+        Self {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        }
     }
 }
 
@@ -80,7 +82,8 @@ impl ApiClient {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Result<ApiResponse, String> {
-        self.send(Method::POST, url, api_key, headers, Some(body)).await
+        self.send(Method::POST, url, api_key, headers, Some(body))
+            .await
     }
 
     /// Any request to the API.
@@ -108,7 +111,11 @@ impl ApiClient {
         let request = request
             .body(Full::new(Bytes::from(body.unwrap_or_default().to_owned())))
             .map_err(|e| e.to_string())?;
-        let response = self.client.request(request).await.map_err(|e| e.to_string())?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| e.to_string())?;
         let (parts, body) = response.into_parts();
         let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
         Ok(ApiResponse {

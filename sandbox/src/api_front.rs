@@ -64,7 +64,11 @@ struct Bucket {
 
 impl Bucket {
     fn new(throttle: Throttle) -> Self {
-        Self { throttle, tokens: throttle.burst, refilled: Instant::now() }
+        Self {
+            throttle,
+            tokens: throttle.burst,
+            refilled: Instant::now(),
+        }
     }
 
     fn try_take(&mut self) -> bool {
@@ -125,8 +129,20 @@ impl ApiKeyStore {
         let id = if let Some(id) = cached {
             id
         } else {
-            let keys = self.client.get_api_keys().include_values(true).limit(500).send().await.ok()?;
-            let id = keys.items().iter().find(|k| k.value() == Some(value))?.id()?.to_owned();
+            let keys = self
+                .client
+                .get_api_keys()
+                .include_values(true)
+                .limit(500)
+                .send()
+                .await
+                .ok()?;
+            let id = keys
+                .items()
+                .iter()
+                .find(|k| k.value() == Some(value))?
+                .id()?
+                .to_owned();
             lock(&self.ids_by_value).insert(value.to_owned(), id.clone());
             id
         };
@@ -139,22 +155,38 @@ impl ApiKeyStore {
             }
         }
         let throttle = self.throttle(&id).await?;
-        Some(KeyContext { id, value: value.to_owned(), throttle })
+        Some(KeyContext {
+            id,
+            value: value.to_owned(),
+            throttle,
+        })
     }
 
     async fn throttle(&self, key_id: &str) -> Option<Throttle> {
         if let Some(throttle) = lock(&self.throttles).get(key_id) {
             return Some(*throttle);
         }
-        let plans = self.client.get_usage_plans().key_id(key_id).send().await.ok()?;
-        let plan = plans
-            .items()
-            .iter()
-            .find(|p| p.id().is_some_and(|id| self.plan_ids.iter().any(|ours| ours == id)))?;
-        let throttle = plan.throttle().map_or(Throttle { rate: 10_000.0, burst: 5_000.0 }, |t| Throttle {
-            rate: t.rate_limit(),
-            burst: f64::from(t.burst_limit()),
-        });
+        let plans = self
+            .client
+            .get_usage_plans()
+            .key_id(key_id)
+            .send()
+            .await
+            .ok()?;
+        let plan = plans.items().iter().find(|p| {
+            p.id()
+                .is_some_and(|id| self.plan_ids.iter().any(|ours| ours == id))
+        })?;
+        let throttle = plan.throttle().map_or(
+            Throttle {
+                rate: 10_000.0,
+                burst: 5_000.0,
+            },
+            |t| Throttle {
+                rate: t.rate_limit(),
+                burst: f64::from(t.burst_limit()),
+            },
+        );
         lock(&self.throttles).insert(key_id.to_owned(), throttle);
         Some(throttle)
     }
@@ -213,12 +245,19 @@ impl ApiFront {
 ///
 /// # Errors
 /// The bind error's text.
-pub async fn serve(port: u16, front: Arc<ApiFront>) -> Result<(SocketAddr, JoinHandle<()>), String> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
+pub async fn serve(
+    port: u16,
+    front: Arc<ApiFront>,
+) -> Result<(SocketAddr, JoinHandle<()>), String> {
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let task = tokio::spawn(async move {
         loop {
-            let Ok((stream, peer)) = listener.accept().await else { continue };
+            let Ok((stream, peer)) = listener.accept().await else {
+                continue;
+            };
             let front = Arc::clone(&front);
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
@@ -240,7 +279,12 @@ fn is_api_request(request: &Request<Incoming>) -> bool {
         && (path == CREDENTIALS_PATH || path == format!("/{STAGE}{CREDENTIALS_PATH}"))
 }
 
-async fn route(front: &ApiFront, request: Request<Incoming>, peer: SocketAddr, local: SocketAddr) -> Response<Full<Bytes>> {
+async fn route(
+    front: &ApiFront,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+    local: SocketAddr,
+) -> Response<Full<Bytes>> {
     if is_api_request(&request) {
         handle(front, request, peer, local).await
     } else {
@@ -250,7 +294,10 @@ async fn route(front: &ApiFront, request: Request<Incoming>, peer: SocketAddr, l
 
 async fn relay(front: &ApiFront, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let (mut parts, body) = request.into_parts();
-    let Ok(body) = Limited::new(body, crate::server::MAX_BODY_BYTES + 1).collect().await else {
+    let Ok(body) = Limited::new(body, crate::server::MAX_BODY_BYTES + 1)
+        .collect()
+        .await
+    else {
         return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long");
     };
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
@@ -274,7 +321,12 @@ async fn relay(front: &ApiFront, request: Request<Incoming>) -> Response<Full<By
     }
 }
 
-async fn handle(front: &ApiFront, request: Request<Incoming>, peer: SocketAddr, local: SocketAddr) -> Response<Full<Bytes>> {
+async fn handle(
+    front: &ApiFront,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+    local: SocketAddr,
+) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let request_id = uuid();
     let mut response = respond(front, request, peer, local, &request_id).await;
@@ -301,7 +353,12 @@ async fn respond(
     if parts.method != Method::GET && parts.method != Method::POST {
         return message(StatusCode::FORBIDDEN, "Missing Authentication Token");
     }
-    let Some(value) = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty()) else {
+    let Some(value) = parts
+        .headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+    else {
         return message(StatusCode::FORBIDDEN, "Forbidden");
     };
     let Some(key) = front.keys.resolve(value).await else {
@@ -322,11 +379,26 @@ async fn respond(
     };
     let body = body.to_bytes();
     let event = proxy_event(
-        &ProxyRequest { method: &parts.method, uri: &parts.uri, headers: &parts.headers, body: &body, peer, local },
+        &ProxyRequest {
+            method: &parts.method,
+            uri: &parts.uri,
+            headers: &parts.headers,
+            body: &body,
+            peer,
+            local,
+        },
         &key,
-        &Context { request_id, account_id: &front.account_id, api_id: &front.api_id },
+        &Context {
+            request_id,
+            account_id: &front.account_id,
+            api_id: &front.api_id,
+        },
     );
-    match front.host.invoke(request_id, Bytes::from(event.to_string())).await {
+    match front
+        .host
+        .invoke(request_id, Bytes::from(event.to_string()))
+        .await
+    {
         Ok(payload) => proxy_response(&payload),
         Err(error) => {
             tracing::warn!(request_id, %error, "lambda invocation failed");
@@ -401,9 +473,16 @@ fn proxy_event(request: &ProxyRequest<'_>, key: &KeyContext, context: &Context<'
     } else {
         Value::from(String::from_utf8_lossy(request.body).into_owned())
     };
-    let user_agent = request.headers.get("user-agent").and_then(|v| v.to_str().ok());
+    let user_agent = request
+        .headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok());
     let now = chrono::Utc::now();
-    let domain = request.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1");
+    let domain = request
+        .headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
     json!({
         "resource": CREDENTIALS_PATH,
         "path": CREDENTIALS_PATH,
@@ -470,16 +549,26 @@ fn proxy_response(payload: &[u8]) -> Response<Full<Bytes>> {
     let headers = response.headers_mut();
     if let Some(map) = value["headers"].as_object() {
         for (name, v) in map {
-            if let (Ok(name), Some(Ok(v))) = (http::HeaderName::try_from(name.as_str()), v.as_str().map(HeaderValue::from_str)) {
+            if let (Ok(name), Some(Ok(v))) = (
+                http::HeaderName::try_from(name.as_str()),
+                v.as_str().map(HeaderValue::from_str),
+            ) {
                 headers.insert(name, v);
             }
         }
     }
     if let Some(map) = value["multiValueHeaders"].as_object() {
         for (name, values) in map {
-            let Ok(name) = http::HeaderName::try_from(name.as_str()) else { continue };
+            let Ok(name) = http::HeaderName::try_from(name.as_str()) else {
+                continue;
+            };
             headers.remove(&name);
-            for v in values.as_array().into_iter().flatten().filter_map(Value::as_str) {
+            for v in values
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
                 if let Ok(v) = HeaderValue::from_str(v) {
                     headers.append(name.clone(), v);
                 }
@@ -491,19 +580,22 @@ fn proxy_response(payload: &[u8]) -> Response<Full<Bytes>> {
 
 /// API Gateway's own error body: `{"message": "..."}`.
 fn message(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(json!({ "message": text }).to_string())));
+    let mut response = Response::new(Full::new(Bytes::from(
+        json!({ "message": text }).to_string(),
+    )));
     *response.status_mut() = status;
     response
         .headers_mut()
         .insert("content-type", HeaderValue::from_static("application/json"));
     if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
-        response
-            .headers_mut()
-            .insert("x-amzn-errortype", HeaderValue::from_static(if status == StatusCode::FORBIDDEN {
+        response.headers_mut().insert(
+            "x-amzn-errortype",
+            HeaderValue::from_static(if status == StatusCode::FORBIDDEN {
                 "ForbiddenException"
             } else {
                 "TooManyRequestsException"
-            }));
+            }),
+        );
     }
     response
 }
@@ -517,11 +609,20 @@ fn uuid() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -530,16 +631,27 @@ mod tests {
 
     #[test]
     fn a_bucket_allows_its_burst_then_refuses() {
-        let mut bucket = Bucket::new(Throttle { rate: 0.001, burst: 5.0 });
+        let mut bucket = Bucket::new(Throttle {
+            rate: 0.001,
+            burst: 5.0,
+        });
         let allowed = (0..10).filter(|_| bucket.try_take()).count();
         assert_eq!(allowed, 5);
     }
 
     #[test]
     fn a_malformed_function_response_is_a_502() {
-        assert_eq!(proxy_response(b"not json").status(), StatusCode::BAD_GATEWAY);
-        assert_eq!(proxy_response(br#"{"body":"x"}"#).status(), StatusCode::BAD_GATEWAY);
-        let ok = proxy_response(br#"{"statusCode":200,"headers":{"cache-control":"no-store"},"body":"{}"}"#);
+        assert_eq!(
+            proxy_response(b"not json").status(),
+            StatusCode::BAD_GATEWAY
+        );
+        assert_eq!(
+            proxy_response(br#"{"body":"x"}"#).status(),
+            StatusCode::BAD_GATEWAY
+        );
+        let ok = proxy_response(
+            br#"{"statusCode":200,"headers":{"cache-control":"no-store"},"body":"{}"}"#,
+        );
         assert_eq!(ok.status(), StatusCode::OK);
         assert_eq!(ok.headers()["cache-control"], "no-store");
     }
@@ -549,7 +661,10 @@ mod tests {
         let config = aws_sdk_apigateway::Config::builder()
             .behavior_version(aws_sdk_apigateway::config::BehaviorVersion::latest())
             .build();
-        let store = ApiKeyStore::new(aws_sdk_apigateway::Client::from_conf(config), vec!["p1".into()]);
+        let store = ApiKeyStore::new(
+            aws_sdk_apigateway::Client::from_conf(config),
+            vec!["p1".into()],
+        );
         lock(&store.ids_by_value).insert("Xq7TsecretApiKeyValue".into(), "a1b2c3".into());
         let shown = format!("{store:?}");
         assert!(!shown.contains("Xq7TsecretApiKeyValue"), "{shown}");

@@ -24,7 +24,11 @@ pub struct Check {
 impl Check {
     /// A check with an empty context.
     pub fn new(action: impl Into<String>, resource: impl Into<String>) -> Self {
-        Self { action: action.into(), resource: resource.into(), context: RequestContext::new() }
+        Self {
+            action: action.into(),
+            resource: resource.into(),
+            context: RequestContext::new(),
+        }
     }
 }
 
@@ -71,7 +75,11 @@ pub fn add_principal_keys(context: &mut RequestContext, session: &RoleSession) {
 /// # Errors
 /// [`SandboxError`] when the role can't be read from moto. A role that no
 /// longer exists denies everything.
-pub async fn decide(moto: &MotoClient, session: &RoleSession, checks: &[Check]) -> Result<Result<(), Denial>, SandboxError> {
+pub async fn decide(
+    moto: &MotoClient,
+    session: &RoleSession,
+    checks: &[Check],
+) -> Result<Result<(), Denial>, SandboxError> {
     let permissions = read_role(moto, &session.role_name)
         .await?
         .map(|r| r.permissions)
@@ -107,10 +115,18 @@ pub fn decide_one(identity: &[Policy], session: &RoleSession, check: &Check) -> 
             }
         }
         Decision::ImplicitDeny => {
-            if session.session_policy.is_some() && evaluate(&request, identity, None).decision == Decision::Allowed {
-                format!("because no session policy allows the {} action", check.action)
+            if session.session_policy.is_some()
+                && evaluate(&request, identity, None).decision == Decision::Allowed
+            {
+                format!(
+                    "because no session policy allows the {} action",
+                    check.action
+                )
             } else {
-                format!("because no identity-based policy allows the {} action", check.action)
+                format!(
+                    "because no identity-based policy allows the {} action",
+                    check.action
+                )
             }
         }
     };

@@ -111,9 +111,9 @@ pub fn fill_placeholders<S: std::hash::BuildHasher>(
         if name.starts_with("aws:") {
             out.push_str(&rest[start..=start + 2 + end]);
         } else {
-            let value = values
-                .get(name)
-                .ok_or_else(|| SandboxError::Bootstrap(format!("no value for placeholder ${{{name}}}")))?;
+            let value = values.get(name).ok_or_else(|| {
+                SandboxError::Bootstrap(format!("no value for placeholder ${{{name}}}"))
+            })?;
             out.push_str(value);
         }
         rest = &after[end + 1..];
@@ -126,7 +126,11 @@ pub fn fill_placeholders<S: std::hash::BuildHasher>(
 ///
 /// # Errors
 /// [`SandboxError::Bootstrap`] when it can't be read or filled.
-pub fn policy_document(root: &Path, file: &str, deployment: &Deployment) -> Result<String, SandboxError> {
+pub fn policy_document(
+    root: &Path,
+    file: &str,
+    deployment: &Deployment,
+) -> Result<String, SandboxError> {
     let path = root.join("policies").join(file);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| SandboxError::Bootstrap(format!("reading {}: {e}", path.display())))?;
@@ -146,8 +150,11 @@ impl Template {
             .map_err(|e| SandboxError::Bootstrap(format!("reading {}: {e}", path.display())))?;
         let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text)
             .map_err(|e| SandboxError::Bootstrap(format!("template.yaml: {e}")))?;
-        let json = serde_json::to_value(yaml).map_err(|e| SandboxError::Bootstrap(format!("template.yaml: {e}")))?;
-        Ok(Self { resources: json["Resources"].clone() })
+        let json = serde_json::to_value(yaml)
+            .map_err(|e| SandboxError::Bootstrap(format!("template.yaml: {e}")))?;
+        Ok(Self {
+            resources: json["Resources"].clone(),
+        })
     }
 
     fn properties(&self, logical_id: &str) -> Result<&Value, SandboxError> {
@@ -155,7 +162,9 @@ impl Template {
         if properties.is_object() {
             Ok(properties)
         } else {
-            Err(SandboxError::Bootstrap(format!("template.yaml has no {logical_id}")))
+            Err(SandboxError::Bootstrap(format!(
+                "template.yaml has no {logical_id}"
+            )))
         }
     }
 
@@ -174,11 +183,18 @@ impl Template {
 ///
 /// # Errors
 /// [`SandboxError`] when a file can't be read or moto refuses a call.
-pub async fn bootstrap(moto: &MotoClient, root: &Path, deployment: &Deployment) -> Result<(), SandboxError> {
+pub async fn bootstrap(
+    moto: &MotoClient,
+    root: &Path,
+    deployment: &Deployment,
+) -> Result<(), SandboxError> {
     let template = Template::read(root)?;
 
-    moto.dynamodb("CreateTable", &template.table("TenantTable", &deployment.tenant_table)?)
-        .await?;
+    moto.dynamodb(
+        "CreateTable",
+        &template.table("TenantTable", &deployment.tenant_table)?,
+    )
+    .await?;
 
     let mut data = template.table("TenantDataTable", &deployment.data_table)?;
     if let Some(defs) = data["AttributeDefinitions"].as_array_mut() {
@@ -200,14 +216,23 @@ pub async fn bootstrap(moto: &MotoClient, root: &Path, deployment: &Deployment) 
     }]);
     moto.dynamodb("CreateTable", &data).await?;
 
-    moto.s3(&Method::PUT, &format!("/{}", deployment.bucket), Bytes::new())
-        .await?;
+    moto.s3(
+        &Method::PUT,
+        &format!("/{}", deployment.bucket),
+        Bytes::new(),
+    )
+    .await?;
 
-    let vendor_trust = serde_json::to_string(&template.properties("VendorFunctionRole")?["AssumeRolePolicyDocument"])
-        .map_err(|e| SandboxError::Bootstrap(e.to_string()))?;
+    let vendor_trust = serde_json::to_string(
+        &template.properties("VendorFunctionRole")?["AssumeRolePolicyDocument"],
+    )
+    .map_err(|e| SandboxError::Bootstrap(e.to_string()))?;
     moto.iam(
         "CreateRole",
-        &[("RoleName", &deployment.vendor_role), ("AssumeRolePolicyDocument", &vendor_trust)],
+        &[
+            ("RoleName", &deployment.vendor_role),
+            ("AssumeRolePolicyDocument", &vendor_trust),
+        ],
     )
     .await?;
     let vendor_permissions = policy_document(root, "vendor-fn-permissions.json", deployment)?;
@@ -261,7 +286,10 @@ mod tests {
             &values,
         )
         .expect("fills");
-        assert_eq!(filled, "arn:aws:s3:::tenant-bucket/${aws:PrincipalTag/api-key-id}/*");
+        assert_eq!(
+            filled,
+            "arn:aws:s3:::tenant-bucket/${aws:PrincipalTag/api-key-id}/*"
+        );
     }
 
     #[test]

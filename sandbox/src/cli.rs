@@ -16,10 +16,22 @@ pub const DEFAULT_STATE_FILE: &str = "target/sandbox/state.json";
 /// # Errors
 /// What failed, as text for the terminal.
 pub async fn up(root: &Path, port: u16, state_file: &Path) -> Result<(), String> {
-    let system = System::start(root, Options { port, ..Options::default() }).await.map_err(|e| e.to_string())?;
-    let tenants = system.onboard_demo_tenants().await.map_err(|e| e.to_string())?;
+    let system = System::start(
+        root,
+        Options {
+            port,
+            ..Options::default()
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let tenants = system
+        .onboard_demo_tenants()
+        .await
+        .map_err(|e| e.to_string())?;
     let state = serde_json::to_string_pretty(&system.state(&tenants)).map_err(|e| e.to_string())?;
-    write_private(state_file, &format!("{state}\n")).map_err(|e| format!("writing {}: {e}", state_file.display()))?;
+    write_private(state_file, &format!("{state}\n"))
+        .map_err(|e| format!("writing {}: {e}", state_file.display()))?;
     print!("{}", banner(&system, &tenants, state_file));
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     wait_for_interrupt().await?;
@@ -35,30 +47,47 @@ pub async fn up(root: &Path, port: u16, state_file: &Path) -> Result<(), String>
 /// # Errors
 /// When the system does not start.
 pub async fn demo(root: &Path) -> Result<bool, String> {
-    let system = System::start(root, Options::default()).await.map_err(|e| e.to_string())?;
-    let tenants = system.onboard_demo_tenants().await.map_err(|e| e.to_string())?;
+    let system = System::start(root, Options::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let tenants = system
+        .onboard_demo_tenants()
+        .await
+        .map_err(|e| e.to_string())?;
     println!("sandbox demo on {}", system.endpoint_url());
     for t in &tenants {
-        println!("  tenant {:<7} apiKeyId {}  tier {}  {}", t.name, t.api_key_id, t.tier, t.isolation);
+        println!(
+            "  tenant {:<7} apiKeyId {}  tier {}  {}",
+            t.name, t.api_key_id, t.tier, t.isolation
+        );
     }
     println!();
     let mut n = 0;
     let tour = demo::run(&system, &tenants, &mut |step| {
         n += 1;
         let mark = if step.held { "ok  " } else { "FAIL" };
-        println!("{mark} {n:>2}. {}\n         -> {}", step.description, step.outcome);
+        println!(
+            "{mark} {n:>2}. {}\n         -> {}",
+            step.description, step.outcome
+        );
     })
     .await;
     let failed = tour.steps.iter().filter(|s| !s.held).count();
     println!();
     if tour.passed() {
-        println!("every expectation held ({} steps): each tenant reaches its own data and nothing else", tour.steps.len());
+        println!(
+            "every expectation held ({} steps): each tenant reaches its own data and nothing else",
+            tour.steps.len()
+        );
     } else {
         println!("{failed} of {} expectations did not hold", tour.steps.len());
     }
     let stats = system.host().stats();
     if let Some(cold) = stats.cold_starts.first() {
-        println!("vendor-fn cold start (spawn to first /next): {:.1} ms", cold.as_secs_f64() * 1e3);
+        println!(
+            "vendor-fn cold start (spawn to first /next): {:.1} ms",
+            cold.as_secs_f64() * 1e3
+        );
     }
     Ok(tour.passed())
 }
@@ -68,18 +97,39 @@ fn banner(system: &System, tenants: &[Tenant], state_file: &Path) -> String {
     let mut text = String::new();
     let endpoint = system.endpoint_url();
     let url = system.credentials_url();
-    let _ = writeln!(text, "sandbox up: the credential vendor on {endpoint} (Ctrl-C stops everything)");
-    let _ = writeln!(text, "  credentials API   GET/POST {url}  (header x-api-key)");
-    let _ = writeln!(text, "  AWS endpoint      {endpoint}  (STS, DynamoDB, S3 path-style; region {})", crate::REGION);
-    let _ = writeln!(text, "  pooled table      {}", system.deployment().data_table);
+    let _ = writeln!(
+        text,
+        "sandbox up: the credential vendor on {endpoint} (Ctrl-C stops everything)"
+    );
+    let _ = writeln!(
+        text,
+        "  credentials API   GET/POST {url}  (header x-api-key)"
+    );
+    let _ = writeln!(
+        text,
+        "  AWS endpoint      {endpoint}  (STS, DynamoDB, S3 path-style; region {})",
+        crate::REGION
+    );
+    let _ = writeln!(
+        text,
+        "  pooled table      {}",
+        system.deployment().data_table
+    );
     let _ = writeln!(text, "  bucket            {}", system.deployment().bucket);
     let _ = writeln!(text, "  state file        {}", state_file.display());
-    let _ = writeln!(text, "demo tenants (API keys are secrets; shown here for the demo only):");
+    let _ = writeln!(
+        text,
+        "demo tenants (API keys are secrets; shown here for the demo only):"
+    );
     for t in tenants {
         let _ = writeln!(
             text,
             "  {:<7} tier {:<8} {:<7} apiKeyId {}  apiKey {}",
-            t.name, t.tier.as_str(), t.isolation.as_str(), t.api_key_id, t.api_key
+            t.name,
+            t.tier.as_str(),
+            t.isolation.as_str(),
+            t.api_key_id,
+            t.api_key
         );
     }
     if let Some(first) = tenants.first() {
@@ -92,7 +142,8 @@ fn banner(system: &System, tenants: &[Tenant], state_file: &Path) -> String {
 async fn wait_for_interrupt() -> Result<(), String> {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| e.to_string())?;
         tokio::select! {
             r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
             _ = term.recv() => Ok(()),

@@ -41,15 +41,28 @@ impl Tour {
         !self.steps.is_empty() && self.steps.iter().all(|s| s.held)
     }
 
-    fn record(&mut self, description: String, held: bool, outcome: String, out: &mut dyn FnMut(&Step)) {
-        let step = Step { description, held, outcome };
+    fn record(
+        &mut self,
+        description: String,
+        held: bool,
+        outcome: String,
+        out: &mut dyn FnMut(&Step),
+    ) {
+        let step = Step {
+            description,
+            held,
+            outcome,
+        };
         out(&step);
         self.steps.push(step);
     }
 }
 
 /// A DynamoDB client for vended credentials against the system's endpoint.
-pub fn tenant_dynamodb(endpoint: &str, credentials: aws_credential_types::Credentials) -> aws_sdk_dynamodb::Client {
+pub fn tenant_dynamodb(
+    endpoint: &str,
+    credentials: aws_credential_types::Credentials,
+) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(crate::REGION))
@@ -78,24 +91,44 @@ pub async fn run(system: &System, tenants: &[Tenant], out: &mut dyn FnMut(&Step)
     for tenant in tenants.iter().take(2) {
         let response = api.get(&url, Some(&tenant.api_key)).await;
         let (held, happened, body) = match response {
-            Ok(r) => (r.status.is_success(), format!("HTTP {}", r.status.as_u16()), Some(r)),
+            Ok(r) => (
+                r.status.is_success(),
+                format!("HTTP {}", r.status.as_u16()),
+                Some(r),
+            ),
             Err(e) => (false, format!("transport error: {e}"), None),
         };
-        let detail = body.as_ref().map(crate::api_client::ApiResponse::json).map_or_else(String::new, |b| {
-            format!(", tier {}, table {}, expires {}", b["Tenant"]["Tier"], b["Resources"]["DynamoDbTable"], b["Expiration"])
-        });
+        let detail = body
+            .as_ref()
+            .map(crate::api_client::ApiResponse::json)
+            .map_or_else(String::new, |b| {
+                format!(
+                    ", tier {}, table {}, expires {}",
+                    b["Tenant"]["Tier"], b["Resources"]["DynamoDbTable"], b["Expiration"]
+                )
+            });
         tour.record(
-            format!("{} fetches credentials with its API key (expect 200)", tenant.name),
+            format!(
+                "{} fetches credentials with its API key (expect 200)",
+                tenant.name
+            ),
             held,
             format!("{happened}{detail}"),
             out,
         );
-        let Some(credentials) = body.as_ref().and_then(super::api_client::ApiResponse::credentials) else {
+        let Some(credentials) = body
+            .as_ref()
+            .and_then(super::api_client::ApiResponse::credentials)
+        else {
             continue;
         };
         let table = body
             .as_ref()
-            .and_then(|r| r.json()["Resources"]["DynamoDbTable"].as_str().map(str::to_owned))
+            .and_then(|r| {
+                r.json()["Resources"]["DynamoDbTable"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
             .unwrap_or_else(|| system.deployment().data_table.clone());
         actors.push(Actor {
             tenant: tenant.clone(),
@@ -106,10 +139,18 @@ pub async fn run(system: &System, tenants: &[Tenant], out: &mut dyn FnMut(&Step)
 
     let refused = api.get(&url, Some("not-a-key-of-anyone-0123456789")).await;
     let (held, happened) = match refused {
-        Ok(r) => (r.status.as_u16() == 403, format!("HTTP {} {}", r.status.as_u16(), r.body)),
+        Ok(r) => (
+            r.status.as_u16() == 403,
+            format!("HTTP {} {}", r.status.as_u16(), r.body),
+        ),
         Err(e) => (false, e),
     };
-    tour.record("an unknown API key is refused (expect 403)".into(), held, happened, out);
+    tour.record(
+        "an unknown API key is refused (expect 403)".into(),
+        held,
+        happened,
+        out,
+    );
 
     if let [a, b] = actors.as_slice() {
         for actor in [a, b] {
@@ -122,7 +163,10 @@ pub async fn run(system: &System, tenants: &[Tenant], out: &mut dyn FnMut(&Step)
             let result = actor.dynamodb.scan().table_name(&actor.table).send().await;
             let (ok, code) = outcome(&result);
             tour.record(
-                format!("{} scans its table {} (expect AccessDeniedException)", actor.tenant.name, actor.table),
+                format!(
+                    "{} scans its table {} (expect AccessDeniedException)",
+                    actor.tenant.name, actor.table
+                ),
                 !ok && code == "AccessDeniedException",
                 code,
                 out,
@@ -133,7 +177,11 @@ pub async fn run(system: &System, tenants: &[Tenant], out: &mut dyn FnMut(&Step)
 }
 
 fn key(pk: &str, sk: &str) -> std::collections::HashMap<String, AttributeValue> {
-    [("pk".to_owned(), AttributeValue::S(pk.to_owned())), ("sk".to_owned(), AttributeValue::S(sk.to_owned()))].into()
+    [
+        ("pk".to_owned(), AttributeValue::S(pk.to_owned())),
+        ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
+    ]
+    .into()
 }
 
 async fn own_items(actor: &Actor, tour: &mut Tour, out: &mut dyn FnMut(&Step)) {
@@ -148,7 +196,15 @@ async fn own_items(actor: &Actor, tour: &mut Tour, out: &mut dyn FnMut(&Step)) {
         .send()
         .await;
     let (ok, code) = outcome(&put);
-    tour.record(format!("{name} writes its own item (pk={id}) in {} (expect success)", actor.table), ok, code, out);
+    tour.record(
+        format!(
+            "{name} writes its own item (pk={id}) in {} (expect success)",
+            actor.table
+        ),
+        ok,
+        code,
+        out,
+    );
 
     let get = actor
         .dynamodb
@@ -186,7 +242,10 @@ async fn others_items(me: &Actor, other: &Actor, tour: &mut Tour, out: &mut dyn 
         .await;
     let (ok, code) = outcome(&get);
     tour.record(
-        format!("{name} reads {}'s item in {} (expect AccessDeniedException)", other.tenant.name, other.table),
+        format!(
+            "{name} reads {}'s item in {} (expect AccessDeniedException)",
+            other.tenant.name, other.table
+        ),
         !ok && code == "AccessDeniedException",
         code,
         out,

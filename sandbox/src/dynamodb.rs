@@ -33,7 +33,12 @@ const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 const ACCESS_DENIED: &str = "com.amazon.coral.service#AccessDeniedException";
 
 /// A DynamoDB error: `{"__type": "<namespace>#<Code>", "message": "…"}`.
-pub fn error_response(status: StatusCode, kind: &str, message: &str, request_id: &str) -> Response<Full<Bytes>> {
+pub fn error_response(
+    status: StatusCode,
+    kind: &str,
+    message: &str,
+    request_id: &str,
+) -> Response<Full<Bytes>> {
     // AccessDeniedException spells its message key with a capital M.
     let body = if kind.ends_with("#AccessDeniedException") {
         json!({"__type": kind, "Message": message})
@@ -43,7 +48,10 @@ pub fn error_response(status: StatusCode, kind: &str, message: &str, request_id:
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert("content-type", http::HeaderValue::from_static("application/x-amz-json-1.0"));
+    headers.insert(
+        "content-type",
+        http::HeaderValue::from_static("application/x-amz-json-1.0"),
+    );
     if let Ok(id) = http::HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-requestid", id);
     }
@@ -91,7 +99,12 @@ pub struct SchemaCache {
 }
 
 impl SchemaCache {
-    async fn get(&self, moto: &MotoClient, table: &str, index: Option<&str>) -> Option<TableSchema> {
+    async fn get(
+        &self,
+        moto: &MotoClient,
+        table: &str,
+        index: Option<&str>,
+    ) -> Option<TableSchema> {
         let cached = self
             .tables
             .lock()
@@ -103,7 +116,10 @@ impl SchemaCache {
         {
             return Some(schema);
         }
-        let described = moto.dynamodb("DescribeTable", &json!({"TableName": table})).await.ok()?;
+        let described = moto
+            .dynamodb("DescribeTable", &json!({"TableName": table}))
+            .await
+            .ok()?;
         let schema = schema_of(&described["Table"])?;
         self.tables
             .lock()
@@ -153,7 +169,9 @@ fn table_arn(table: &str) -> Result<(String, String), Unmappable> {
         table
     };
     let valid = (3..=255).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
     if valid {
         Ok((name.to_owned(), format!("{prefix}{name}")))
     } else {
@@ -272,7 +290,11 @@ impl Mapper<'_> {
             "GetItem" | "UpdateItem" | "DeleteItem" | "PutItem" => {
                 let (table, arn) = table_name_of(request)?;
                 let hash = self.hash_key(&table).await?;
-                let field = if operation == "PutItem" { "Item" } else { "Key" };
+                let field = if operation == "PutItem" {
+                    "Item"
+                } else {
+                    "Key"
+                };
                 let mut check = keyed(operation, &arn, vec![leading_key(&request[field], &hash)?]);
                 add_request_keys(&mut check, request);
                 Ok(vec![check])
@@ -293,7 +315,11 @@ impl Mapper<'_> {
             "TransactGetItems" | "TransactWriteItems" => self.transaction(operation, request).await,
             "ExecuteStatement" => Ok(vec![self.partiql(request).await?]),
             "BatchExecuteStatement" | "ExecuteTransaction" => {
-                let field = if operation == "ExecuteTransaction" { "TransactStatements" } else { "Statements" };
+                let field = if operation == "ExecuteTransaction" {
+                    "TransactStatements"
+                } else {
+                    "Statements"
+                };
                 let statements = request[field]
                     .as_array()
                     .filter(|s| !s.is_empty())
@@ -308,8 +334,12 @@ impl Mapper<'_> {
                 let (_, arn) = table_name_of(request)?;
                 Ok(vec![Check::new(format!("dynamodb:{op}"), arn)])
             }
-            op if ACCOUNT_OPERATIONS.contains(&op) => Ok(vec![Check::new(format!("dynamodb:{op}"), "*")]),
-            _ => Err(unmappable(format!("{operation} is not mapped by the sandbox"))),
+            op if ACCOUNT_OPERATIONS.contains(&op) => {
+                Ok(vec![Check::new(format!("dynamodb:{op}"), "*")])
+            }
+            _ => Err(unmappable(format!(
+                "{operation} is not mapped by the sandbox"
+            ))),
         }
     }
 
@@ -328,7 +358,10 @@ impl Mapper<'_> {
             ),
             None => (schema.hash_key.clone(), arn),
         };
-        let value = match (request.get("KeyConditionExpression"), request.get("KeyConditions")) {
+        let value = match (
+            request.get("KeyConditionExpression"),
+            request.get("KeyConditions"),
+        ) {
             (Some(Value::String(expression)), None) => {
                 let placeholder = partition_value_placeholder(
                     expression,
@@ -339,21 +372,39 @@ impl Mapper<'_> {
                 let values = request["ExpressionAttributeValues"]
                     .as_object()
                     .ok_or_else(|| unmappable("no ExpressionAttributeValues"))?;
-                leading_key(&Value::Object(Map::from_iter([(hash.clone(), values.get(&placeholder).cloned().unwrap_or(Value::Null))])), &hash)?
+                leading_key(
+                    &Value::Object(Map::from_iter([(
+                        hash.clone(),
+                        values.get(&placeholder).cloned().unwrap_or(Value::Null),
+                    )])),
+                    &hash,
+                )?
             }
             (None, Some(Value::Object(conditions))) => {
                 let condition = conditions
                     .get(&hash)
                     .ok_or_else(|| unmappable("KeyConditions without the partition key"))?;
                 let list = condition["AttributeValueList"].as_array();
-                match (condition["ComparisonOperator"].as_str(), list.map(Vec::as_slice)) {
-                    (Some("EQ"), Some([value])) => {
-                        leading_key(&Value::Object(Map::from_iter([(hash.clone(), value.clone())])), &hash)?
+                match (
+                    condition["ComparisonOperator"].as_str(),
+                    list.map(Vec::as_slice),
+                ) {
+                    (Some("EQ"), Some([value])) => leading_key(
+                        &Value::Object(Map::from_iter([(hash.clone(), value.clone())])),
+                        &hash,
+                    )?,
+                    _ => {
+                        return Err(unmappable(
+                            "KeyConditions on the partition key must be one EQ",
+                        ));
                     }
-                    _ => return Err(unmappable("KeyConditions on the partition key must be one EQ")),
                 }
             }
-            _ => return Err(unmappable("a Query needs exactly one of KeyConditionExpression and KeyConditions")),
+            _ => {
+                return Err(unmappable(
+                    "a Query needs exactly one of KeyConditionExpression and KeyConditions",
+                ));
+            }
         };
         let mut check = keyed("Query", &resource, vec![value]);
         add_request_keys(&mut check, request);
@@ -362,9 +413,13 @@ impl Mapper<'_> {
 
     /// One PartiQL statement (`Statement`, `Parameters`) as its IAM check.
     async fn partiql(&self, request: &Value) -> Result<Check, Unmappable> {
-        let text = request["Statement"].as_str().ok_or_else(|| unmappable("no Statement"))?;
+        let text = request["Statement"]
+            .as_str()
+            .ok_or_else(|| unmappable("no Statement"))?;
         let statement = partiql::parse(text).map_err(|e| unmappable(format!("PartiQL: {e}")))?;
-        let parameters = request["Parameters"].as_array().map_or(&[][..], Vec::as_slice);
+        let parameters = request["Parameters"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice);
         if parameters.len() != statement.parameters {
             return Err(unmappable("the number of Parameters does not match the ?s"));
         }
@@ -372,7 +427,11 @@ impl Mapper<'_> {
         let schema = self.schema(&table, statement.index.as_deref()).await?;
         let (hash, resource) = match &statement.index {
             Some(index) => (
-                schema.indexes.get(index).cloned().ok_or_else(|| unmappable(format!("no index {index}")))?,
+                schema
+                    .indexes
+                    .get(index)
+                    .cloned()
+                    .ok_or_else(|| unmappable(format!("no index {index}")))?,
                 format!("{arn}/index/{index}"),
             ),
             None => (schema.hash_key.clone(), arn),
@@ -383,7 +442,8 @@ impl Mapper<'_> {
         let leading = match value {
             Some(partiql::Operand::Literal(text)) => Some(text.clone()),
             Some(partiql::Operand::Parameter(n)) => {
-                let attribute = Value::Object(Map::from_iter([(hash.clone(), parameters[*n].clone())]));
+                let attribute =
+                    Value::Object(Map::from_iter([(hash.clone(), parameters[*n].clone())]));
                 Some(leading_key(&attribute, &hash)?)
             }
             None => None,
@@ -423,7 +483,11 @@ impl Mapper<'_> {
                     let attributes = match (write.get("PutRequest"), write.get("DeleteRequest")) {
                         (Some(put), None) => &put["Item"],
                         (None, Some(delete)) => &delete["Key"],
-                        _ => return Err(unmappable("a write request is neither one PutRequest nor one DeleteRequest")),
+                        _ => {
+                            return Err(unmappable(
+                                "a write request is neither one PutRequest nor one DeleteRequest",
+                            ));
+                        }
                     };
                     keys.push(leading_key(attributes, &hash)?);
                 }
@@ -436,16 +500,24 @@ impl Mapper<'_> {
         Ok(checks)
     }
 
-    async fn transaction(&self, operation: &str, request: &Value) -> Result<Vec<Check>, Unmappable> {
+    async fn transaction(
+        &self,
+        operation: &str,
+        request: &Value,
+    ) -> Result<Vec<Check>, Unmappable> {
         let items = request["TransactItems"]
             .as_array()
             .filter(|i| !i.is_empty())
             .ok_or_else(|| unmappable("no TransactItems"))?;
         let mut checks = Vec::new();
         for item in items {
-            let entries = item.as_object().ok_or_else(|| unmappable("a transaction item is not an object"))?;
+            let entries = item
+                .as_object()
+                .ok_or_else(|| unmappable("a transaction item is not an object"))?;
             let [(kind, body)] = entries.iter().collect::<Vec<_>>()[..] else {
-                return Err(unmappable("a transaction item must have exactly one action"));
+                return Err(unmappable(
+                    "a transaction item must have exactly one action",
+                ));
             };
             let (action, field) = match (operation, kind.as_str()) {
                 ("TransactGetItems", "Get") => ("GetItem", "Key"),
@@ -483,8 +555,19 @@ pub async fn handle(
         .to_owned();
     let known = matches!(
         operation.as_str(),
-        "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" | "Query" | "Scan" | "BatchGetItem" | "BatchWriteItem"
-            | "TransactGetItems" | "TransactWriteItems" | "ExecuteStatement" | "BatchExecuteStatement" | "ExecuteTransaction"
+        "GetItem"
+            | "PutItem"
+            | "UpdateItem"
+            | "DeleteItem"
+            | "Query"
+            | "Scan"
+            | "BatchGetItem"
+            | "BatchWriteItem"
+            | "TransactGetItems"
+            | "TransactWriteItems"
+            | "ExecuteStatement"
+            | "BatchExecuteStatement"
+            | "ExecuteTransaction"
     ) || TABLE_OPERATIONS.contains(&operation.as_str())
         || ACCOUNT_OPERATIONS.contains(&operation.as_str())
         || UNMAPPED_OPERATIONS.contains(&operation.as_str());
@@ -515,12 +598,18 @@ pub async fn handle(
         );
         return error_response(StatusCode::BAD_REQUEST, ACCESS_DENIED, &message, request_id);
     }
-    let mapper = Mapper { moto: &state.moto, schemas: &state.schemas };
+    let mapper = Mapper {
+        moto: &state.moto,
+        schemas: &state.schemas,
+    };
     let checks = match mapper.checks(&operation, &request).await {
         Ok(checks) => checks,
         Err(Unmappable(why)) => {
             tracing::info!(caller = %principal.arn(), operation, why, "dynamodb request refused: not mappable");
-            let resource = request["TableName"].as_str().and_then(|t| table_arn(t).ok()).map_or_else(|| "*".to_owned(), |(_, arn)| arn);
+            let resource = request["TableName"]
+                .as_str()
+                .and_then(|t| table_arn(t).ok())
+                .map_or_else(|| "*".to_owned(), |(_, arn)| arn);
             let message = format!(
                 "User: {} is not authorized to perform: dynamodb:{operation} on resource: {resource} because the sandbox can't map this request with certainty ({why})",
                 principal.arn()
@@ -537,11 +626,18 @@ pub async fn handle(
         }
     }
     let mut headers = HeaderMap::new();
-    headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.0"));
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-amz-json-1.0"),
+    );
     if let Some(target) = parts.headers.get("x-amz-target") {
         headers.insert("x-amz-target", target.clone());
     }
-    match state.moto.send(Service::DynamoDb, &Method::POST, "/", &headers, body).await {
+    match state
+        .moto
+        .send(Service::DynamoDb, &Method::POST, "/", &headers, body)
+        .await
+    {
         Ok(response) => relay(response),
         Err(e) => {
             tracing::error!(error = %e, "forwarding to moto");
@@ -552,7 +648,12 @@ pub async fn handle(
 
 fn denied(denial: &Denial, operation: &str, request_id: &str) -> Response<Full<Bytes>> {
     tracing::info!(caller = %denial.principal, operation, action = %denial.action, resource = %denial.resource, "dynamodb request denied");
-    error_response(StatusCode::BAD_REQUEST, ACCESS_DENIED, &denial.message(), request_id)
+    error_response(
+        StatusCode::BAD_REQUEST,
+        ACCESS_DENIED,
+        &denial.message(),
+        request_id,
+    )
 }
 
 fn internal(request_id: &str) -> Response<Full<Bytes>> {

@@ -60,7 +60,8 @@ fn tokenize(text: &str) -> Result<Vec<Token>, Unreadable> {
             }
             c if c.is_alphanumeric() || "_#:.-".contains(c) => {
                 let start = i;
-                while i < chars.len() && (chars[i].is_alphanumeric() || "_#:.-".contains(chars[i])) {
+                while i < chars.len() && (chars[i].is_alphanumeric() || "_#:.-".contains(chars[i]))
+                {
                     i += 1;
                 }
                 tokens.push(Token::Word(chars[start..i].iter().collect()));
@@ -83,7 +84,10 @@ fn name(token: &Token, names: Option<&Map<String, Value>>) -> Result<String, Unr
             .map(str::to_owned)
             .ok_or_else(|| unreadable(format!("{word} is not in ExpressionAttributeNames")));
     }
-    let plain = word.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let plain = word
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain && !is_keyword(word) {
         Ok(word.clone())
@@ -93,9 +97,20 @@ fn name(token: &Token, names: Option<&Map<String, Value>>) -> Result<String, Unr
 }
 
 fn is_keyword(word: &str) -> bool {
-    ["and", "or", "not", "between", "in", "begins_with", "size", "attribute_exists", "attribute_not_exists", "contains"]
-        .iter()
-        .any(|k| k.eq_ignore_ascii_case(word))
+    [
+        "and",
+        "or",
+        "not",
+        "between",
+        "in",
+        "begins_with",
+        "size",
+        "attribute_exists",
+        "attribute_not_exists",
+        "contains",
+    ]
+    .iter()
+    .any(|k| k.eq_ignore_ascii_case(word))
 }
 
 fn value_token(token: &Token) -> Result<&str, Unreadable> {
@@ -113,7 +128,8 @@ fn is_and(token: &Token) -> bool {
 type Clause = (String, bool, Vec<String>);
 
 fn strip_parens(mut tokens: &[Token]) -> &[Token] {
-    while tokens.len() >= 2 && tokens[0] == Token::Open && tokens[tokens.len() - 1] == Token::Close {
+    while tokens.len() >= 2 && tokens[0] == Token::Open && tokens[tokens.len() - 1] == Token::Close
+    {
         tokens = &tokens[1..tokens.len() - 1];
     }
     tokens
@@ -122,14 +138,25 @@ fn strip_parens(mut tokens: &[Token]) -> &[Token] {
 fn clause(tokens: &[Token], names: Option<&Map<String, Value>>) -> Result<Clause, Unreadable> {
     let tokens = strip_parens(tokens);
     match tokens {
-        [Token::Word(f), Token::Open, a, Token::Comma, v, Token::Close] if f.eq_ignore_ascii_case("begins_with") => {
+        [
+            Token::Word(f),
+            Token::Open,
+            a,
+            Token::Comma,
+            v,
+            Token::Close,
+        ] if f.eq_ignore_ascii_case("begins_with") => {
             Ok((name(a, names)?, false, vec![value_token(v)?.to_owned()]))
         }
-        [a, Token::Word(between), v1, and, v2] if between.eq_ignore_ascii_case("between") && is_and(and) => Ok((
-            name(a, names)?,
-            false,
-            vec![value_token(v1)?.to_owned(), value_token(v2)?.to_owned()],
-        )),
+        [a, Token::Word(between), v1, and, v2]
+            if between.eq_ignore_ascii_case("between") && is_and(and) =>
+        {
+            Ok((
+                name(a, names)?,
+                false,
+                vec![value_token(v1)?.to_owned(), value_token(v2)?.to_owned()],
+            ))
+        }
         [a, Token::Op(op), v] if ["=", "<", "<=", ">", ">="].contains(&op.as_str()) => {
             Ok((name(a, names)?, op == "=", vec![value_token(v)?.to_owned()]))
         }
@@ -204,7 +231,9 @@ pub fn partition_value_placeholder(
             }
             Ok(values[0].clone())
         }
-        _ => Err(unreadable("the partition key must be compared with = exactly once")),
+        _ => Err(unreadable(
+            "the partition key must be compared with = exactly once",
+        )),
     }
 }
 

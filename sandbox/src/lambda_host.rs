@@ -65,7 +65,10 @@ impl std::fmt::Debug for FunctionSpec {
             .field("name", &self.name)
             .field("memory_mb", &self.memory_mb)
             .field("timeout", &self.timeout)
-            .field("environment", &self.environment.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "environment",
+                &self.environment.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -252,7 +255,10 @@ impl LambdaHost {
             if instance.is_alive() {
                 return Some(instance);
             }
-            tracing::info!(instance = instance.id, "idle instance found dead; replacing it");
+            tracing::info!(
+                instance = instance.id,
+                "idle instance found dead; replacing it"
+            );
         }
         None
     }
@@ -275,7 +281,9 @@ impl LambdaHost {
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
             .map_err(|e| init_failed(format!("runtime api listener: {e}")))?;
-        let api_addr = listener.local_addr().map_err(|e| init_failed(e.to_string()))?;
+        let api_addr = listener
+            .local_addr()
+            .map_err(|e| init_failed(e.to_string()))?;
         // One job at a time: the instance takes the next only after answering.
         let (jobs, receiver) = mpsc::channel(1);
         let (ready_tx, ready_rx) = oneshot::channel();
@@ -290,7 +298,12 @@ impl LambdaHost {
         let spawned_at = Instant::now();
         let mut child = Command::new(&self.spec.binary)
             .env_clear()
-            .envs(self.spec.environment.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(
+                self.spec
+                    .environment
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            )
             .envs(self.lambda_variables(id, api_addr))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -340,11 +353,20 @@ impl LambdaHost {
                 Err(init_failed(format!("no request for an invocation within {:?}", self.spec.init_timeout)))
             }
         };
-        let instance = Instance { id, pid, jobs, exited };
+        let instance = Instance {
+            id,
+            pid,
+            jobs,
+            exited,
+        };
         match outcome {
             Ok(()) => {
                 let cold_start = spawned_at.elapsed();
-                tracing::info!(instance = id, cold_start_ms = cold_start.as_secs_f64() * 1e3, "instance ready");
+                tracing::info!(
+                    instance = id,
+                    cold_start_ms = cold_start.as_secs_f64() * 1e3,
+                    "instance ready"
+                );
                 lock(&self.stats).cold_starts.push(cold_start);
                 Ok(instance)
             }
@@ -362,9 +384,18 @@ impl LambdaHost {
             ("AWS_LAMBDA_RUNTIME_API", api_addr.to_string()),
             ("AWS_LAMBDA_FUNCTION_NAME", spec.name.clone()),
             ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", spec.memory_mb.to_string()),
-            ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", spec.name)),
-            ("AWS_LAMBDA_LOG_STREAM_NAME", format!("sandbox/[$LATEST]instance-{id}")),
+            (
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                spec.memory_mb.to_string(),
+            ),
+            (
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", spec.name),
+            ),
+            (
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                format!("sandbox/[$LATEST]instance-{id}"),
+            ),
             ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
             ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
             ("_HANDLER", "bootstrap".to_owned()),
@@ -383,12 +414,17 @@ impl Drop for LambdaHost {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The function's stdout and stderr become the host's log lines (vendor-fn
 /// writes no secrets to its log; a test of its own checks that).
-fn forward_logs<R: tokio::io::AsyncRead + Unpin + Send + 'static>(instance: u64, stream: Option<R>) {
+fn forward_logs<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
+    instance: u64,
+    stream: Option<R>,
+) {
     let Some(stream) = stream else { return };
     tokio::spawn(async move {
         let mut lines = BufReader::new(stream).lines();
@@ -400,7 +436,9 @@ fn forward_logs<R: tokio::io::AsyncRead + Unpin + Send + 'static>(instance: u64,
 
 async fn serve_runtime_api(listener: TcpListener, state: Arc<RuntimeState>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let state = Arc::clone(&state);
         tokio::spawn(async move {
             let service = service_fn(move |request| {
@@ -425,10 +463,18 @@ async fn runtime_api(state: &RuntimeState, request: Request<Incoming>) -> Respon
         (&Method::GET, ["invocation", "next"]) => next_invocation(state).await,
         (&Method::POST, ["invocation", id, outcome @ ("response" | "error")]) => {
             let Ok(collected) = Limited::new(body, MAX_PAYLOAD_BYTES).collect().await else {
-                return runtime_error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLarge", "payload exceeds 6 MB");
+                return runtime_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestTooLarge",
+                    "payload exceeds 6 MB",
+                );
             };
             let Some(reply) = lock(&state.in_flight).remove(*id) else {
-                return runtime_error(StatusCode::BAD_REQUEST, "InvalidRequestID", "unknown request id");
+                return runtime_error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequestID",
+                    "unknown request id",
+                );
             };
             let result = if *outcome == "response" {
                 Ok(collected.to_bytes())
@@ -440,9 +486,16 @@ async fn runtime_api(state: &RuntimeState, request: Request<Incoming>) -> Respon
             accepted()
         }
         (&Method::POST, ["init", "error"]) => {
-            let body = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
+            let body = body
+                .collect()
+                .await
+                .map(http_body_util::Collected::to_bytes)
+                .unwrap_or_default();
             if let Some(ready) = lock(&state.ready).take() {
-                let _ = ready.send(Err(String::from_utf8_lossy(&body).chars().take(500).collect()));
+                let _ = ready.send(Err(String::from_utf8_lossy(&body)
+                    .chars()
+                    .take(500)
+                    .collect()));
             }
             accepted()
         }
@@ -459,14 +512,25 @@ async fn next_invocation(state: &RuntimeState) -> Response<Full<Bytes>> {
         jobs.recv().await
     };
     let Some(job) = job else {
-        return runtime_error(StatusCode::INTERNAL_SERVER_ERROR, "ServiceException", "host shutting down");
+        return runtime_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceException",
+            "host shutting down",
+        );
     };
     job.delivered.store(true, Ordering::SeqCst);
     lock(&state.in_flight).insert(job.request_id.clone(), job.reply);
-    let random: String = crate::sessions::request_id().to_ascii_lowercase().chars().filter(char::is_ascii_hexdigit).take(24).collect();
+    let random: String = crate::sessions::request_id()
+        .to_ascii_lowercase()
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(24)
+        .collect();
     let trace_id = format!(
         "Root=1-{:08x}-{random};Sampled=0",
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
     );
     Response::builder()
         .status(StatusCode::OK)
@@ -476,7 +540,13 @@ async fn next_invocation(state: &RuntimeState) -> Response<Full<Bytes>> {
         .header("lambda-runtime-invoked-function-arn", &state.function_arn)
         .header("lambda-runtime-trace-id", trace_id)
         .body(Full::new(job.payload))
-        .unwrap_or_else(|_| runtime_error(StatusCode::INTERNAL_SERVER_ERROR, "ServiceException", "bad header"))
+        .unwrap_or_else(|_| {
+            runtime_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "ServiceException",
+                "bad header",
+            )
+        })
 }
 
 fn accepted() -> Response<Full<Bytes>> {

@@ -123,7 +123,12 @@ impl Sandbox {
         let (addr, server) = server::serve(port, Arc::clone(&state))
             .await
             .map_err(SandboxError::Listen)?;
-        Ok(Self { moto, state, addr, server })
+        Ok(Self {
+            moto,
+            state,
+            addr,
+            server,
+        })
     }
 
     /// [`Sandbox::start_on`] any free port.
@@ -166,7 +171,11 @@ impl Sandbox {
     ///
     /// # Errors
     /// [`SandboxError::Bootstrap`] when the role does not exist.
-    pub async fn role_credentials(&self, role_name: &str, session_name: &str) -> Result<IssuedCredentials, SandboxError> {
+    pub async fn role_credentials(
+        &self,
+        role_name: &str,
+        session_name: &str,
+    ) -> Result<IssuedCredentials, SandboxError> {
         let role = roles::read_role(&self.state.moto, role_name)
             .await?
             .ok_or_else(|| SandboxError::Bootstrap(format!("no role {role_name}")))?;
@@ -190,7 +199,8 @@ impl Sandbox {
     /// As [`Sandbox::role_credentials`].
     pub async fn vendor_credentials(&self) -> Result<IssuedCredentials, SandboxError> {
         let d = &self.state.deployment;
-        self.role_credentials(&d.vendor_role, &d.vendor_session_name).await
+        self.role_credentials(&d.vendor_role, &d.vendor_session_name)
+            .await
     }
 
     /// Creates a role with one inline permission policy (for principals
@@ -198,17 +208,28 @@ impl Sandbox {
     ///
     /// # Errors
     /// [`SandboxError`] when moto refuses.
-    pub async fn create_role(&self, role_name: &str, permissions: &str) -> Result<(), SandboxError> {
+    pub async fn create_role(
+        &self,
+        role_name: &str,
+        permissions: &str,
+    ) -> Result<(), SandboxError> {
         let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
         self.state
             .moto
-            .iam("CreateRole", &[("RoleName", role_name), ("AssumeRolePolicyDocument", trust)])
+            .iam(
+                "CreateRole",
+                &[("RoleName", role_name), ("AssumeRolePolicyDocument", trust)],
+            )
             .await?;
         self.state
             .moto
             .iam(
                 "PutRolePolicy",
-                &[("RoleName", role_name), ("PolicyName", "permissions"), ("PolicyDocument", permissions)],
+                &[
+                    ("RoleName", role_name),
+                    ("PolicyName", "permissions"),
+                    ("PolicyDocument", permissions),
+                ],
             )
             .await?;
         Ok(())

@@ -50,15 +50,24 @@ enum Subcommand {
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     // The demo's own lines are the output; logs go to stderr, quieter there.
-    let default_level = if matches!(args.command, Some(Subcommand::Demo)) { "warn" } else { "info" };
+    let default_level = if matches!(args.command, Some(Subcommand::Demo)) {
+        "warn"
+    } else {
+        "info"
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default_level.into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let result = match &args.command {
         None => run(&args).await,
         Some(Subcommand::Up { port, state_file }) => {
-            let state_file = state_file.clone().unwrap_or_else(|| sandbox::cli::default_state_file(&args.root));
+            let state_file = state_file
+                .clone()
+                .unwrap_or_else(|| sandbox::cli::default_state_file(&args.root));
             sandbox::cli::up(&args.root, *port, &state_file).await
         }
         Some(Subcommand::Demo) => match sandbox::cli::demo(&args.root).await {
@@ -77,8 +86,13 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: &Args) -> Result<(), String> {
-    let sandbox = Sandbox::start_on(&args.root, args.port).await.map_err(|e| e.to_string())?;
-    let vendor = sandbox.vendor_credentials().await.map_err(|e| e.to_string())?;
+    let sandbox = Sandbox::start_on(&args.root, args.port)
+        .await
+        .map_err(|e| e.to_string())?;
+    let vendor = sandbox
+        .vendor_credentials()
+        .await
+        .map_err(|e| e.to_string())?;
     let d = sandbox.deployment();
     let endpoint = sandbox.endpoint_url();
     let env = format!(
@@ -93,7 +107,8 @@ async fn run(args: &Args) -> Result<(), String> {
         d.silo_table_prefix,
         region = sandbox::REGION,
     );
-    write_private(&args.env_file, &env).map_err(|e| format!("writing {}: {e}", args.env_file.display()))?;
+    write_private(&args.env_file, &env)
+        .map_err(|e| format!("writing {}: {e}", args.env_file.display()))?;
     tracing::info!(%endpoint, env_file = %args.env_file.display(), "sandbox ready; vendor role credentials written to the env file");
     shutdown_signal().await?;
     tracing::info!("stopping");
@@ -106,8 +121,9 @@ async fn run(args: &Args) -> Result<(), String> {
 async fn shutdown_signal() -> Result<(), String> {
     #[cfg(unix)]
     {
-        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| e.to_string())?;
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(|e| e.to_string())?;
         tokio::select! {
             result = tokio::signal::ctrl_c() => result.map_err(|e| e.to_string()),
             _ = terminate.recv() => Ok(()),

@@ -77,7 +77,9 @@ impl MotoServer {
         let uri = format!("http://{}/moto-api/", self.addr);
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(SandboxError::MotoStart(format!("moto_server exited early ({status})")));
+                return Err(SandboxError::MotoStart(format!(
+                    "moto_server exited early ({status})"
+                )));
             }
             let request = Request::get(&uri)
                 .body(Full::new(Bytes::new()))
@@ -147,7 +149,10 @@ pub struct MotoResponse {
 impl MotoClient {
     /// A client for the moto server at `addr`.
     pub fn new(addr: SocketAddr) -> Self {
-        Self { addr, client: http_client() }
+        Self {
+            addr,
+            client: http_client(),
+        }
     }
 
     /// Sends a request to moto after signing it for `service` with the
@@ -172,7 +177,8 @@ impl MotoClient {
         }
         forwarded.insert(
             http::header::HOST,
-            HeaderValue::from_str(&self.addr.to_string()).map_err(|e| SandboxError::Moto(e.to_string()))?,
+            HeaderValue::from_str(&self.addr.to_string())
+                .map_err(|e| SandboxError::Moto(e.to_string()))?,
         );
         let signed = sigv4::sign(
             service,
@@ -206,7 +212,11 @@ impl MotoClient {
             .await
             .map_err(|e| SandboxError::Moto(format!("reading moto's response: {e}")))?
             .to_bytes();
-        Ok(MotoResponse { status: parts.status, headers: parts.headers, body })
+        Ok(MotoResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
     }
 
     /// Calls a DynamoDB operation with a JSON body; non-2xx is an error.
@@ -219,14 +229,23 @@ impl MotoClient {
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, SandboxError> {
         let mut headers = HeaderMap::new();
-        headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.0"));
+        headers.insert(
+            "content-type",
+            HeaderValue::from_static("application/x-amz-json-1.0"),
+        );
         headers.insert(
             "x-amz-target",
             HeaderValue::from_str(&format!("DynamoDB_20120810.{operation}"))
                 .map_err(|e| SandboxError::Moto(e.to_string()))?,
         );
         let response = self
-            .send(Service::DynamoDb, &Method::POST, "/", &headers, Bytes::from(body.to_string()))
+            .send(
+                Service::DynamoDb,
+                &Method::POST,
+                "/",
+                &headers,
+                Bytes::from(body.to_string()),
+            )
             .await?;
         if !response.status.is_success() {
             return Err(SandboxError::Moto(format!(
@@ -260,14 +279,23 @@ impl MotoClient {
             HeaderValue::from_static("application/x-www-form-urlencoded; charset=utf-8"),
         );
         let response = self
-            .send(Service::Iam, &Method::POST, "/", &headers, Bytes::from(form))
+            .send(
+                Service::Iam,
+                &Method::POST,
+                "/",
+                &headers,
+                Bytes::from(form),
+            )
             .await?;
         let text = String::from_utf8_lossy(&response.body).into_owned();
         if response.status.is_success() {
             Ok(text)
         } else {
             let code = crate::xml::first_text(&text, "Code").unwrap_or_default();
-            Err(SandboxError::MotoRefused { action: action.to_owned(), code })
+            Err(SandboxError::MotoRefused {
+                action: action.to_owned(),
+                code,
+            })
         }
     }
 
@@ -275,11 +303,17 @@ impl MotoClient {
     ///
     /// # Errors
     /// [`SandboxError::Moto`] when moto fails or answers with an error.
-    pub async fn s3(&self, method: &Method, path: &str, body: Bytes) -> Result<MotoResponse, SandboxError> {
+    pub async fn s3(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Bytes,
+    ) -> Result<MotoResponse, SandboxError> {
         let mut headers = HeaderMap::new();
         headers.insert(
             "x-amz-content-sha256",
-            HeaderValue::from_str(&sigv4::sha256_hex(&body)).map_err(|e| SandboxError::Moto(e.to_string()))?,
+            HeaderValue::from_str(&sigv4::sha256_hex(&body))
+                .map_err(|e| SandboxError::Moto(e.to_string()))?,
         );
         let response = self.send(Service::S3, method, path, &headers, body).await?;
         if response.status.is_success() {

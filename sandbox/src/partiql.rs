@@ -81,7 +81,12 @@ impl Statement {
     /// # Errors
     /// When the partition key has more than one condition or a non-`=` one.
     pub fn partition_value(&self, hash_key: &str) -> Result<Option<&Operand>, Unreadable> {
-        let equal: Vec<&Operand> = self.equalities.iter().filter(|(a, _)| a == hash_key).map(|(_, v)| v).collect();
+        let equal: Vec<&Operand> = self
+            .equalities
+            .iter()
+            .filter(|(a, _)| a == hash_key)
+            .map(|(_, v)| v)
+            .collect();
         if self.other_conditions.iter().any(|a| a == hash_key) {
             return Err(unreadable("a non-equality condition on the partition key"));
         }
@@ -131,11 +136,17 @@ fn tokenize(text: &str) -> Result<Vec<Token>, Unreadable> {
                     }
                 }
             }
-            tokens.push(if c == '"' { Token::Quoted(content) } else { Token::Str(content) });
+            tokens.push(if c == '"' {
+                Token::Quoted(content)
+            } else {
+                Token::Str(content)
+            });
         } else if c == '?' {
             tokens.push(Token::Param);
             i += 1;
-        } else if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+        } else if c.is_ascii_digit()
+            || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
             let start = i;
             i += 1;
             while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
@@ -229,9 +240,14 @@ impl Parser {
     }
 
     /// `WHERE` conditions joined by AND, to the end of the statement.
-    fn conditions(&mut self, equalities: &mut Vec<(String, Operand)>, others: &mut Vec<String>) -> Result<(), Unreadable> {
+    fn conditions(
+        &mut self,
+        equalities: &mut Vec<(String, Operand)>,
+        others: &mut Vec<String>,
+    ) -> Result<(), Unreadable> {
         loop {
-            if matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case("begins_with")) {
+            if matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case("begins_with"))
+            {
                 self.next();
                 self.punct("(")?;
                 others.push(self.name()?);
@@ -241,7 +257,9 @@ impl Parser {
             } else {
                 let attribute = self.name()?;
                 match self.next() {
-                    Some(Token::Punct(op)) if op == "=" => equalities.push((attribute, self.value()?)),
+                    Some(Token::Punct(op)) if op == "=" => {
+                        equalities.push((attribute, self.value()?))
+                    }
                     Some(Token::Punct(op)) if ["<", "<=", ">", ">="].contains(&op.as_str()) => {
                         self.value()?;
                         others.push(attribute);
@@ -267,9 +285,29 @@ impl Parser {
 }
 
 fn is_reserved(word: &str) -> bool {
-    ["select", "from", "where", "and", "or", "not", "in", "between", "insert", "into", "value", "update", "set", "delete", "remove", "returning", "exists", "missing", "null"]
-        .iter()
-        .any(|k| k.eq_ignore_ascii_case(word))
+    [
+        "select",
+        "from",
+        "where",
+        "and",
+        "or",
+        "not",
+        "in",
+        "between",
+        "insert",
+        "into",
+        "value",
+        "update",
+        "set",
+        "delete",
+        "remove",
+        "returning",
+        "exists",
+        "missing",
+        "null",
+    ]
+    .iter()
+    .any(|k| k.eq_ignore_ascii_case(word))
 }
 
 /// Reads a statement.
@@ -277,7 +315,11 @@ fn is_reserved(word: &str) -> bool {
 /// # Errors
 /// [`Unreadable`] for anything outside the subset in the module docs.
 pub fn parse(statement: &str) -> Result<Statement, Unreadable> {
-    let mut p = Parser { tokens: tokenize(statement)?, at: 0, parameters: 0 };
+    let mut p = Parser {
+        tokens: tokenize(statement)?,
+        at: 0,
+        parameters: 0,
+    };
     let mut equalities = Vec::new();
     let mut others = Vec::new();
     let first = match p.next() {
@@ -351,7 +393,14 @@ pub fn parse(statement: &str) -> Result<Statement, Unreadable> {
         }
         _ => return Err(unreadable("not SELECT, INSERT, UPDATE or DELETE")),
     };
-    Ok(Statement { verb, table, index, equalities, other_conditions: others, parameters: p.parameters })
+    Ok(Statement {
+        verb,
+        table,
+        index,
+        equalities,
+        other_conditions: others,
+        parameters: p.parameters,
+    })
 }
 
 #[cfg(test)]
@@ -365,10 +414,19 @@ mod tests {
 
     #[test]
     fn reads_each_verb_and_its_partition_value() {
-        assert_eq!(pk(r#"SELECT * FROM "T" WHERE pk = ? AND sk > ?"#), Ok((Verb::Select, Some(Operand::Parameter(0)))));
-        assert_eq!(pk(r#"select a, "b" from T where "pk" = 'k1'"#), Ok((Verb::Select, Some(Operand::Literal("k1".into())))));
+        assert_eq!(
+            pk(r#"SELECT * FROM "T" WHERE pk = ? AND sk > ?"#),
+            Ok((Verb::Select, Some(Operand::Parameter(0))))
+        );
+        assert_eq!(
+            pk(r#"select a, "b" from T where "pk" = 'k1'"#),
+            Ok((Verb::Select, Some(Operand::Literal("k1".into()))))
+        );
         assert_eq!(pk(r#"SELECT * FROM "T""#), Ok((Verb::Select, None)));
-        assert_eq!(pk(r#"SELECT * FROM "T"."byTenant" WHERE pk = ?"#).map(|r| r.0), Ok(Verb::Select));
+        assert_eq!(
+            pk(r#"SELECT * FROM "T"."byTenant" WHERE pk = ?"#).map(|r| r.0),
+            Ok(Verb::Select)
+        );
         assert_eq!(
             pk(r#"INSERT INTO "T" VALUE {'sk': ?, 'pk': ?, 'n': 1}"#),
             Ok((Verb::Insert, Some(Operand::Parameter(1))))
@@ -377,7 +435,10 @@ mod tests {
             pk(r#"UPDATE "T" SET n = n + ? SET m = ? WHERE pk = ? AND sk = ?"#),
             Ok((Verb::Update, Some(Operand::Parameter(2))))
         );
-        assert_eq!(pk(r#"DELETE FROM "T" WHERE sk = 'x' AND pk = 'k''1'"#), Ok((Verb::Delete, Some(Operand::Literal("k'1".into())))));
+        assert_eq!(
+            pk(r#"DELETE FROM "T" WHERE sk = 'x' AND pk = 'k''1'"#),
+            Ok((Verb::Delete, Some(Operand::Literal("k'1".into()))))
+        );
     }
 
     #[test]

@@ -25,7 +25,10 @@ pub struct RoleDocuments {
 ///
 /// # Errors
 /// [`SandboxError`] when moto fails or a stored document does not parse.
-pub async fn read_role(moto: &MotoClient, role_name: &str) -> Result<Option<RoleDocuments>, SandboxError> {
+pub async fn read_role(
+    moto: &MotoClient,
+    role_name: &str,
+) -> Result<Option<RoleDocuments>, SandboxError> {
     let role = match moto.iam("GetRole", &[("RoleName", role_name)]).await {
         Ok(xml) => xml,
         Err(SandboxError::MotoRefused { code, .. }) if code == "NoSuchEntity" => return Ok(None),
@@ -38,23 +41,35 @@ pub async fn read_role(moto: &MotoClient, role_name: &str) -> Result<Option<Role
     let max_session_duration = field("MaxSessionDuration").parse().unwrap_or(3600);
 
     let mut permissions = Vec::new();
-    let names = moto.iam("ListRolePolicies", &[("RoleName", role_name)]).await?;
+    let names = moto
+        .iam("ListRolePolicies", &[("RoleName", role_name)])
+        .await?;
     for name in xml::texts_under(&names, "PolicyNames", "member") {
         let got = moto
-            .iam("GetRolePolicy", &[("RoleName", role_name), ("PolicyName", &name)])
+            .iam(
+                "GetRolePolicy",
+                &[("RoleName", role_name), ("PolicyName", &name)],
+            )
             .await?;
         let text = decode_document(&xml::first_text(&got, "PolicyDocument").unwrap_or_default());
-        permissions.push(Policy::parse(&name, &text).map_err(|e| SandboxError::Moto(e.to_string()))?);
+        permissions
+            .push(Policy::parse(&name, &text).map_err(|e| SandboxError::Moto(e.to_string()))?);
     }
-    let attached = moto.iam("ListAttachedRolePolicies", &[("RoleName", role_name)]).await?;
+    let attached = moto
+        .iam("ListAttachedRolePolicies", &[("RoleName", role_name)])
+        .await?;
     for arn in xml::texts_under(&attached, "AttachedPolicies", "PolicyArn") {
         let policy = moto.iam("GetPolicy", &[("PolicyArn", &arn)]).await?;
         let version = xml::first_text(&policy, "DefaultVersionId").unwrap_or_default();
         let got = moto
-            .iam("GetPolicyVersion", &[("PolicyArn", &arn), ("VersionId", &version)])
+            .iam(
+                "GetPolicyVersion",
+                &[("PolicyArn", &arn), ("VersionId", &version)],
+            )
             .await?;
         let text = decode_document(&xml::first_text(&got, "Document").unwrap_or_default());
-        permissions.push(Policy::parse(&arn, &text).map_err(|e| SandboxError::Moto(e.to_string()))?);
+        permissions
+            .push(Policy::parse(&arn, &text).map_err(|e| SandboxError::Moto(e.to_string()))?);
     }
     Ok(Some(RoleDocuments {
         arn: field("Arn"),

@@ -26,7 +26,13 @@ use crate::sigv4::{Service, sha256_hex};
 use crate::xml::escape;
 
 /// An S3 error document; HEAD responses carry no body.
-pub fn error_response(status: StatusCode, code: &str, message: &str, head: bool, request_id: &str) -> Response<Full<Bytes>> {
+pub fn error_response(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    head: bool,
+    request_id: &str,
+) -> Response<Full<Bytes>> {
     let body = if head {
         Bytes::new()
     } else {
@@ -38,7 +44,10 @@ pub fn error_response(status: StatusCode, code: &str, message: &str, head: bool,
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert("content-type", http::HeaderValue::from_static("application/xml"));
+    headers.insert(
+        "content-type",
+        http::HeaderValue::from_static("application/xml"),
+    );
     if let Ok(id) = http::HeaderValue::from_str(request_id) {
         headers.insert("x-amz-request-id", id);
     }
@@ -108,7 +117,12 @@ const FORWARDED_HEADERS: [&str; 16] = [
 fn is_transport_header(name: &str) -> bool {
     matches!(
         name,
-        "x-amz-content-sha256" | "x-amz-date" | "x-amz-security-token" | "x-amz-user-agent" | "x-amz-decoded-content-length" | "x-amz-trailer"
+        "x-amz-content-sha256"
+            | "x-amz-date"
+            | "x-amz-security-token"
+            | "x-amz-user-agent"
+            | "x-amz-decoded-content-length"
+            | "x-amz-trailer"
     ) || name.starts_with("x-amz-checksum-")
         || name.starts_with("x-amz-meta-")
 }
@@ -119,34 +133,54 @@ fn bucket_arn(bucket: &str) -> String {
 
 fn valid_bucket(bucket: &str) -> bool {
     (3..=63).contains(&bucket.len())
-        && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
 }
 
 /// Maps a request to its IAM check, or says why it can't be mapped.
 ///
 /// # Errors
 /// A sentence saying what could not be mapped with certainty.
-pub fn map(method: &Method, path: &str, query: Option<&str>, headers: &HeaderMap) -> Result<Mapped, String> {
+pub fn map(
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Mapped, String> {
     let params: Vec<(String, String)> = query
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
     // Parsers disagree on repeated parameters (first or last wins).
-    if params.iter().enumerate().any(|(i, (k, _))| params[..i].iter().any(|(seen, _)| seen == k)) {
+    if params
+        .iter()
+        .enumerate()
+        .any(|(i, (k, _))| params[..i].iter().any(|(seen, _)| seen == k))
+    {
         return Err("a repeated query parameter".into());
     }
     for (name, value) in headers {
         let name = name.as_str();
-        if name.starts_with("x-amz-") && !is_transport_header(name) && !FORWARDED_HEADERS.contains(&name) {
-            let allowed_sse = name == "x-amz-server-side-encryption" && value.as_bytes() == b"AES256";
+        if name.starts_with("x-amz-")
+            && !is_transport_header(name)
+            && !FORWARDED_HEADERS.contains(&name)
+        {
+            let allowed_sse =
+                name == "x-amz-server-side-encryption" && value.as_bytes() == b"AES256";
             if !allowed_sse {
-                return Err(format!("the header {name} needs permissions the sandbox does not map"));
+                return Err(format!(
+                    "the header {name} needs permissions the sandbox does not map"
+                ));
             }
         }
     }
     let rest = path.strip_prefix('/').ok_or("a path without /")?;
     if rest.is_empty() {
         if method == Method::GET && params.iter().all(|(k, _)| k == "x-id") {
-            return Ok(Mapped { check: Check::new("s3:ListAllMyBuckets", "*"), moto_path: "/".into() });
+            return Ok(Mapped {
+                check: Check::new("s3:ListAllMyBuckets", "*"),
+                moto_path: "/".into(),
+            });
         }
         return Err("only ListBuckets is mapped on the service root".into());
     }
@@ -157,23 +191,45 @@ pub fn map(method: &Method, path: &str, query: Option<&str>, headers: &HeaderMap
     if !valid_bucket(bucket) {
         return Err("an invalid bucket name".into());
     }
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let only = |allowed: &[&str]| params.iter().all(|(k, _)| allowed.contains(&k.as_str()));
     let x_id_is = |expected: &str| param("x-id").is_none_or(|v| v == expected);
     match key {
         None | Some("") => {
             if method == Method::HEAD && params.is_empty() {
-                return Ok(Mapped { check: Check::new("s3:ListBucket", bucket_arn(bucket)), moto_path: format!("/{bucket}") });
+                return Ok(Mapped {
+                    check: Check::new("s3:ListBucket", bucket_arn(bucket)),
+                    moto_path: format!("/{bucket}"),
+                });
             }
             let list_v2 = method == Method::GET
                 && param("list-type") == Some("2")
-                && only(&["list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after", "encoding-type", "fetch-owner", "x-id"])
+                && only(&[
+                    "list-type",
+                    "prefix",
+                    "delimiter",
+                    "max-keys",
+                    "continuation-token",
+                    "start-after",
+                    "encoding-type",
+                    "fetch-owner",
+                    "x-id",
+                ])
                 && x_id_is("ListObjectsV2");
             if !list_v2 {
                 return Err("only ListObjectsV2 and HeadBucket are mapped on a bucket".into());
             }
             let mut check = Check::new("s3:ListBucket", bucket_arn(bucket));
-            for (name, key) in [("prefix", "s3:prefix"), ("delimiter", "s3:delimiter"), ("max-keys", "s3:max-keys")] {
+            for (name, key) in [
+                ("prefix", "s3:prefix"),
+                ("delimiter", "s3:delimiter"),
+                ("max-keys", "s3:max-keys"),
+            ] {
                 if let Some(value) = param(name) {
                     check.context.set(key, value);
                 }
@@ -184,11 +240,18 @@ pub fn map(method: &Method, path: &str, query: Option<&str>, headers: &HeaderMap
                     query.append_pair(k, v);
                 }
             }
-            Ok(Mapped { check, moto_path: format!("/{bucket}?{}", query.finish()) })
+            Ok(Mapped {
+                check,
+                moto_path: format!("/{bucket}?{}", query.finish()),
+            })
         }
         Some(raw_key) => {
-            let key = percent::decode(raw_key).ok_or("a key that is not valid percent-encoded UTF-8")?;
-            if key.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..") {
+            let key =
+                percent::decode(raw_key).ok_or("a key that is not valid percent-encoded UTF-8")?;
+            if key
+                .split('/')
+                .any(|segment| segment.is_empty() || segment == "." || segment == "..")
+            {
                 return Err("a key with an empty, . or .. segment".into());
             }
             let action = match *method {
@@ -239,7 +302,12 @@ pub async fn handle(
 ) -> Response<Full<Bytes>> {
     let head = parts.method == Method::HEAD;
     let principal = &session.principal;
-    let mapped = match map(&parts.method, parts.uri.path(), parts.uri.query(), &parts.headers) {
+    let mapped = match map(
+        &parts.method,
+        parts.uri.path(),
+        parts.uri.query(),
+        &parts.headers,
+    ) {
         Ok(mapped) => mapped,
         Err(why) => {
             tracing::info!(caller = %principal.arn(), method = %parts.method, why, "s3 request refused: not mappable");
@@ -247,7 +315,13 @@ pub async fn handle(
                 "User: {} is not authorized to perform this request: the sandbox can't map it with certainty ({why})",
                 principal.arn()
             );
-            return error_response(StatusCode::FORBIDDEN, "AccessDenied", &message, head, request_id);
+            return error_response(
+                StatusCode::FORBIDDEN,
+                "AccessDenied",
+                &message,
+                head,
+                request_id,
+            );
         }
     };
     match decide(&state.moto, principal, std::slice::from_ref(&mapped.check)).await {
@@ -258,11 +332,23 @@ pub async fn handle(
                 "User: {} is not authorized to perform: {} on resource: \"{}\" {}",
                 denial.principal, denial.action, denial.resource, denial.reason
             );
-            return error_response(StatusCode::FORBIDDEN, "AccessDenied", &message, head, request_id);
+            return error_response(
+                StatusCode::FORBIDDEN,
+                "AccessDenied",
+                &message,
+                head,
+                request_id,
+            );
         }
         Err(e) => {
             tracing::error!(error = %e, "deciding an s3 request");
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "We encountered an internal error. Please try again.", head, request_id);
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "We encountered an internal error. Please try again.",
+                head,
+                request_id,
+            );
         }
     }
     let chunked = parts
@@ -272,7 +358,15 @@ pub async fn handle(
     let body = if chunked {
         match decode_aws_chunked(&body) {
             Some(decoded) => Bytes::from(decoded),
-            None => return error_response(StatusCode::BAD_REQUEST, "IncompleteBody", "The request body is not valid aws-chunked encoding.", head, request_id),
+            None => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    "IncompleteBody",
+                    "The request body is not valid aws-chunked encoding.",
+                    head,
+                    request_id,
+                );
+            }
         }
     } else {
         body
@@ -282,19 +376,40 @@ pub async fn handle(
         let keep = FORWARDED_HEADERS.contains(&name.as_str())
             || name.as_str().starts_with("x-amz-meta-")
             || name.as_str() == "x-amz-server-side-encryption"
-            || (name.as_str().starts_with("x-amz-checksum-") && name.as_str() != "x-amz-checksum-mode" && !chunked);
-        if keep && !(name.as_str() == "content-encoding" && value.as_bytes().starts_with(b"aws-chunked")) {
+            || (name.as_str().starts_with("x-amz-checksum-")
+                && name.as_str() != "x-amz-checksum-mode"
+                && !chunked);
+        if keep
+            && !(name.as_str() == "content-encoding"
+                && value.as_bytes().starts_with(b"aws-chunked"))
+        {
             headers.append(name.clone(), value.clone());
         }
     }
     if let Ok(hash) = HeaderValue::from_str(&sha256_hex(&body)) {
         headers.insert("x-amz-content-sha256", hash);
     }
-    match state.moto.send(Service::S3, &parts.method, &mapped.moto_path, &headers, body).await {
+    match state
+        .moto
+        .send(
+            Service::S3,
+            &parts.method,
+            &mapped.moto_path,
+            &headers,
+            body,
+        )
+        .await
+    {
         Ok(response) => relay(response),
         Err(e) => {
             tracing::error!(error = %e, "forwarding to moto");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "We encountered an internal error. Please try again.", head, request_id)
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "We encountered an internal error. Please try again.",
+                head,
+                request_id,
+            )
         }
     }
 }
@@ -314,9 +429,27 @@ mod tests {
         assert_eq!(m.check.action, "s3:GetObject");
         assert_eq!(m.check.resource, "arn:aws:s3:::b1b/k1/a b.txt");
         assert_eq!(m.moto_path, "/b1b/k1/a%20b.txt");
-        assert_eq!(mapped(&Method::PUT, "/b1b/k1/x?x-id=PutObject").expect("put").check.action, "s3:PutObject");
-        assert_eq!(mapped(&Method::DELETE, "/b1b/k1/x").expect("delete").check.action, "s3:DeleteObject");
-        assert_eq!(mapped(&Method::HEAD, "/b1b/k1/x").expect("head").check.action, "s3:GetObject");
+        assert_eq!(
+            mapped(&Method::PUT, "/b1b/k1/x?x-id=PutObject")
+                .expect("put")
+                .check
+                .action,
+            "s3:PutObject"
+        );
+        assert_eq!(
+            mapped(&Method::DELETE, "/b1b/k1/x")
+                .expect("delete")
+                .check
+                .action,
+            "s3:DeleteObject"
+        );
+        assert_eq!(
+            mapped(&Method::HEAD, "/b1b/k1/x")
+                .expect("head")
+                .check
+                .action,
+            "s3:GetObject"
+        );
     }
 
     #[test]
@@ -324,7 +457,10 @@ mod tests {
         let m = mapped(&Method::GET, "/b1b?list-type=2&prefix=k1%2F&delimiter=%2F").expect("maps");
         assert_eq!(m.check.action, "s3:ListBucket");
         assert_eq!(m.check.resource, "arn:aws:s3:::b1b");
-        assert_eq!(m.check.context.get("s3:prefix"), Some(&iam_eval::ContextValue::Single("k1/".into())));
+        assert_eq!(
+            m.check.context.get("s3:prefix"),
+            Some(&iam_eval::ContextValue::Single("k1/".into()))
+        );
         let unprefixed = mapped(&Method::GET, "/b1b?list-type=2").expect("maps");
         assert_eq!(unprefixed.check.context.get("s3:prefix"), None);
     }
@@ -359,7 +495,10 @@ mod tests {
     #[test]
     fn decodes_aws_chunked_bodies() {
         let body = b"5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:abc=\r\n\r\n";
-        assert_eq!(decode_aws_chunked(body).as_deref(), Some(&b"hello world"[..]));
+        assert_eq!(
+            decode_aws_chunked(body).as_deref(),
+            Some(&b"hello world"[..])
+        );
         assert_eq!(decode_aws_chunked(b"5\r\nhel"), None);
     }
 }

@@ -66,11 +66,15 @@ pub enum AuthFailure {
 /// # Errors
 /// The bind error's text.
 pub async fn serve(port: u16, state: Arc<State>) -> Result<(SocketAddr, JoinHandle<()>), String> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let task = tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             let state = Arc::clone(&state);
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
@@ -108,29 +112,51 @@ fn route(headers: &HeaderMap, auth: Option<&Authorization>) -> Option<Service> {
 async fn handle(state: &Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let request_id = crate::sessions::request_id();
     let (parts, body) = request.into_parts();
-    let auth_header = parts.headers.get("authorization").and_then(|v| v.to_str().ok());
+    let auth_header = parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
     let auth = auth_header.and_then(Authorization::parse);
     let Some(service) = route(&parts.headers, auth.as_ref()) else {
-        return sts::StsError::validation("The sandbox serves sts, dynamodb and s3 only.").into_response(&request_id);
+        return sts::StsError::validation("The sandbox serves sts, dynamodb and s3 only.")
+            .into_response(&request_id);
     };
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return too_large(service, &request_id),
     };
-    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
     let failure = match (auth_header, &auth) {
         (None, _) => Err(AuthFailure::Missing),
         (Some(_), None) => Err(AuthFailure::Malformed),
-        (Some(_), Some(auth)) => authenticate(state, auth, &parts.method, &path_and_query, &parts.headers, &body, service),
+        (Some(_), Some(auth)) => authenticate(
+            state,
+            auth,
+            &parts.method,
+            &path_and_query,
+            &parts.headers,
+            &body,
+            service,
+        ),
     };
     let session = match failure {
         Ok(session) => session,
         Err(failure) => {
-            tracing::info!(?failure, service = service.signing_name(), "request not authenticated");
+            tracing::info!(
+                ?failure,
+                service = service.signing_name(),
+                "request not authenticated"
+            );
             return match service {
                 Service::Sts | Service::Iam => sts_auth_error(&failure).into_response(&request_id),
                 Service::DynamoDb => dynamodb::auth_error(&failure, &request_id),
-                Service::S3 => s3::auth_error(&failure, parts.method == http::Method::HEAD, &request_id),
+                Service::S3 => {
+                    s3::auth_error(&failure, parts.method == http::Method::HEAD, &request_id)
+                }
             };
         }
     };
@@ -158,7 +184,9 @@ fn authenticate(
     body: &[u8],
     service: Service,
 ) -> Result<Arc<Session>, AuthFailure> {
-    let token = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok());
+    let token = headers
+        .get("x-amz-security-token")
+        .and_then(|v| v.to_str().ok());
     let session = state
         .sessions
         .find(&auth.access_key_id, token, state.clock.now())
@@ -166,7 +194,12 @@ fn authenticate(
             Lookup::Unknown => AuthFailure::UnknownKey,
             Lookup::Expired => AuthFailure::Expired,
         })?;
-    let received = Received { method: method.as_str(), path_and_query, headers, body };
+    let received = Received {
+        method: method.as_str(),
+        path_and_query,
+        headers,
+        body,
+    };
     sigv4::verify(
         auth,
         &received,
@@ -182,7 +215,9 @@ fn authenticate(
 fn sts_auth_error(failure: &AuthFailure) -> sts::StsError {
     match failure {
         AuthFailure::Missing => sts::StsError::missing_authentication(),
-        AuthFailure::Malformed => sts::StsError::signature("Authorization header is not a valid AWS4-HMAC-SHA256 header.".into()),
+        AuthFailure::Malformed => sts::StsError::signature(
+            "Authorization header is not a valid AWS4-HMAC-SHA256 header.".into(),
+        ),
         AuthFailure::UnknownKey => sts::StsError::invalid_client_token(),
         AuthFailure::Expired => sts::StsError::expired_token(),
         AuthFailure::Signature(problem) => sts::StsError::signature(problem.to_string()),
@@ -192,7 +227,8 @@ fn sts_auth_error(failure: &AuthFailure) -> sts::StsError {
 fn too_large(service: Service, request_id: &str) -> Response<Full<Bytes>> {
     match service {
         Service::Sts | Service::Iam => {
-            sts::StsError::validation(format!("Request body exceeds {MAX_BODY_BYTES} bytes")).into_response(request_id)
+            sts::StsError::validation(format!("Request body exceeds {MAX_BODY_BYTES} bytes"))
+                .into_response(request_id)
         }
         Service::DynamoDb => dynamodb::error_response(
             http::StatusCode::PAYLOAD_TOO_LARGE,

@@ -144,7 +144,11 @@ pub enum Lookup {
 
 impl SessionStore {
     /// Issues new credentials for `principal`.
-    pub fn issue(&self, principal: RoleSession, expiration: Option<DateTime<Utc>>) -> IssuedCredentials {
+    pub fn issue(
+        &self,
+        principal: RoleSession,
+        expiration: Option<DateTime<Utc>>,
+    ) -> IssuedCredentials {
         let credentials = IssuedCredentials {
             access_key_id: format!("ASIA{}", random_upper_alnum(16)),
             secret_access_key: Secret::new(random_token(30)),
@@ -169,7 +173,12 @@ impl SessionStore {
     ///
     /// # Errors
     /// [`Lookup::Unknown`] or [`Lookup::Expired`].
-    pub fn find(&self, access_key_id: &str, token: Option<&str>, now: DateTime<Utc>) -> Result<Arc<Session>, Lookup> {
+    pub fn find(
+        &self,
+        access_key_id: &str,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<Session>, Lookup> {
         let session = self
             .sessions
             .read()
@@ -180,7 +189,11 @@ impl SessionStore {
         let token_matches = token.is_some_and(|t| {
             let expected = session.session_token.expose().as_bytes();
             t.len() == expected.len()
-                && t.as_bytes().iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+                && t.as_bytes()
+                    .iter()
+                    .zip(expected)
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
         });
         if !token_matches {
             return Err(Lookup::Unknown);
@@ -245,11 +258,26 @@ mod tests {
         assert!(creds.access_key_id.starts_with("ASIA") && creds.access_key_id.len() == 20);
         let token = creds.session_token.expose();
         assert!(store.find(&creds.access_key_id, Some(token), now).is_ok());
-        assert_eq!(store.find(&creds.access_key_id, Some("nope"), now).err(), Some(Lookup::Unknown));
-        assert_eq!(store.find(&creds.access_key_id, None, now).err(), Some(Lookup::Unknown));
-        assert_eq!(store.find("ASIAUNKNOWN", Some(token), now).err(), Some(Lookup::Unknown));
         assert_eq!(
-            store.find(&creds.access_key_id, Some(token), now + Duration::seconds(901)).err(),
+            store.find(&creds.access_key_id, Some("nope"), now).err(),
+            Some(Lookup::Unknown)
+        );
+        assert_eq!(
+            store.find(&creds.access_key_id, None, now).err(),
+            Some(Lookup::Unknown)
+        );
+        assert_eq!(
+            store.find("ASIAUNKNOWN", Some(token), now).err(),
+            Some(Lookup::Unknown)
+        );
+        assert_eq!(
+            store
+                .find(
+                    &creds.access_key_id,
+                    Some(token),
+                    now + Duration::seconds(901)
+                )
+                .err(),
             Some(Lookup::Expired)
         );
     }

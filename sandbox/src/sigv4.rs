@@ -186,12 +186,16 @@ pub fn verify(
     let host = header_str(request.headers, "host").ok_or(SignatureProblem::Mismatch)?;
     let uri = format!("http://{host}{}", request.path_and_query);
     let body = if service == Service::S3 {
-        let declared = header_str(request.headers, "x-amz-content-sha256").ok_or(SignatureProblem::Mismatch)?;
+        let declared = header_str(request.headers, "x-amz-content-sha256")
+            .ok_or(SignatureProblem::Mismatch)?;
         if declared.len() == 64 && declared.bytes().all(|b| b.is_ascii_hexdigit()) {
             if !declared.eq_ignore_ascii_case(&sha256_hex(request.body)) {
                 return Err(SignatureProblem::PayloadMismatch);
             }
-        } else if !matches!(declared, "UNSIGNED-PAYLOAD" | "STREAMING-UNSIGNED-PAYLOAD-TRAILER") {
+        } else if !matches!(
+            declared,
+            "UNSIGNED-PAYLOAD" | "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+        ) {
             // Signed aws-chunked payloads would need per-chunk verification.
             return Err(SignatureProblem::Mismatch);
         }
@@ -283,7 +287,9 @@ pub fn sign(
     };
     let signable =
         SignableRequest::new(method, uri, pairs.into_iter(), body).map_err(|e| e.to_string())?;
-    let (instructions, _) = sigv4_sign(signable, &params).map_err(|e| e.to_string())?.into_parts();
+    let (instructions, _) = sigv4_sign(signable, &params)
+        .map_err(|e| e.to_string())?
+        .into_parts();
     let (out, _) = instructions.into_parts();
     out.into_iter()
         .map(|h| {
@@ -330,7 +336,10 @@ mod tests {
     fn signed_request(secret: &str, body: &[u8]) -> (HeaderMap, Authorization) {
         let mut headers = HeaderMap::new();
         headers.insert("host", HeaderValue::from_static("127.0.0.1:4566"));
-        headers.insert("x-amz-target", HeaderValue::from_static("DynamoDB_20120810.GetItem"));
+        headers.insert(
+            "x-amz-target",
+            HeaderValue::from_static("DynamoDB_20120810.GetItem"),
+        );
         let out = sign(
             Service::DynamoDb,
             "POST",
@@ -346,13 +355,31 @@ mod tests {
         for (n, v) in out {
             headers.insert(n, v);
         }
-        let auth = Authorization::parse(headers["authorization"].to_str().expect("ascii")).expect("parses");
+        let auth = Authorization::parse(headers["authorization"].to_str().expect("ascii"))
+            .expect("parses");
         (headers, auth)
     }
 
-    fn check(headers: &HeaderMap, auth: &Authorization, body: &[u8], secret: &str) -> Result<(), SignatureProblem> {
-        let received = Received { method: "POST", path_and_query: "/", headers, body };
-        verify(auth, &received, Service::DynamoDb, secret, Some("token"), SystemTime::now())
+    fn check(
+        headers: &HeaderMap,
+        auth: &Authorization,
+        body: &[u8],
+        secret: &str,
+    ) -> Result<(), SignatureProblem> {
+        let received = Received {
+            method: "POST",
+            path_and_query: "/",
+            headers,
+            body,
+        };
+        verify(
+            auth,
+            &received,
+            Service::DynamoDb,
+            secret,
+            Some("token"),
+            SystemTime::now(),
+        )
     }
 
     #[test]
@@ -365,15 +392,27 @@ mod tests {
     #[test]
     fn a_changed_body_or_wrong_secret_fails() {
         let (headers, auth) = signed_request("secret", b"{}");
-        assert_eq!(check(&headers, &auth, b"{ }", "secret"), Err(SignatureProblem::Mismatch));
-        assert_eq!(check(&headers, &auth, b"{}", "other"), Err(SignatureProblem::Mismatch));
+        assert_eq!(
+            check(&headers, &auth, b"{ }", "secret"),
+            Err(SignatureProblem::Mismatch)
+        );
+        assert_eq!(
+            check(&headers, &auth, b"{}", "other"),
+            Err(SignatureProblem::Mismatch)
+        );
     }
 
     #[test]
     fn a_changed_signed_header_fails() {
         let (mut headers, auth) = signed_request("secret", b"{}");
-        headers.insert("x-amz-target", HeaderValue::from_static("DynamoDB_20120810.Scan"));
-        assert_eq!(check(&headers, &auth, b"{}", "secret"), Err(SignatureProblem::Mismatch));
+        headers.insert(
+            "x-amz-target",
+            HeaderValue::from_static("DynamoDB_20120810.Scan"),
+        );
+        assert_eq!(
+            check(&headers, &auth, b"{}", "secret"),
+            Err(SignatureProblem::Mismatch)
+        );
     }
 
     #[test]

@@ -78,8 +78,12 @@ mod tests {
 
     #[test]
     fn finds_repeated_keys_at_any_depth() {
-        assert!(!has_duplicate_keys(br#"{"a":{"b":1,"c":[{"d":1},{"d":2}]}}"#));
-        assert!(has_duplicate_keys(br#"{"Key":{"pk":{"S":"k1"},"pk":{"S":"k1x"}}}"#));
+        assert!(!has_duplicate_keys(
+            br#"{"a":{"b":1,"c":[{"d":1},{"d":2}]}}"#
+        ));
+        assert!(has_duplicate_keys(
+            br#"{"Key":{"pk":{"S":"k1"},"pk":{"S":"k1x"}}}"#
+        ));
         assert!(has_duplicate_keys(br#"[{"x":1,"x":1}]"#));
         assert!(!has_duplicate_keys(b"{not json"));
     }

@@ -38,7 +38,11 @@ pub struct StsError {
 
 impl StsError {
     fn new(code: &'static str, status: StatusCode, message: impl Into<String>) -> Self {
-        Self { code, status, message: message.into() }
+        Self {
+            code,
+            status,
+            message: message.into(),
+        }
     }
 
     /// `ValidationError` (400).
@@ -54,13 +58,19 @@ impl StsError {
         Self::new(
             "AccessDenied",
             StatusCode::FORBIDDEN,
-            format!("User: {principal} is not authorized to perform: {action} on resource: {resource}"),
+            format!(
+                "User: {principal} is not authorized to perform: {action} on resource: {resource}"
+            ),
         )
     }
 
     /// Renders the `ErrorResponse` XML.
     pub fn into_response(self, request_id: &str) -> Response<Full<Bytes>> {
-        let kind = if self.status.is_server_error() { "Receiver" } else { "Sender" };
+        let kind = if self.status.is_server_error() {
+            "Receiver"
+        } else {
+            "Sender"
+        };
         let body = format!(
             "<ErrorResponse xmlns=\"{NAMESPACE}\">\n  <Error>\n    <Type>{kind}</Type>\n    <Code>{}</Code>\n    <Message>{}</Message>\n  </Error>\n  <RequestId>{request_id}</RequestId>\n</ErrorResponse>\n",
             self.code,
@@ -103,7 +113,11 @@ impl StsError {
 
     /// `InternalFailure` (500), without internal detail.
     pub fn internal() -> Self {
-        Self::new("InternalFailure", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
+        Self::new(
+            "InternalFailure",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "An internal error occurred.",
+        )
     }
 }
 
@@ -140,7 +154,10 @@ pub async fn handle(
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 fn get_caller_identity(principal: &RoleSession, request_id: &str) -> Response<Full<Bytes>> {
@@ -182,17 +199,28 @@ pub struct AssumeRoleInput {
 pub fn parse_assume_role(params: &[(String, String)]) -> Result<AssumeRoleInput, StsError> {
     for (key, value) in params {
         // The query protocol sends an empty list as `Tags=`.
-        let empty_list = value.is_empty() && matches!(key.as_str(), "Tags" | "TransitiveTagKeys" | "PolicyArns");
+        let empty_list =
+            value.is_empty() && matches!(key.as_str(), "Tags" | "TransitiveTagKeys" | "PolicyArns");
         let supported = empty_list
             || matches!(
-            key.as_str(),
-            "Action" | "Version" | "RoleArn" | "RoleSessionName" | "DurationSeconds" | "SourceIdentity" | "Policy" | "ExternalId"
-        ) || key.starts_with("Tags.member.")
+                key.as_str(),
+                "Action"
+                    | "Version"
+                    | "RoleArn"
+                    | "RoleSessionName"
+                    | "DurationSeconds"
+                    | "SourceIdentity"
+                    | "Policy"
+                    | "ExternalId"
+            )
+            || key.starts_with("Tags.member.")
             || key.starts_with("TransitiveTagKeys.member.");
         if !supported {
             // PolicyArns, SerialNumber/TokenCode, ProvidedContexts: not modelled,
             // so refused rather than ignored.
-            return Err(StsError::validation(format!("The sandbox does not support the parameter {key}")));
+            return Err(StsError::validation(format!(
+                "The sandbox does not support the parameter {key}"
+            )));
         }
     }
     let role_arn = param(params, "RoleArn")
@@ -210,9 +238,11 @@ pub fn parse_assume_role(params: &[(String, String)]) -> Result<AssumeRoleInput,
     check_name(&session_name, "roleSessionName")?;
     let duration_seconds = match param(params, "DurationSeconds") {
         None => 3600,
-        Some(text) => text
-            .parse::<i64>()
-            .map_err(|_| StsError::validation(format!("Value '{text}' at 'durationSeconds' is not a number")))?,
+        Some(text) => text.parse::<i64>().map_err(|_| {
+            StsError::validation(format!(
+                "Value '{text}' at 'durationSeconds' is not a number"
+            ))
+        })?,
     };
     if duration_seconds < MIN_SECONDS {
         return Err(StsError::validation(format!(
@@ -237,7 +267,9 @@ pub fn parse_assume_role(params: &[(String, String)]) -> Result<AssumeRoleInput,
     if let Some(source) = &source_identity {
         check_name(source, "sourceIdentity")?;
         if source.to_ascii_lowercase().starts_with("aws:") {
-            return Err(StsError::invalid_parameter("SourceIdentity can't start with aws:"));
+            return Err(StsError::invalid_parameter(
+                "SourceIdentity can't start with aws:",
+            ));
         }
     }
     let policy = param(params, "Policy").map(str::to_owned);
@@ -248,7 +280,11 @@ pub fn parse_assume_role(params: &[(String, String)]) -> Result<AssumeRoleInput,
             )));
         }
         Policy::parse("session policy", policy).map_err(|_| {
-            StsError::new("MalformedPolicyDocument", StatusCode::BAD_REQUEST, "The policy is not in the valid JSON format.")
+            StsError::new(
+                "MalformedPolicyDocument",
+                StatusCode::BAD_REQUEST,
+                "The policy is not in the valid JSON format.",
+            )
         })?;
     }
     Ok(AssumeRoleInput {
@@ -296,7 +332,9 @@ fn indexed_members(params: &[(String, String)], prefix: &str) -> Vec<String> {
 fn indexed_tags(params: &[(String, String)]) -> Result<Vec<(String, String)>, StsError> {
     let mut by_index: BTreeMap<u32, (Option<String>, Option<String>)> = BTreeMap::new();
     for (key, value) in params {
-        let Some(rest) = key.strip_prefix("Tags.member.") else { continue };
+        let Some(rest) = key.strip_prefix("Tags.member.") else {
+            continue;
+        };
         let (index, field) = rest
             .split_once('.')
             .ok_or_else(|| StsError::validation(format!("Malformed tag parameter {key}")))?;
@@ -307,7 +345,11 @@ fn indexed_tags(params: &[(String, String)]) -> Result<Vec<(String, String)>, St
         match field {
             "Key" => entry.0 = Some(value.clone()),
             "Value" => entry.1 = Some(value.clone()),
-            _ => return Err(StsError::validation(format!("Malformed tag parameter {key}"))),
+            _ => {
+                return Err(StsError::validation(format!(
+                    "Malformed tag parameter {key}"
+                )));
+            }
         }
     }
     if by_index.len() > MAX_TAGS {
@@ -335,7 +377,9 @@ fn indexed_tags(params: &[(String, String)]) -> Result<Vec<(String, String)>, St
             )));
         }
         if key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(StsError::invalid_parameter("Tag keys can't start with aws:"));
+            return Err(StsError::invalid_parameter(
+                "Tag keys can't start with aws:",
+            ));
         }
         if tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(&key)) {
             return Err(StsError::invalid_parameter(
@@ -417,11 +461,20 @@ async fn assume_role(
             .with_principal(caller_arn.clone())
             .with_context(context.clone());
         let trusted = evaluate_trust(&request, &role.trust).decision == Decision::Allowed;
-        let permitted = evaluate(&request, &caller_permissions, caller.principal.session_policy.as_ref()).decision
+        let permitted = evaluate(
+            &request,
+            &caller_permissions,
+            caller.principal.session_policy.as_ref(),
+        )
+        .decision
             == Decision::Allowed;
         if !(trusted && permitted) {
             tracing::info!(caller = %caller_arn, action, role = %input.role_arn, trusted, permitted, "sts request denied");
-            return Err(StsError::access_denied(&caller_arn, action, &input.role_arn));
+            return Err(StsError::access_denied(
+                &caller_arn,
+                action,
+                &input.role_arn,
+            ));
         }
     }
 
@@ -430,7 +483,13 @@ async fn assume_role(
         .as_deref()
         .map(|text| Policy::parse("session policy", text))
         .transpose()
-        .map_err(|_| StsError::new("MalformedPolicyDocument", StatusCode::BAD_REQUEST, "The policy is not in the valid JSON format."))?;
+        .map_err(|_| {
+            StsError::new(
+                "MalformedPolicyDocument",
+                StatusCode::BAD_REQUEST,
+                "The policy is not in the valid JSON format.",
+            )
+        })?;
     let principal = RoleSession {
         role_name: input.role_name.clone(),
         role_arn: input.role_arn.clone(),
@@ -448,7 +507,14 @@ async fn assume_role(
     tracing::info!(caller = %caller_arn, session = %arn, access_key_id = %credentials.access_key_id, "assumed role");
     Ok(xml_response(
         StatusCode::OK,
-        assume_role_xml(&credentials, &arn, &user_id, source_identity.as_deref(), &input, request_id),
+        assume_role_xml(
+            &credentials,
+            &arn,
+            &user_id,
+            source_identity.as_deref(),
+            &input,
+            request_id,
+        ),
         request_id,
     ))
 }
@@ -469,7 +535,10 @@ fn trust_context(
         context.set_multi("aws:TagKeys", tags.iter().map(|(k, _)| k.clone()));
     }
     if !input.transitive_tag_keys.is_empty() {
-        context.set_multi("sts:TransitiveTagKeys", input.transitive_tag_keys.iter().cloned());
+        context.set_multi(
+            "sts:TransitiveTagKeys",
+            input.transitive_tag_keys.iter().cloned(),
+        );
     }
     if let Some(source) = source_identity {
         context.set("sts:SourceIdentity", source);
@@ -501,9 +570,16 @@ fn assume_role_xml(
     let packed = if input.tags.is_empty() && input.policy.is_none() {
         String::new()
     } else {
-        let size = input.tags.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+        let size = input
+            .tags
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>()
             + input.policy.as_ref().map_or(0, String::len);
-        format!("    <PackedPolicySize>{}</PackedPolicySize>\n", (size * 100 / 2048).max(1))
+        format!(
+            "    <PackedPolicySize>{}</PackedPolicySize>\n",
+            (size * 100 / 2048).max(1)
+        )
     };
     format!(
         "<AssumeRoleResponse xmlns=\"{NAMESPACE}\">\n  <AssumeRoleResult>\n{source}    <AssumedRoleUser>\n      <AssumedRoleId>{}</AssumedRoleId>\n      <Arn>{}</Arn>\n    </AssumedRoleUser>\n    <Credentials>\n      <AccessKeyId>{}</AccessKeyId>\n      <SecretAccessKey>{}</SecretAccessKey>\n      <SessionToken>{}</SessionToken>\n      <Expiration>{expiration}</Expiration>\n    </Credentials>\n{packed}  </AssumeRoleResult>\n  <ResponseMetadata>\n    <RequestId>{request_id}</RequestId>\n  </ResponseMetadata>\n</AssumeRoleResponse>\n",
@@ -522,10 +598,17 @@ mod tests {
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         let mut all = vec![
             ("Action".to_owned(), "AssumeRole".to_owned()),
-            ("RoleArn".to_owned(), "arn:aws:iam::123456789012:role/TenantRole".to_owned()),
+            (
+                "RoleArn".to_owned(),
+                "arn:aws:iam::123456789012:role/TenantRole".to_owned(),
+            ),
             ("RoleSessionName".to_owned(), "k1abc".to_owned()),
         ];
-        all.extend(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        all.extend(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         all
     }
 
@@ -548,12 +631,19 @@ mod tests {
 
     #[test]
     fn refuses_bad_syntax_as_sts_does() {
-        let code = |extra: &[(&str, &str)]| parse_assume_role(&params(extra)).expect_err("invalid").code;
+        let code =
+            |extra: &[(&str, &str)]| parse_assume_role(&params(extra)).expect_err("invalid").code;
         assert_eq!(code(&[("DurationSeconds", "899")]), "ValidationError");
         assert_eq!(code(&[("DurationSeconds", "43201")]), "ValidationError");
         assert_eq!(code(&[("SourceIdentity", "a")]), "ValidationError");
         assert_eq!(code(&[("SourceIdentity", "k1 abc")]), "ValidationError");
-        assert_eq!(code(&[("Tags.member.1.Key", "bad*key"), ("Tags.member.1.Value", "v")]), "ValidationError");
+        assert_eq!(
+            code(&[
+                ("Tags.member.1.Key", "bad*key"),
+                ("Tags.member.1.Value", "v")
+            ]),
+            "ValidationError"
+        );
         assert_eq!(code(&[("Tags.member.1.Key", "k")]), "ValidationError");
         assert_eq!(
             code(&[
@@ -564,15 +654,24 @@ mod tests {
             ]),
             "InvalidParameterValue"
         );
-        assert_eq!(code(&[("TransitiveTagKeys.member.1", "x")]), "InvalidParameterValue");
+        assert_eq!(
+            code(&[("TransitiveTagKeys.member.1", "x")]),
+            "InvalidParameterValue"
+        );
         assert_eq!(code(&[("Policy", "{not json")]), "MalformedPolicyDocument");
-        assert_eq!(code(&[("PolicyArns.member.1.arn", "arn:aws:iam::aws:policy/x")]), "ValidationError");
+        assert_eq!(
+            code(&[("PolicyArns.member.1.arn", "arn:aws:iam::aws:policy/x")]),
+            "ValidationError"
+        );
     }
 
     #[test]
     fn a_session_name_must_be_two_to_sixty_four_safe_characters() {
         let mut p = params(&[]);
         p[2].1 = "x".repeat(65);
-        assert_eq!(parse_assume_role(&p).expect_err("too long").code, "ValidationError");
+        assert_eq!(
+            parse_assume_role(&p).expect_err("too long").code,
+            "ValidationError"
+        );
     }
 }

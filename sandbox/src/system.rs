@@ -39,7 +39,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { port: 0, vendor_fn: None, prewarm: true }
+        Self {
+            port: 0,
+            vendor_fn: None,
+            prewarm: true,
+        }
     }
 }
 
@@ -126,7 +130,13 @@ impl System {
             .parse()
             .map_err(|e| SandboxError::Bootstrap(format!("sandbox endpoint: {e}")))?;
         let keys = ApiKeyStore::new(apigateway, plans.iter().map(|p| p.id.clone()).collect());
-        let front = Arc::new(ApiFront::new(keys, host, stage_throttle(&template), gateway, api_id));
+        let front = Arc::new(ApiFront::new(
+            keys,
+            host,
+            stage_throttle(&template),
+            gateway,
+            api_id,
+        ));
         let (addr, server) = api_front::serve(options.port, Arc::clone(&front))
             .await
             .map_err(SandboxError::Listen)?;
@@ -145,7 +155,15 @@ impl System {
         let lifecycle = Lifecycle::new(Clients::from_conf(&moto_config), resources)
             .map_err(|e| SandboxError::Bootstrap(format!("tenant-lifecycle: {e}")))?
             .with_poll_interval(Duration::from_millis(50));
-        Ok(Self { sandbox, front, addr, server, plans, moto_config, lifecycle })
+        Ok(Self {
+            sandbox,
+            front,
+            addr,
+            server,
+            plans,
+            moto_config,
+            lifecycle,
+        })
     }
 
     /// `http://127.0.0.1:<port>`: the credentials API and, for SigV4-signed
@@ -194,9 +212,20 @@ impl System {
     ///
     /// # Errors
     /// [`SandboxError::Bootstrap`] with the life-cycle error.
-    pub async fn onboard(&self, name: &str, tier: Tier, isolation: Isolation) -> Result<Tenant, SandboxError> {
-        let fail = |e: tenant_lifecycle::LifecycleError| SandboxError::Bootstrap(format!("onboarding {name}: {e}"));
-        let slug: String = name.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+    pub async fn onboard(
+        &self,
+        name: &str,
+        tier: Tier,
+        isolation: Isolation,
+    ) -> Result<Tenant, SandboxError> {
+        let fail = |e: tenant_lifecycle::LifecycleError| {
+            SandboxError::Bootstrap(format!("onboarding {name}: {e}"))
+        };
+        let slug: String = name
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
         let request = OnboardRequest {
             name: TenantName::parse(name).map_err(fail)?,
             email: Email::parse(&format!("ops@{slug}.example")).map_err(fail)?,
@@ -204,7 +233,11 @@ impl System {
             tier,
             isolation,
         };
-        let onboarded = self.lifecycle.onboard(&request, &Silent).await.map_err(fail)?;
+        let onboarded = self
+            .lifecycle
+            .onboard(&request, &Silent)
+            .await
+            .map_err(fail)?;
         Ok(Tenant {
             name: name.to_owned(),
             api_key_id: onboarded.record.api_key_id.as_str().to_owned(),
@@ -221,8 +254,10 @@ impl System {
     /// As [`System::onboard`].
     pub async fn onboard_demo_tenants(&self) -> Result<Vec<Tenant>, SandboxError> {
         Ok(vec![
-            self.onboard("Acme", Tier::Standard, Isolation::Pooled).await?,
-            self.onboard("Globex", Tier::Premium, Isolation::Siloed).await?,
+            self.onboard("Acme", Tier::Standard, Isolation::Pooled)
+                .await?,
+            self.onboard("Globex", Tier::Premium, Isolation::Siloed)
+                .await?,
         ])
     }
 
@@ -271,7 +306,8 @@ pub fn locate_vendor_fn() -> Result<PathBuf, SandboxError> {
     if let Some(path) = std::env::var_os(VENDOR_FN_BINARY_VAR) {
         return Ok(PathBuf::from(path));
     }
-    let exe = std::env::current_exe().map_err(|e| SandboxError::Bootstrap(format!("current executable: {e}")))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| SandboxError::Bootstrap(format!("current executable: {e}")))?;
     let candidates: Vec<PathBuf> = exe
         .ancestors()
         .skip(1)
@@ -288,13 +324,20 @@ pub fn locate_vendor_fn() -> Result<PathBuf, SandboxError> {
 }
 
 fn moto_sdk_config(addr: std::net::SocketAddr) -> SdkConfig {
-    let credentials =
-        aws_credential_types::Credentials::new("LOCALSANDBOXADMIN001", "sandbox-admin-secret", None, None, "sandbox-admin");
+    let credentials = aws_credential_types::Credentials::new(
+        "LOCALSANDBOXADMIN001",
+        "sandbox-admin-secret",
+        None,
+        None,
+        "sandbox-admin",
+    );
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(REGION))
         .endpoint_url(format!("http://{addr}"))
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+        )
         .build()
 }
 
@@ -302,16 +345,24 @@ fn read_template(root: &Path) -> Result<Value, SandboxError> {
     let path = root.join("template.yaml");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| SandboxError::Bootstrap(format!("reading {}: {e}", path.display())))?;
-    let yaml: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&text).map_err(|e| SandboxError::Bootstrap(format!("template.yaml: {e}")))?;
+    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text)
+        .map_err(|e| SandboxError::Bootstrap(format!("template.yaml: {e}")))?;
     serde_json::to_value(yaml).map_err(|e| SandboxError::Bootstrap(format!("template.yaml: {e}")))
 }
 
 fn throttle_of(value: &Value) -> Option<Throttle> {
     let number = |v: &Value| v.as_f64().or_else(|| v.as_str()?.parse().ok());
     Some(Throttle {
-        rate: number(value.get("RateLimit").or_else(|| value.get("ThrottlingRateLimit"))?)?,
-        burst: number(value.get("BurstLimit").or_else(|| value.get("ThrottlingBurstLimit"))?)?,
+        rate: number(
+            value
+                .get("RateLimit")
+                .or_else(|| value.get("ThrottlingRateLimit"))?,
+        )?,
+        burst: number(
+            value
+                .get("BurstLimit")
+                .or_else(|| value.get("ThrottlingBurstLimit"))?,
+        )?,
     })
 }
 
@@ -320,7 +371,10 @@ fn stage_throttle(template: &Value) -> Throttle {
         .as_array()
         .and_then(|s| s.first())
         .and_then(throttle_of)
-        .unwrap_or(Throttle { rate: 10_000.0, burst: 5_000.0 })
+        .unwrap_or(Throttle {
+            rate: 10_000.0,
+            burst: 5_000.0,
+        })
 }
 
 /// Creates the REST API and one usage plan per tier, with template.yaml's
@@ -329,13 +383,20 @@ async fn create_api(
     client: &aws_sdk_apigateway::Client,
     template: &Value,
 ) -> Result<(String, Vec<UsagePlan>), SandboxError> {
-    let fail = |what: &str, e: &dyn std::fmt::Display| SandboxError::Bootstrap(format!("api gateway {what}: {e}"));
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        SandboxError::Bootstrap(format!("api gateway {what}: {e}"))
+    };
     let api = client
         .create_rest_api()
         .name("CredentialsApi")
         .send()
         .await
-        .map_err(|e| fail("CreateRestApi", &aws_smithy_types::error::display::DisplayErrorContext(e)))?;
+        .map_err(|e| {
+            fail(
+                "CreateRestApi",
+                &aws_smithy_types::error::display::DisplayErrorContext(e),
+            )
+        })?;
     let api_id = api.id().unwrap_or_default().to_owned();
     let mut plans = Vec::new();
     for (tier, logical_id) in [
@@ -344,7 +405,9 @@ async fn create_api(
         (Tier::Premium, "PremiumUsagePlan"),
     ] {
         let throttle = throttle_of(&template["Resources"][logical_id]["Properties"]["Throttle"])
-            .ok_or_else(|| SandboxError::Bootstrap(format!("template.yaml: {logical_id} has no Throttle")))?;
+            .ok_or_else(|| {
+                SandboxError::Bootstrap(format!("template.yaml: {logical_id} has no Throttle"))
+            })?;
         let plan = client
             .create_usage_plan()
             .name(format!("sandbox-{}", tier.as_str()))
@@ -357,8 +420,17 @@ async fn create_api(
             )
             .send()
             .await
-            .map_err(|e| fail("CreateUsagePlan", &aws_smithy_types::error::display::DisplayErrorContext(e)))?;
-        plans.push(UsagePlan { tier, id: plan.id().unwrap_or_default().to_owned(), throttle });
+            .map_err(|e| {
+                fail(
+                    "CreateUsagePlan",
+                    &aws_smithy_types::error::display::DisplayErrorContext(e),
+                )
+            })?;
+        plans.push(UsagePlan {
+            tier,
+            id: plan.id().unwrap_or_default().to_owned(),
+            throttle,
+        });
     }
     Ok((api_id, plans))
 }
@@ -372,11 +444,20 @@ fn float_to_i32(value: f64) -> i32 {
 /// with references resolved to the sandbox's names, its timeout and memory;
 /// plus the execution role's credentials and the sandbox's endpoint, as
 /// Lambda would give them.
-async fn function_spec(sandbox: &Sandbox, template: &Value, binary: PathBuf) -> Result<FunctionSpec, SandboxError> {
+async fn function_spec(
+    sandbox: &Sandbox,
+    template: &Value,
+    binary: PathBuf,
+) -> Result<FunctionSpec, SandboxError> {
     let d = sandbox.deployment();
     let globals = &template["Globals"]["Function"];
     let function = &template["Resources"]["VendorFunction"]["Properties"];
-    let number = |key: &str, default: u64| function[key].as_u64().or_else(|| globals[key].as_u64()).unwrap_or(default);
+    let number = |key: &str, default: u64| {
+        function[key]
+            .as_u64()
+            .or_else(|| globals[key].as_u64())
+            .unwrap_or(default)
+    };
     let mut environment = Vec::new();
     if let Some(variables) = function["Environment"]["Variables"].as_object() {
         for (name, value) in variables {
@@ -387,15 +468,27 @@ async fn function_spec(sandbox: &Sandbox, template: &Value, binary: PathBuf) -> 
     environment.extend([
         ("AWS_REGION".to_owned(), REGION.to_owned()),
         ("AWS_DEFAULT_REGION".to_owned(), REGION.to_owned()),
-        ("AWS_ACCESS_KEY_ID".to_owned(), credentials.access_key_id.clone()),
-        ("AWS_SECRET_ACCESS_KEY".to_owned(), credentials.secret_access_key.expose().to_owned()),
-        ("AWS_SESSION_TOKEN".to_owned(), credentials.session_token.expose().to_owned()),
+        (
+            "AWS_ACCESS_KEY_ID".to_owned(),
+            credentials.access_key_id.clone(),
+        ),
+        (
+            "AWS_SECRET_ACCESS_KEY".to_owned(),
+            credentials.secret_access_key.expose().to_owned(),
+        ),
+        (
+            "AWS_SESSION_TOKEN".to_owned(),
+            credentials.session_token.expose().to_owned(),
+        ),
         ("AWS_ENDPOINT_URL".to_owned(), sandbox.endpoint_url()),
     ]);
     Ok(FunctionSpec {
         binary,
         name: d.vendor_session_name.clone(),
-        arn: format!("arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{}", d.vendor_session_name),
+        arn: format!(
+            "arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{}",
+            d.vendor_session_name
+        ),
         memory_mb: u32::try_from(number("MemorySize", 256)).unwrap_or(256),
         timeout: Duration::from_secs(number("Timeout", 10)),
         init_timeout: Duration::from_secs(10),
@@ -412,7 +505,11 @@ fn resolve(value: &Value, d: &Deployment) -> Result<String, SandboxError> {
     if let Some(n) = value.as_i64() {
         return Ok(n.to_string());
     }
-    let unknown = || SandboxError::Bootstrap(format!("template.yaml: VendorFunction variable {value} is not supported"));
+    let unknown = || {
+        SandboxError::Bootstrap(format!(
+            "template.yaml: VendorFunction variable {value} is not supported"
+        ))
+    };
     if let Some(name) = value["Ref"].as_str() {
         return Ok(match name {
             "TenantTable" => d.tenant_table.clone(),
@@ -445,18 +542,35 @@ mod tests {
     #[test]
     fn every_tier_has_the_templates_throttle() {
         let t = template();
-        let basic = throttle_of(&t["Resources"]["BasicUsagePlan"]["Properties"]["Throttle"]).unwrap();
-        assert_eq!(basic, Throttle { rate: 2.0, burst: 5.0 });
-        assert_eq!(stage_throttle(&t), Throttle { rate: 200.0, burst: 400.0 });
+        let basic =
+            throttle_of(&t["Resources"]["BasicUsagePlan"]["Properties"]["Throttle"]).unwrap();
+        assert_eq!(
+            basic,
+            Throttle {
+                rate: 2.0,
+                burst: 5.0
+            }
+        );
+        assert_eq!(
+            stage_throttle(&t),
+            Throttle {
+                rate: 200.0,
+                burst: 400.0
+            }
+        );
     }
 
     #[test]
     fn the_functions_variables_resolve_to_the_sandboxs_names() {
         let t = template();
         let d = Deployment::default();
-        let vars = t["Resources"]["VendorFunction"]["Properties"]["Environment"]["Variables"].as_object().unwrap();
-        let resolved: std::collections::HashMap<_, _> =
-            vars.iter().map(|(k, v)| (k.as_str(), resolve(v, &d).unwrap())).collect();
+        let vars = t["Resources"]["VendorFunction"]["Properties"]["Environment"]["Variables"]
+            .as_object()
+            .unwrap();
+        let resolved: std::collections::HashMap<_, _> = vars
+            .iter()
+            .map(|(k, v)| (k.as_str(), resolve(v, &d).unwrap()))
+            .collect();
         assert_eq!(resolved["TENANT_TABLE"], d.tenant_table);
         assert_eq!(resolved["TENANT_ROLE_ARN"], d.tenant_role_arn());
         assert_eq!(resolved["DATA_BUCKET"], d.bucket);

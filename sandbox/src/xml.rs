@@ -53,7 +53,8 @@ mod tests {
 
     #[test]
     fn reads_texts() {
-        let xml = r#"<R xmlns="x"><Names><member>a</member><member>b</member></Names><Code>C</Code></R>"#;
+        let xml =
+            r#"<R xmlns="x"><Names><member>a</member><member>b</member></Names><Code>C</Code></R>"#;
         assert_eq!(first_text(xml, "Code").as_deref(), Some("C"));
         assert_eq!(texts_under(xml, "Names", "member"), ["a", "b"]);
         assert_eq!(first_text("<not xml", "Code"), None);

@@ -36,7 +36,11 @@ mod tempdir {
     }
     impl Dir {
         pub fn new() -> Self {
-            let path = std::env::temp_dir().join(format!("lambda-host-{}-{:?}", std::process::id(), std::thread::current().id()));
+            let path = std::env::temp_dir().join(format!(
+                "lambda-host-{}-{:?}",
+                std::process::id(),
+                std::thread::current().id()
+            ));
             std::fs::create_dir_all(&path).unwrap();
             Self { path }
         }
@@ -75,7 +79,10 @@ async fn a_function_that_never_answers_times_out_and_is_replaced() {
     assert!(curl().is_some(), "curl is needed: run ./scripts/setup.sh");
     let (spec, _dir) = function(ECHO, Duration::from_millis(1500));
     let host = LambdaHost::new(spec);
-    let echoed = host.invoke("r1", Bytes::from_static(b"{\"x\":1}")).await.expect("echo answers");
+    let echoed = host
+        .invoke("r1", Bytes::from_static(b"{\"x\":1}"))
+        .await
+        .expect("echo answers");
     assert_eq!(&echoed[..], b"{\"x\":1}");
     let first = host.idle_pids();
     assert_eq!(first.len(), 1);
@@ -83,10 +90,20 @@ async fn a_function_that_never_answers_times_out_and_is_replaced() {
     let started = Instant::now();
     let result = host.invoke("r2", Bytes::from_static(b"\"hang\"")).await;
     assert_eq!(result, Err(InvokeError::Timeout));
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
-    assert!(host.idle_pids().is_empty(), "the hung instance is not reused");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        host.idle_pids().is_empty(),
+        "the hung instance is not reused"
+    );
 
-    let again = host.invoke("r3", Bytes::from_static(b"{}")).await.expect("a fresh instance answers");
+    let again = host
+        .invoke("r3", Bytes::from_static(b"{}"))
+        .await
+        .expect("a fresh instance answers");
     assert_eq!(&again[..], b"{}");
     assert_ne!(host.idle_pids(), first);
     assert_eq!(host.stats().cold_starts.len(), 2);
@@ -98,7 +115,10 @@ async fn a_function_that_never_asks_for_work_fails_to_start_in_time() {
     let host = LambdaHost::new(spec);
     let started = Instant::now();
     let result = host.invoke("r1", Bytes::from_static(b"{}")).await;
-    assert!(matches!(result, Err(InvokeError::InitFailed(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(InvokeError::InitFailed(_))),
+        "{result:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(4));
 }
 
@@ -107,7 +127,10 @@ async fn a_function_that_exits_at_once_fails_to_start() {
     let (spec, _dir) = function("exit 3", Duration::from_secs(1));
     let host = LambdaHost::new(spec);
     let result = host.invoke("r1", Bytes::from_static(b"{}")).await;
-    assert!(matches!(result, Err(InvokeError::InitFailed(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(InvokeError::InitFailed(_))),
+        "{result:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -117,13 +140,27 @@ async fn concurrent_invocations_get_one_instance_each_and_instances_are_reused()
     let host = LambdaHost::new(spec);
     let started = Instant::now();
     let slow = || Bytes::from_static(b"\"slow\"");
-    let (a, b, c) = tokio::join!(host.invoke("c0", slow()), host.invoke("c1", slow()), host.invoke("c2", slow()));
+    let (a, b, c) = tokio::join!(
+        host.invoke("c0", slow()),
+        host.invoke("c1", slow()),
+        host.invoke("c2", slow())
+    );
     let results = [a, b, c];
     assert!(results.iter().all(Result::is_ok), "{results:?}");
-    assert!(started.elapsed() < Duration::from_millis(5500), "ran side by side (one after another takes 6 s): {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(5500),
+        "ran side by side (one after another takes 6 s): {:?}",
+        started.elapsed()
+    );
     assert_eq!(host.stats().cold_starts.len(), 3);
     assert_eq!(host.idle_pids().len(), 3);
-    host.invoke("warm", Bytes::from_static(b"{}")).await.expect("a warm instance answers");
-    assert_eq!(host.stats().cold_starts.len(), 3, "no new instance for a sequential call");
+    host.invoke("warm", Bytes::from_static(b"{}"))
+        .await
+        .expect("a warm instance answers");
+    assert_eq!(
+        host.stats().cold_starts.len(),
+        3,
+        "no new instance for a sequential call"
+    );
     assert_eq!(host.stats().warm_invocations, 1);
 }

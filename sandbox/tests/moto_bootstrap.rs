@@ -6,7 +6,9 @@ use serde_json::json;
 
 #[tokio::test]
 async fn bootstraps_tables_bucket_and_roles_from_the_project_files() {
-    let sandbox = Sandbox::start(&Sandbox::workspace_root()).await.expect("sandbox starts");
+    let sandbox = Sandbox::start(&Sandbox::workspace_root())
+        .await
+        .expect("sandbox starts");
     let d = sandbox.deployment().clone();
     let moto = sandbox.moto();
 
@@ -14,7 +16,10 @@ async fn bootstraps_tables_bucket_and_roles_from_the_project_files() {
         .dynamodb("DescribeTable", &json!({"TableName": d.tenant_table}))
         .await
         .expect("registry table");
-    assert_eq!(registry["Table"]["KeySchema"][0]["AttributeName"], "apiKeyId");
+    assert_eq!(
+        registry["Table"]["KeySchema"][0]["AttributeName"],
+        "apiKeyId"
+    );
 
     let data = moto
         .dynamodb("DescribeTable", &json!({"TableName": d.data_table}))
@@ -25,25 +30,46 @@ async fn bootstraps_tables_bucket_and_roles_from_the_project_files() {
     assert_eq!(index["IndexName"], d.data_index.as_str());
     assert_eq!(index["KeySchema"][0]["AttributeName"], "pk");
 
-    moto.s3(&http::Method::HEAD, &format!("/{}", d.bucket), bytes::Bytes::new())
-        .await
-        .expect("bucket exists");
+    moto.s3(
+        &http::Method::HEAD,
+        &format!("/{}", d.bucket),
+        bytes::Bytes::new(),
+    )
+    .await
+    .expect("bucket exists");
 
-    let tenant = roles::read_role(moto, &d.tenant_role).await.expect("reads").expect("tenant role");
+    let tenant = roles::read_role(moto, &d.tenant_role)
+        .await
+        .expect("reads")
+        .expect("tenant role");
     assert_eq!(tenant.arn, d.tenant_role_arn());
     assert_eq!(tenant.max_session_duration, 3600);
     assert_eq!(tenant.permissions.len(), 1);
-    let trust_names_vendor = tenant.trust.statements.iter().all(|s| format!("{:?}", s.principals).contains(&d.vendor_role_arn()));
+    let trust_names_vendor = tenant
+        .trust
+        .statements
+        .iter()
+        .all(|s| format!("{:?}", s.principals).contains(&d.vendor_role_arn()));
     assert!(trust_names_vendor, "trust policy placeholders are filled");
 
-    let vendor = roles::read_role(moto, &d.vendor_role).await.expect("reads").expect("vendor role");
+    let vendor = roles::read_role(moto, &d.vendor_role)
+        .await
+        .expect("reads")
+        .expect("vendor role");
     assert_eq!(vendor.permissions.len(), 1);
-    assert!(roles::read_role(moto, "NoSuchRole").await.expect("reads").is_none());
+    assert!(
+        roles::read_role(moto, "NoSuchRole")
+            .await
+            .expect("reads")
+            .is_none()
+    );
 }
 
 #[tokio::test]
 async fn moto_stops_when_the_sandbox_is_dropped() {
-    let sandbox = Sandbox::start(&Sandbox::workspace_root()).await.expect("sandbox starts");
+    let sandbox = Sandbox::start(&Sandbox::workspace_root())
+        .await
+        .expect("sandbox starts");
     let addr = sandbox.moto_addr();
     drop(sandbox);
     let mut gone = false;

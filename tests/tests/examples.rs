@@ -39,7 +39,10 @@ fn serve_once(status: u16, body: &'static str) -> (String, std::thread::JoinHand
             let (name, value) = line.split_once(':').unwrap();
             headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
         }
-        let length: usize = headers.iter().find(|(n, _)| n == "content-length").map_or(0, |(_, v)| v.parse().unwrap());
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .map_or(0, |(_, v)| v.parse().unwrap());
         let mut request_body = vec![0; length];
         reader.read_exact(&mut request_body).unwrap();
         let response = format!(
@@ -47,18 +50,27 @@ fn serve_once(status: u16, body: &'static str) -> (String, std::thread::JoinHand
             body.len()
         );
         stream.write_all(response.as_bytes()).unwrap();
-        Seen { request_line: request_line.trim().to_owned(), headers, body: String::from_utf8(request_body).unwrap() }
+        Seen {
+            request_line: request_line.trim().to_owned(),
+            headers,
+            body: String::from_utf8(request_body).unwrap(),
+        }
     });
     (url, handle)
 }
 
 fn run(url: &str, extra: &[(&str, &str)]) -> Output {
     let mut command = Command::new("sh");
-    command.arg(script()).env("TENANT_API_KEY", API_KEY).env("CREDENTIALS_ENDPOINT", url);
+    command
+        .arg(script())
+        .env("TENANT_API_KEY", API_KEY)
+        .env("CREDENTIALS_ENDPOINT", url);
     for (k, v) in extra {
         command.env(k, v);
     }
-    command.output().expect("sh and curl are installed (scripts/setup.sh checks)")
+    command
+        .output()
+        .expect("sh and curl are installed (scripts/setup.sh checks)")
 }
 
 const VENDED: &str = r#"{"Version":1,"AccessKeyId":"ASIAX","SecretAccessKey":"s","SessionToken":"t","Token":"t","Expiration":"2026-11-27T10:15:00Z"}"#;
@@ -68,23 +80,44 @@ fn passes_the_vendors_body_through_as_credential_process_output() {
     let (url, server) = serve_once(200, VENDED);
     let out = run(&url, &[("DURATION_SECONDS", "900"), ("SCOPE", "read-only")]);
     let seen = server.join().unwrap();
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8(out.stdout).unwrap(), VENDED);
     assert_eq!(seen.request_line, "POST /prod/credentials HTTP/1.1");
-    assert!(seen.headers.contains(&("x-api-key".into(), API_KEY.into())), "{:?}", seen.headers);
-    let body: serde_json::Value = serde_json::from_str(&seen.body).expect("the request body is JSON");
-    assert_eq!(body, serde_json::json!({"durationSeconds": 900, "scope": "read-only"}));
+    assert!(
+        seen.headers.contains(&("x-api-key".into(), API_KEY.into())),
+        "{:?}",
+        seen.headers
+    );
+    let body: serde_json::Value =
+        serde_json::from_str(&seen.body).expect("the request body is JSON");
+    assert_eq!(
+        body,
+        serde_json::json!({"durationSeconds": 900, "scope": "read-only"})
+    );
 }
 
 #[test]
 fn a_refusal_fails_with_the_vendors_code_and_never_echoes_the_key() {
-    let (url, server) = serve_once(403, r#"{"code":"TenantSuspended","message":"this tenant is suspended"}"#);
+    let (url, server) = serve_once(
+        403,
+        r#"{"code":"TenantSuspended","message":"this tenant is suspended"}"#,
+    );
     let out = run(&url, &[]);
     let seen = server.join().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty(), "nothing an SDK could mistake for credentials");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing an SDK could mistake for credentials"
+    );
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("403") && stderr.contains("TenantSuspended"), "{stderr}");
+    assert!(
+        stderr.contains("403") && stderr.contains("TenantSuspended"),
+        "{stderr}"
+    );
     assert!(!stderr.contains(API_KEY));
     assert_eq!(seen.body, "{}", "no options: an empty JSON object");
 }
@@ -92,8 +125,17 @@ fn a_refusal_fails_with_the_vendors_code_and_never_echoes_the_key() {
 #[test]
 fn an_unreachable_endpoint_fails_with_exit_2() {
     // Bind and drop: a loopback port with nothing listening.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let out = run(&format!("http://127.0.0.1:{port}/credentials"), &[]);
-    assert_eq!(out.status.code(), Some(2), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!String::from_utf8_lossy(&out.stderr).contains(API_KEY));
 }

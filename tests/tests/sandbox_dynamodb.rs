@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ComparisonOperator, Condition, ConditionCheck, Delete, DeleteRequest, Get, KeysAndAttributes, Put,
-    PutRequest, TransactGetItem, TransactWriteItem, Update, WriteRequest,
+    AttributeValue, ComparisonOperator, Condition, ConditionCheck, Delete, DeleteRequest, Get,
+    KeysAndAttributes, Put, PutRequest, TransactGetItem, TransactWriteItem, Update, WriteRequest,
 };
 use sandbox::Sandbox;
 use sandbox_support::{TENANT_A, TENANT_B, dynamodb, start, tenant};
@@ -36,7 +36,10 @@ fn item(tenant: &str, sk: &str) -> Item {
 }
 
 /// Asserts the call was refused with DynamoDB's AccessDeniedException.
-fn assert_denied<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(result: Result<T, E>, what: &str) {
+fn assert_denied<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    result: Result<T, E>,
+    what: &str,
+) {
     match result {
         Ok(out) => panic!("{what}: allowed, expected AccessDeniedException ({out:?})"),
         Err(e) => assert_eq!(e.code(), Some("AccessDeniedException"), "{what}: {e:?}"),
@@ -44,9 +47,15 @@ fn assert_denied<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
 }
 
 /// The modelled error, for readable failures.
-fn service<E, R>(result: Result<R, aws_sdk_dynamodb::error::SdkError<E, aws_smithy_runtime_api::http::Response>>) -> Result<R, E>
+fn service<E, R>(
+    result: Result<R, aws_sdk_dynamodb::error::SdkError<E, aws_smithy_runtime_api::http::Response>>,
+) -> Result<R, E>
 where
-    E: std::error::Error + Send + Sync + 'static + aws_smithy_runtime_api::client::result::CreateUnhandledError,
+    E: std::error::Error
+        + Send
+        + Sync
+        + 'static
+        + aws_smithy_runtime_api::client::result::CreateUnhandledError,
 {
     result.map_err(aws_sdk_dynamodb::error::SdkError::into_service_error)
 }
@@ -63,8 +72,14 @@ async fn two_tenants() -> Tenants {
     let sandbox = start().await;
     let table = sandbox.deployment().data_table.clone();
     let index = sandbox.deployment().data_index.clone();
-    let a = dynamodb(&sandbox, &tenant(&sandbox, TENANT_A, Scope::ReadWrite).await);
-    let b = dynamodb(&sandbox, &tenant(&sandbox, TENANT_B, Scope::ReadWrite).await);
+    let a = dynamodb(
+        &sandbox,
+        &tenant(&sandbox, TENANT_A, Scope::ReadWrite).await,
+    );
+    let b = dynamodb(
+        &sandbox,
+        &tenant(&sandbox, TENANT_B, Scope::ReadWrite).await,
+    );
     for (client, id) in [(&a, TENANT_A), (&b, TENANT_B)] {
         client
             .put_item()
@@ -74,7 +89,13 @@ async fn two_tenants() -> Tenants {
             .await
             .unwrap_or_else(|e| panic!("{id} writes its own item: {:?}", e.into_service_error()));
     }
-    Tenants { sandbox, table, index, a, b }
+    Tenants {
+        sandbox,
+        table,
+        index,
+        a,
+        b,
+    }
 }
 
 #[tokio::test]
@@ -83,8 +104,24 @@ async fn each_tenant_can_use_every_item_operation_on_its_own_partition() {
     let t = two_tenants().await;
     for (client, id) in [(&t.a, TENANT_A), (&t.b, TENANT_B)] {
         let table = &t.table;
-        service(client.put_item().table_name(table).set_item(Some(item(id, "1"))).send().await).expect("put");
-        let got = service(client.get_item().table_name(table).set_key(Some(key(id, "1"))).send().await).expect("get");
+        service(
+            client
+                .put_item()
+                .table_name(table)
+                .set_item(Some(item(id, "1")))
+                .send()
+                .await,
+        )
+        .expect("put");
+        let got = service(
+            client
+                .get_item()
+                .table_name(table)
+                .set_key(Some(key(id, "1")))
+                .send()
+                .await,
+        )
+        .expect("get");
         assert_eq!(got.item().and_then(|i| i.get("note")), Some(&s("hello")));
         service(
             client
@@ -122,7 +159,11 @@ async fn each_tenant_can_use_every_item_operation_on_its_own_partition() {
                 .await,
         )
         .expect("query index");
-        assert_eq!(by_index.count(), 2, "seed and 1, and nothing of the other tenant");
+        assert_eq!(
+            by_index.count(),
+            2,
+            "seed and 1, and nothing of the other tenant"
+        );
         let legacy = service(
             client
                 .query()
@@ -148,10 +189,20 @@ async fn each_tenant_can_use_every_item_operation_on_its_own_partition() {
                     table,
                     vec![
                         WriteRequest::builder()
-                            .put_request(PutRequest::builder().set_item(Some(item(id, "2"))).build().expect("put"))
+                            .put_request(
+                                PutRequest::builder()
+                                    .set_item(Some(item(id, "2")))
+                                    .build()
+                                    .expect("put"),
+                            )
                             .build(),
                         WriteRequest::builder()
-                            .put_request(PutRequest::builder().set_item(Some(item(id, "3"))).build().expect("put"))
+                            .put_request(
+                                PutRequest::builder()
+                                    .set_item(Some(item(id, "3")))
+                                    .build()
+                                    .expect("put"),
+                            )
                             .build(),
                     ],
                 )
@@ -174,15 +225,34 @@ async fn each_tenant_can_use_every_item_operation_on_its_own_partition() {
                 .await,
         )
         .expect("batch get");
-        assert_eq!(batch.responses().and_then(|r| r.get(table)).map(Vec::len), Some(2));
+        assert_eq!(
+            batch.responses().and_then(|r| r.get(table)).map(Vec::len),
+            Some(2)
+        );
 
         service(
             client
                 .transact_write_items()
-                .transact_items(TransactWriteItem::builder().put(put(table, id, "4")).build())
-                .transact_items(TransactWriteItem::builder().update(update(table, id, "2")).build())
-                .transact_items(TransactWriteItem::builder().condition_check(condition_check(table, id, "3")).build())
-                .transact_items(TransactWriteItem::builder().delete(delete(table, id, "seed")).build())
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .put(put(table, id, "4"))
+                        .build(),
+                )
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .update(update(table, id, "2"))
+                        .build(),
+                )
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .condition_check(condition_check(table, id, "3"))
+                        .build(),
+                )
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .delete(delete(table, id, "seed"))
+                        .build(),
+                )
                 .send()
                 .await,
         )
@@ -198,12 +268,24 @@ async fn each_tenant_can_use_every_item_operation_on_its_own_partition() {
         .expect("transact get");
         assert_eq!(got.responses().len(), 2);
 
-        service(client.delete_item().table_name(table).set_key(Some(key(id, "1"))).send().await).expect("delete");
+        service(
+            client
+                .delete_item()
+                .table_name(table)
+                .set_key(Some(key(id, "1")))
+                .send()
+                .await,
+        )
+        .expect("delete");
     }
 }
 
 fn put(table: &str, tenant: &str, sk: &str) -> Put {
-    Put::builder().table_name(table).set_item(Some(item(tenant, sk))).build().expect("put")
+    Put::builder()
+        .table_name(table)
+        .set_item(Some(item(tenant, sk)))
+        .build()
+        .expect("put")
 }
 
 fn update(table: &str, tenant: &str, sk: &str) -> Update {
@@ -226,11 +308,19 @@ fn condition_check(table: &str, tenant: &str, sk: &str) -> ConditionCheck {
 }
 
 fn delete(table: &str, tenant: &str, sk: &str) -> Delete {
-    Delete::builder().table_name(table).set_key(Some(key(tenant, sk))).build().expect("delete")
+    Delete::builder()
+        .table_name(table)
+        .set_key(Some(key(tenant, sk)))
+        .build()
+        .expect("delete")
 }
 
 fn get(table: &str, tenant: &str, sk: &str) -> Get {
-    Get::builder().table_name(table).set_key(Some(key(tenant, sk))).build().expect("get")
+    Get::builder()
+        .table_name(table)
+        .set_key(Some(key(tenant, sk)))
+        .build()
+        .expect("get")
 }
 
 #[tokio::test]
@@ -238,8 +328,24 @@ async fn every_item_operation_on_the_other_tenants_partition_is_denied() {
     let t = two_tenants().await;
     let table = &t.table;
     for (client, other) in [(&t.a, TENANT_B), (&t.b, TENANT_A)] {
-        assert_denied(client.put_item().table_name(table).set_item(Some(item(other, "x"))).send().await, "put");
-        assert_denied(client.get_item().table_name(table).set_key(Some(key(other, "seed"))).send().await, "get");
+        assert_denied(
+            client
+                .put_item()
+                .table_name(table)
+                .set_item(Some(item(other, "x")))
+                .send()
+                .await,
+            "put",
+        );
+        assert_denied(
+            client
+                .get_item()
+                .table_name(table)
+                .set_key(Some(key(other, "seed")))
+                .send()
+                .await,
+            "get",
+        );
         assert_denied(
             client
                 .update_item()
@@ -251,7 +357,15 @@ async fn every_item_operation_on_the_other_tenants_partition_is_denied() {
                 .await,
             "update",
         );
-        assert_denied(client.delete_item().table_name(table).set_key(Some(key(other, "seed"))).send().await, "delete");
+        assert_denied(
+            client
+                .delete_item()
+                .table_name(table)
+                .set_key(Some(key(other, "seed")))
+                .send()
+                .await,
+            "delete",
+        );
         assert_denied(
             client
                 .query()
@@ -278,9 +392,16 @@ async fn every_item_operation_on_the_other_tenants_partition_is_denied() {
                 .batch_write_item()
                 .request_items(
                     table,
-                    vec![WriteRequest::builder()
-                        .delete_request(DeleteRequest::builder().set_key(Some(key(other, "seed"))).build().expect("delete"))
-                        .build()],
+                    vec![
+                        WriteRequest::builder()
+                            .delete_request(
+                                DeleteRequest::builder()
+                                    .set_key(Some(key(other, "seed")))
+                                    .build()
+                                    .expect("delete"),
+                            )
+                            .build(),
+                    ],
                 )
                 .send()
                 .await,
@@ -289,26 +410,60 @@ async fn every_item_operation_on_the_other_tenants_partition_is_denied() {
         assert_denied(
             client
                 .batch_get_item()
-                .request_items(table, KeysAndAttributes::builder().keys(key(other, "seed")).build().expect("keys"))
+                .request_items(
+                    table,
+                    KeysAndAttributes::builder()
+                        .keys(key(other, "seed"))
+                        .build()
+                        .expect("keys"),
+                )
                 .send()
                 .await,
             "batch get",
         );
         for (what, write) in [
-            ("transact put", TransactWriteItem::builder().put(put(table, other, "x")).build()),
-            ("transact update", TransactWriteItem::builder().update(update(table, other, "seed")).build()),
-            ("transact delete", TransactWriteItem::builder().delete(delete(table, other, "seed")).build()),
+            (
+                "transact put",
+                TransactWriteItem::builder()
+                    .put(put(table, other, "x"))
+                    .build(),
+            ),
+            (
+                "transact update",
+                TransactWriteItem::builder()
+                    .update(update(table, other, "seed"))
+                    .build(),
+            ),
+            (
+                "transact delete",
+                TransactWriteItem::builder()
+                    .delete(delete(table, other, "seed"))
+                    .build(),
+            ),
             (
                 "condition check",
-                TransactWriteItem::builder().condition_check(condition_check(table, other, "seed")).build(),
+                TransactWriteItem::builder()
+                    .condition_check(condition_check(table, other, "seed"))
+                    .build(),
             ),
         ] {
-            assert_denied(client.transact_write_items().transact_items(write).send().await, what);
+            assert_denied(
+                client
+                    .transact_write_items()
+                    .transact_items(write)
+                    .send()
+                    .await,
+                what,
+            );
         }
         assert_denied(
             client
                 .transact_get_items()
-                .transact_items(TransactGetItem::builder().get(get(table, other, "seed")).build())
+                .transact_items(
+                    TransactGetItem::builder()
+                        .get(get(table, other, "seed"))
+                        .build(),
+                )
                 .send()
                 .await,
             "transact get",
@@ -316,8 +471,20 @@ async fn every_item_operation_on_the_other_tenants_partition_is_denied() {
     }
     // Nothing of the other tenant changed: the seed items are as written.
     for (client, id) in [(&t.a, TENANT_A), (&t.b, TENANT_B)] {
-        let got = service(client.get_item().table_name(table).set_key(Some(key(id, "seed"))).send().await).expect("own");
-        assert_eq!(got.item().and_then(|i| i.get("note")), Some(&s("hello")), "{id}'s item untouched");
+        let got = service(
+            client
+                .get_item()
+                .table_name(table)
+                .set_key(Some(key(id, "seed")))
+                .send()
+                .await,
+        )
+        .expect("own");
+        assert_eq!(
+            got.item().and_then(|i| i.get("note")),
+            Some(&s("hello")),
+            "{id}'s item untouched"
+        );
     }
     drop(t.sandbox);
 }
@@ -346,10 +513,20 @@ async fn a_batch_or_transaction_mixing_tenants_is_denied_as_a_whole() {
                 table,
                 vec![
                     WriteRequest::builder()
-                        .put_request(PutRequest::builder().set_item(Some(item(TENANT_A, "m"))).build().expect("put"))
+                        .put_request(
+                            PutRequest::builder()
+                                .set_item(Some(item(TENANT_A, "m")))
+                                .build()
+                                .expect("put"),
+                        )
                         .build(),
                     WriteRequest::builder()
-                        .put_request(PutRequest::builder().set_item(Some(item(TENANT_B, "m"))).build().expect("put"))
+                        .put_request(
+                            PutRequest::builder()
+                                .set_item(Some(item(TENANT_B, "m")))
+                                .build()
+                                .expect("put"),
+                        )
                         .build(),
                 ],
             )
@@ -359,22 +536,45 @@ async fn a_batch_or_transaction_mixing_tenants_is_denied_as_a_whole() {
     );
     assert_denied(
         t.a.transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put(table, TENANT_A, "m")).build())
-            .transact_items(TransactWriteItem::builder().put(put(table, TENANT_B, "m")).build())
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(put(table, TENANT_A, "m"))
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(put(table, TENANT_B, "m"))
+                    .build(),
+            )
             .send()
             .await,
         "mixed transact write",
     );
     assert_denied(
         t.a.transact_get_items()
-            .transact_items(TransactGetItem::builder().get(get(table, TENANT_A, "seed")).build())
-            .transact_items(TransactGetItem::builder().get(get(table, TENANT_B, "seed")).build())
+            .transact_items(
+                TransactGetItem::builder()
+                    .get(get(table, TENANT_A, "seed"))
+                    .build(),
+            )
+            .transact_items(
+                TransactGetItem::builder()
+                    .get(get(table, TENANT_B, "seed"))
+                    .build(),
+            )
             .send()
             .await,
         "mixed transact get",
     );
     // The allowed half did not land either.
-    let got = service(t.a.get_item().table_name(table).set_key(Some(key(TENANT_A, "m"))).send().await).expect("get");
+    let got = service(
+        t.a.get_item()
+            .table_name(table)
+            .set_key(Some(key(TENANT_A, "m")))
+            .send()
+            .await,
+    )
+    .expect("get");
     assert!(got.item().is_none(), "a refused batch wrote nothing");
 }
 
@@ -382,8 +582,18 @@ async fn a_batch_or_transaction_mixing_tenants_is_denied_as_a_whole() {
 async fn scan_is_denied_on_the_table_and_the_index() {
     let t = two_tenants().await;
     assert_denied(t.a.scan().table_name(&t.table).send().await, "scan");
-    assert_denied(t.a.scan().table_name(&t.table).index_name(&t.index).send().await, "scan index");
-    assert_denied(t.a.describe_table().table_name(&t.table).send().await, "describe table");
+    assert_denied(
+        t.a.scan()
+            .table_name(&t.table)
+            .index_name(&t.index)
+            .send()
+            .await,
+        "scan index",
+    );
+    assert_denied(
+        t.a.describe_table().table_name(&t.table).send().await,
+        "describe table",
+    );
     assert_denied(
         t.a.execute_statement()
             .statement(format!("SELECT * FROM \"{}\"", t.table))
@@ -396,13 +606,36 @@ async fn scan_is_denied_on_the_table_and_the_index() {
 #[tokio::test]
 async fn a_read_only_session_reads_its_own_items_but_cannot_write() {
     let t = two_tenants().await;
-    let reader = dynamodb(&t.sandbox, &tenant(&t.sandbox, TENANT_A, Scope::ReadOnly).await);
-    let got = service(reader.get_item().table_name(&t.table).set_key(Some(key(TENANT_A, "seed"))).send().await)
-        .expect("read own");
+    let reader = dynamodb(
+        &t.sandbox,
+        &tenant(&t.sandbox, TENANT_A, Scope::ReadOnly).await,
+    );
+    let got = service(
+        reader
+            .get_item()
+            .table_name(&t.table)
+            .set_key(Some(key(TENANT_A, "seed")))
+            .send()
+            .await,
+    )
+    .expect("read own");
     assert!(got.item().is_some());
-    assert_denied(reader.put_item().table_name(&t.table).set_item(Some(item(TENANT_A, "ro"))).send().await, "write own");
     assert_denied(
-        reader.get_item().table_name(&t.table).set_key(Some(key(TENANT_B, "seed"))).send().await,
+        reader
+            .put_item()
+            .table_name(&t.table)
+            .set_item(Some(item(TENANT_A, "ro")))
+            .send()
+            .await,
+        "write own",
+    );
+    assert_denied(
+        reader
+            .get_item()
+            .table_name(&t.table)
+            .set_key(Some(key(TENANT_B, "seed")))
+            .send()
+            .await,
         "read other",
     );
 }
@@ -425,31 +658,45 @@ async fn partiql_is_confined_to_the_tenants_partition_and_never_scans() {
     // moto 5.2.5 answers PartiQL INSERT/DELETE with an HTML 500, so own
     // writes are not exercised here; their refusals below never reach moto.
     assert_denied(
-        t.a.execute_statement().statement(&select).parameters(s(TENANT_B)).parameters(s("seed")).send().await,
+        t.a.execute_statement()
+            .statement(&select)
+            .parameters(s(TENANT_B))
+            .parameters(s("seed"))
+            .send()
+            .await,
         "select other",
     );
     assert_denied(
         t.a.execute_statement()
-            .statement(format!("UPDATE \"{table}\" SET note = 'x' WHERE pk = 'k1x' AND sk = 'seed'"))
+            .statement(format!(
+                "UPDATE \"{table}\" SET note = 'x' WHERE pk = 'k1x' AND sk = 'seed'"
+            ))
             .send()
             .await,
         "update other",
     );
     assert_denied(
         t.a.execute_statement()
-            .statement(format!("INSERT INTO \"{table}\" VALUE {{'pk': ?, 'sk': 'p1'}}"))
+            .statement(format!(
+                "INSERT INTO \"{table}\" VALUE {{'pk': ?, 'sk': 'p1'}}"
+            ))
             .parameters(s(TENANT_B))
             .send()
             .await,
         "insert other",
     );
     assert_denied(
-        t.a.execute_statement().statement(format!("SELECT * FROM \"{table}\" WHERE sk = 'seed'")).send().await,
+        t.a.execute_statement()
+            .statement(format!("SELECT * FROM \"{table}\" WHERE sk = 'seed'"))
+            .send()
+            .await,
         "full table scan",
     );
     assert_denied(
         t.a.execute_statement()
-            .statement(format!("SELECT * FROM \"{table}\" WHERE pk = 'k1' OR pk = 'k1x'"))
+            .statement(format!(
+                "SELECT * FROM \"{table}\" WHERE pk = 'k1' OR pk = 'k1x'"
+            ))
             .send()
             .await,
         "OR across tenants",

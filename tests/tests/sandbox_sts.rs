@@ -28,7 +28,12 @@ async fn assume(
         .duration_seconds(duration)
         .send()
         .await
-        .map_err(|e| e.into_service_error().code().unwrap_or("no code").to_owned())
+        .map_err(|e| {
+            e.into_service_error()
+                .code()
+                .unwrap_or("no code")
+                .to_owned()
+        })
 }
 
 #[tokio::test]
@@ -36,19 +41,32 @@ async fn the_vendor_role_assumes_the_tenant_role_with_the_tag_and_source_identit
     let sandbox = start().await;
     let vendor = sandbox.vendor_credentials().await.expect("vendor");
     let client = sts(&sandbox, &vendor);
-    let me = client.get_caller_identity().send().await.expect("caller identity");
+    let me = client
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("caller identity");
     assert_eq!(
         me.arn(),
         Some("arn:aws:sts::123456789012:assumed-role/VendorFunctionRole/VendorFunction")
     );
 
     let role = sandbox.deployment().tenant_role_arn();
-    let out = assume(&client, &role, vec![tag("api-key-id", TENANT_A)], Some(TENANT_A), 900)
-        .await
-        .expect("assumed");
+    let out = assume(
+        &client,
+        &role,
+        vec![tag("api-key-id", TENANT_A)],
+        Some(TENANT_A),
+        900,
+    )
+    .await
+    .expect("assumed");
     assert_eq!(out.source_identity(), Some(TENANT_A));
     let user = out.assumed_role_user().expect("user");
-    assert_eq!(user.arn(), "arn:aws:sts::123456789012:assumed-role/TenantRole/k1");
+    assert_eq!(
+        user.arn(),
+        "arn:aws:sts::123456789012:assumed-role/TenantRole/k1"
+    );
     let creds = out.credentials().expect("credentials");
     assert!(creds.access_key_id().starts_with("ASIA"));
 
@@ -59,7 +77,11 @@ async fn the_vendor_role_assumes_the_tenant_role_with_the_tag_and_source_identit
         session_token: sandbox::Secret::new(creds.session_token().to_owned()),
         expiration: None,
     };
-    let me = sts(&sandbox, &tenant).get_caller_identity().send().await.expect("tenant identity");
+    let me = sts(&sandbox, &tenant)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("tenant identity");
     assert_eq!(me.arn(), Some(user.arn()));
 }
 
@@ -68,8 +90,15 @@ async fn vendor_fn_issuer_gets_working_credentials_for_both_scopes() {
     let sandbox = start().await;
     for scope in [Scope::ReadWrite, Scope::ReadOnly] {
         let creds = tenant(&sandbox, TENANT_A, scope).await;
-        let me = sts(&sandbox, &creds).get_caller_identity().send().await.expect("identity");
-        assert_eq!(me.arn(), Some("arn:aws:sts::123456789012:assumed-role/TenantRole/k1"));
+        let me = sts(&sandbox, &creds)
+            .get_caller_identity()
+            .send()
+            .await
+            .expect("identity");
+        assert_eq!(
+            me.arn(),
+            Some("arn:aws:sts::123456789012:assumed-role/TenantRole/k1")
+        );
     }
 }
 
@@ -84,11 +113,20 @@ async fn a_principal_the_trust_policy_does_not_name_is_refused() {
         )
         .await
         .expect("role");
-    let intruder = sandbox.role_credentials("Intruder", "VendorFunction").await.expect("creds");
-    let role = sandbox.deployment().tenant_role_arn();
-    let code = assume(&sts(&sandbox, &intruder), &role, vec![tag("api-key-id", TENANT_A)], Some(TENANT_A), 900)
+    let intruder = sandbox
+        .role_credentials("Intruder", "VendorFunction")
         .await
-        .expect_err("not trusted");
+        .expect("creds");
+    let role = sandbox.deployment().tenant_role_arn();
+    let code = assume(
+        &sts(&sandbox, &intruder),
+        &role,
+        vec![tag("api-key-id", TENANT_A)],
+        Some(TENANT_A),
+        900,
+    )
+    .await
+    .expect_err("not trusted");
     assert_eq!(code, "AccessDenied");
 }
 
@@ -112,13 +150,30 @@ async fn a_missing_or_extra_tag_or_a_wrong_source_identity_is_refused() {
     .await;
     assert_eq!(extra.expect_err("extra tag"), "AccessDenied");
 
-    let other_source = assume(&client, &role, vec![tag("api-key-id", TENANT_A)], Some("k2"), 900).await;
-    assert_eq!(other_source.expect_err("source identity differs"), "AccessDenied");
+    let other_source = assume(
+        &client,
+        &role,
+        vec![tag("api-key-id", TENANT_A)],
+        Some("k2"),
+        900,
+    )
+    .await;
+    assert_eq!(
+        other_source.expect_err("source identity differs"),
+        "AccessDenied"
+    );
 
     let no_source = assume(&client, &role, vec![tag("api-key-id", TENANT_A)], None, 900).await;
     assert_eq!(no_source.expect_err("no source identity"), "AccessDenied");
 
-    let one_char = assume(&client, &role, vec![tag("api-key-id", "k")], Some("kk"), 900).await;
+    let one_char = assume(
+        &client,
+        &role,
+        vec![tag("api-key-id", "k")],
+        Some("kk"),
+        900,
+    )
+    .await;
     assert_eq!(one_char.expect_err("tag shorter than ??*"), "AccessDenied");
 
     let transitive = client
@@ -141,13 +196,21 @@ async fn durations_beyond_the_role_chaining_hour_or_below_fifteen_minutes_are_re
     let client = sts(&sandbox, &vendor);
     let role = sandbox.deployment().tenant_role_arn();
     let tags = || vec![tag("api-key-id", TENANT_A)];
-    assert!(assume(&client, &role, tags(), Some(TENANT_A), 3600).await.is_ok());
+    assert!(
+        assume(&client, &role, tags(), Some(TENANT_A), 3600)
+            .await
+            .is_ok()
+    );
     assert_eq!(
-        assume(&client, &role, tags(), Some(TENANT_A), 3601).await.expect_err("> 1 h"),
+        assume(&client, &role, tags(), Some(TENANT_A), 3601)
+            .await
+            .expect_err("> 1 h"),
         "ValidationError"
     );
     assert_eq!(
-        assume(&client, &role, tags(), Some(TENANT_A), 899).await.expect_err("< 15 min"),
+        assume(&client, &role, tags(), Some(TENANT_A), 899)
+            .await
+            .expect_err("< 15 min"),
         "ValidationError"
     );
 }
@@ -158,10 +221,27 @@ async fn tag_and_source_identity_syntax_is_checked_as_sts_does() {
     let vendor = sandbox.vendor_credentials().await.expect("vendor");
     let client = sts(&sandbox, &vendor);
     let role = sandbox.deployment().tenant_role_arn();
-    let bad_value = assume(&client, &role, vec![tag("api-key-id", "k1*")], Some(TENANT_A), 900).await;
+    let bad_value = assume(
+        &client,
+        &role,
+        vec![tag("api-key-id", "k1*")],
+        Some(TENANT_A),
+        900,
+    )
+    .await;
     assert_eq!(bad_value.expect_err("* in tag value"), "ValidationError");
-    let bad_source = assume(&client, &role, vec![tag("api-key-id", TENANT_A)], Some("k1 a"), 900).await;
-    assert_eq!(bad_source.expect_err("space in source identity"), "ValidationError");
+    let bad_source = assume(
+        &client,
+        &role,
+        vec![tag("api-key-id", TENANT_A)],
+        Some("k1 a"),
+        900,
+    )
+    .await;
+    assert_eq!(
+        bad_source.expect_err("space in source identity"),
+        "ValidationError"
+    );
     let duplicate = assume(
         &client,
         &role,
@@ -170,7 +250,10 @@ async fn tag_and_source_identity_syntax_is_checked_as_sts_does() {
         900,
     )
     .await;
-    assert_eq!(duplicate.expect_err("duplicate keys"), "InvalidParameterValue");
+    assert_eq!(
+        duplicate.expect_err("duplicate keys"),
+        "InvalidParameterValue"
+    );
 }
 
 #[tokio::test]
@@ -180,16 +263,34 @@ async fn unknown_expired_and_wrongly_signed_credentials_are_refused() {
 
     let mut unknown = vendor.clone();
     unknown.access_key_id = "ASIAUNKNOWNUNKNOWN00".into();
-    let err = sts(&sandbox, &unknown).get_caller_identity().send().await.expect_err("unknown key");
-    assert_eq!(err.into_service_error().code(), Some("InvalidClientTokenId"));
+    let err = sts(&sandbox, &unknown)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect_err("unknown key");
+    assert_eq!(
+        err.into_service_error().code(),
+        Some("InvalidClientTokenId")
+    );
 
     let mut wrong_secret = vendor.clone();
     wrong_secret.secret_access_key = sandbox::Secret::new("not-the-secret".into());
-    let err = sts(&sandbox, &wrong_secret).get_caller_identity().send().await.expect_err("bad signature");
-    assert_eq!(err.into_service_error().code(), Some("SignatureDoesNotMatch"));
+    let err = sts(&sandbox, &wrong_secret)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect_err("bad signature");
+    assert_eq!(
+        err.into_service_error().code(),
+        Some("SignatureDoesNotMatch")
+    );
 
     let tenant = tenant(&sandbox, TENANT_A, Scope::ReadWrite).await;
     sandbox.advance_clock(std::time::Duration::from_secs(901));
-    let err = sts(&sandbox, &tenant).get_caller_identity().send().await.expect_err("expired");
+    let err = sts(&sandbox, &tenant)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect_err("expired");
     assert_eq!(err.into_service_error().code(), Some("ExpiredToken"));
 }

@@ -13,7 +13,11 @@ use tenant_lifecycle::{Silent, TenantRef};
 use tenant_registry::{ApiKeyId, Tier};
 
 fn item(pk: &str, sk: &str) -> std::collections::HashMap<String, AttributeValue> {
-    [("pk".to_owned(), AttributeValue::S(pk.into())), ("sk".to_owned(), AttributeValue::S(sk.into()))].into()
+    [
+        ("pk".to_owned(), AttributeValue::S(pk.into())),
+        ("sk".to_owned(), AttributeValue::S(sk.into())),
+    ]
+    .into()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -21,7 +25,11 @@ async fn each_tier_vends_its_duration_and_the_credentials_reach_only_its_own_ite
     let system = start().await;
     let table = system.deployment().data_table.clone();
     let mut tenants = Vec::new();
-    for (name, tier, seconds) in [("Basic Co", Tier::Basic, 900), ("Standard Co", Tier::Standard, 1800), ("Premium Co", Tier::Premium, 3600)] {
+    for (name, tier, seconds) in [
+        ("Basic Co", Tier::Basic, 900),
+        ("Standard Co", Tier::Standard, 1800),
+        ("Premium Co", Tier::Premium, 3600),
+    ] {
         let tenant = onboard(&system, name, tier).await;
         let response = get(&system, Some(&tenant.api_key)).await;
         assert_eq!(response.status, 200, "{name}: {}", response.body);
@@ -30,7 +38,10 @@ async fn each_tier_vends_its_duration_and_the_credentials_reach_only_its_own_ite
         assert_eq!(body["Tenant"]["Tier"], tier.as_str());
         assert_eq!(body["Tenant"]["ApiKeyId"], tenant.api_key_id.as_str());
         let left = seconds_to_expiry(&response);
-        assert!((seconds - 60..=seconds).contains(&left), "{name}: expires in {left} s, expected about {seconds}");
+        assert!(
+            (seconds - 60..=seconds).contains(&left),
+            "{name}: expires in {left} s, expected about {seconds}"
+        );
         tenants.push((tenant, dynamodb(&system, &response)));
     }
     for (tenant, client) in &tenants {
@@ -41,13 +52,28 @@ async fn each_tier_vends_its_duration_and_the_credentials_reach_only_its_own_ite
             .send()
             .await
             .unwrap_or_else(|e| panic!("{} writes its own item: {:?}", tenant.name, e.code()));
-        let read = client.get_item().table_name(&table).set_key(Some(item(&tenant.api_key_id, "hello"))).send().await;
+        let read = client
+            .get_item()
+            .table_name(&table)
+            .set_key(Some(item(&tenant.api_key_id, "hello")))
+            .send()
+            .await;
         assert!(read.expect("reads its own item").item().is_some());
     }
     let (basic, basic_client) = &tenants[0];
     let (premium, _) = &tenants[2];
-    let refused = basic_client.get_item().table_name(&table).set_key(Some(item(&premium.api_key_id, "hello"))).send().await;
-    assert_eq!(refused.unwrap_err().code(), Some("AccessDeniedException"), "{} reads another tenant's item", basic.name);
+    let refused = basic_client
+        .get_item()
+        .table_name(&table)
+        .set_key(Some(item(&premium.api_key_id, "hello")))
+        .send()
+        .await;
+    assert_eq!(
+        refused.unwrap_err().code(),
+        Some("AccessDeniedException"),
+        "{} reads another tenant's item",
+        basic.name
+    );
     let scan = basic_client.scan().table_name(&table).send().await;
     assert_eq!(scan.unwrap_err().code(), Some("AccessDeniedException"));
 }
@@ -58,7 +84,13 @@ async fn suspended_and_unknown_tenants_are_refused_by_vendor_fn() {
     let tenant = onboard(&system, "Soon Suspended", Tier::Standard).await;
     let admin = admin_dynamodb(&system);
     let registry = system.deployment().tenant_table.clone();
-    let key = || [("apiKeyId".to_owned(), AttributeValue::S(tenant.api_key_id.clone()))].into();
+    let key = || {
+        [(
+            "apiKeyId".to_owned(),
+            AttributeValue::S(tenant.api_key_id.clone()),
+        )]
+        .into()
+    };
 
     // The registry says suspended while API Gateway still accepts the key
     // (a suspend half-way, or API Gateway's key cache): vendor-fn refuses.
@@ -77,28 +109,52 @@ async fn suspended_and_unknown_tenants_are_refused_by_vendor_fn() {
     assert_eq!(response.json()["code"], "TenantSuspended");
 
     // A key API Gateway knows but the registry does not.
-    admin.delete_item().table_name(&registry).set_key(Some(key())).send().await.unwrap();
+    admin
+        .delete_item()
+        .table_name(&registry)
+        .set_key(Some(key()))
+        .send()
+        .await
+        .unwrap();
     let response = get(&system, Some(&tenant.api_key)).await;
     assert_eq!(response.status, 403, "{}", response.body);
     assert_eq!(response.json()["code"], "UnknownTenant");
-    assert!(!response.body.contains(&tenant.api_key), "the key value is never echoed");
+    assert!(
+        !response.body.contains(&tenant.api_key),
+        "the key value is never echoed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_unknown_and_disabled_api_keys_are_forbidden_by_the_gateway() {
     let system = start().await;
     let tenant = onboard(&system, "Acme", Tier::Standard).await;
-    for key in [None, Some(""), Some("no-such-key-0123456789abcdefghijklmnopq")] {
+    for key in [
+        None,
+        Some(""),
+        Some("no-such-key-0123456789abcdefghijklmnopq"),
+    ] {
         let response = get(&system, key).await;
         assert_eq!(response.status, 403, "{key:?}");
         assert_eq!(response.json(), serde_json::json!({"message": "Forbidden"}));
     }
     // tenantctl suspend: registry suspended and the key disabled.
     let id = TenantRef::Id(ApiKeyId::parse(&tenant.api_key_id).unwrap());
-    system.lifecycle().suspend(&id, false, &Silent).await.expect("suspends");
+    system
+        .lifecycle()
+        .suspend(&id, false, &Silent)
+        .await
+        .expect("suspends");
     let response = get(&system, Some(&tenant.api_key)).await;
-    assert_eq!((response.status.as_u16(), response.json()), (403, serde_json::json!({"message": "Forbidden"})));
-    system.lifecycle().resume(&id, &Silent).await.expect("resumes");
+    assert_eq!(
+        (response.status.as_u16(), response.json()),
+        (403, serde_json::json!({"message": "Forbidden"}))
+    );
+    system
+        .lifecycle()
+        .resume(&id, &Silent)
+        .await
+        .expect("resumes");
     assert_eq!(get(&system, Some(&tenant.api_key)).await.status, 200);
 }
 
@@ -111,27 +167,55 @@ async fn a_spoofed_identity_in_body_headers_or_query_is_ignored() {
         r#"{{"apiKeyId": "{v}", "tenant": "{v}", "requestContext": {{"identity": {{"apiKeyId": "{v}"}}}}}}"#,
         v = victim.api_key_id
     );
-    let headers = [("x-api-key-id", victim.api_key_id.as_str()), ("x-tenant-id", victim.api_key_id.as_str())];
-    let url = format!("{}?apiKeyId={}", system.credentials_url(), victim.api_key_id);
+    let headers = [
+        ("x-api-key-id", victim.api_key_id.as_str()),
+        ("x-tenant-id", victim.api_key_id.as_str()),
+    ];
+    let url = format!(
+        "{}?apiKeyId={}",
+        system.credentials_url(),
+        victim.api_key_id
+    );
     let response = sandbox::api_client::ApiClient::default()
-        .send(http::Method::POST, &url, Some(&me.api_key), &headers, Some(&body))
+        .send(
+            http::Method::POST,
+            &url,
+            Some(&me.api_key),
+            &headers,
+            Some(&body),
+        )
         .await
         .unwrap();
     assert_eq!(response.status, 200, "{}", response.body);
-    assert_eq!(response.json()["Tenant"]["ApiKeyId"], me.api_key_id.as_str());
+    assert_eq!(
+        response.json()["Tenant"]["ApiKeyId"],
+        me.api_key_id.as_str()
+    );
     assert_eq!(response.json()["Tenant"]["Tier"], "standard");
     let client = dynamodb(&system, &response);
     let table = system.deployment().data_table.clone();
-    let refused = client.put_item().table_name(&table).set_item(Some(item(&victim.api_key_id, "x"))).send().await;
+    let refused = client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item(&victim.api_key_id, "x")))
+        .send()
+        .await;
     assert_eq!(refused.unwrap_err().code(), Some("AccessDeniedException"));
-    assert!(!response.body.contains(&victim.api_key_id), "{}", response.body);
+    assert!(
+        !response.body.contains(&victim.api_key_id),
+        "{}",
+        response.body
+    );
 
     let response = sandbox::api_client::ApiClient::default()
         .send(http::Method::GET, &url, Some(&me.api_key), &headers, None)
         .await
         .unwrap();
     assert_eq!(response.status, 200, "{}", response.body);
-    assert_eq!(response.json()["Tenant"]["ApiKeyId"], me.api_key_id.as_str());
+    assert_eq!(
+        response.json()["Tenant"]["ApiKeyId"],
+        me.api_key_id.as_str()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,7 +227,10 @@ async fn the_usage_plan_throttles_a_burst_with_429() {
     for _ in 0..12 {
         let response = get(&system, Some(&tenant.api_key)).await;
         if response.status == 429 {
-            assert_eq!(response.json(), serde_json::json!({"message": "Too Many Requests"}));
+            assert_eq!(
+                response.json(),
+                serde_json::json!({"message": "Too Many Requests"})
+            );
         }
         statuses.push(response.status.as_u16());
     }
@@ -162,18 +249,45 @@ async fn a_read_only_credential_reads_but_cannot_write() {
     let tenant = onboard(&system, "Reader", Tier::Premium).await;
     let table = system.deployment().data_table.clone();
     let writer = dynamodb(&system, &get(&system, Some(&tenant.api_key)).await);
-    writer.put_item().table_name(&table).set_item(Some(item(&tenant.api_key_id, "doc"))).send().await.expect("read-write writes");
+    writer
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item(&tenant.api_key_id, "doc")))
+        .send()
+        .await
+        .expect("read-write writes");
 
-    let response = post(&system, &tenant.api_key, &[], r#"{"durationSeconds": 900, "scope": "read-only"}"#).await;
+    let response = post(
+        &system,
+        &tenant.api_key,
+        &[],
+        r#"{"durationSeconds": 900, "scope": "read-only"}"#,
+    )
+    .await;
     assert_eq!(response.status, 200, "{}", response.body);
     let left = seconds_to_expiry(&response);
     assert!((840..=900).contains(&left), "{left}");
     let reader = dynamodb(&system, &response);
-    let read = reader.get_item().table_name(&table).set_key(Some(item(&tenant.api_key_id, "doc"))).send().await;
+    let read = reader
+        .get_item()
+        .table_name(&table)
+        .set_key(Some(item(&tenant.api_key_id, "doc")))
+        .send()
+        .await;
     assert!(read.expect("read-only reads").item().is_some());
-    let write = reader.put_item().table_name(&table).set_item(Some(item(&tenant.api_key_id, "new"))).send().await;
+    let write = reader
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item(&tenant.api_key_id, "new")))
+        .send()
+        .await;
     assert_eq!(write.unwrap_err().code(), Some("AccessDeniedException"));
-    let delete = reader.delete_item().table_name(&table).set_key(Some(item(&tenant.api_key_id, "doc"))).send().await;
+    let delete = reader
+        .delete_item()
+        .table_name(&table)
+        .set_key(Some(item(&tenant.api_key_id, "doc")))
+        .send()
+        .await;
     assert_eq!(delete.unwrap_err().code(), Some("AccessDeniedException"));
 }
 
@@ -184,18 +298,32 @@ async fn a_killed_vendor_fn_process_is_replaced_and_the_next_request_does_not_ha
     assert_eq!(get(&system, Some(&tenant.api_key)).await.status, 200);
     let before = system.host().stats().cold_starts.len();
     let pids = system.host().idle_pids();
-    assert!(!pids.is_empty(), "a warm instance waits for the next request");
+    assert!(
+        !pids.is_empty(),
+        "a warm instance waits for the next request"
+    );
     for pid in &pids {
-        let status = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().expect("kill runs");
+        let status = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .expect("kill runs");
         assert!(status.success());
     }
     let started = Instant::now();
-    let response = tokio::time::timeout(Duration::from_secs(15), get(&system, Some(&tenant.api_key)))
-        .await
-        .expect("the next request is answered, not left hanging");
+    let response =
+        tokio::time::timeout(Duration::from_secs(15), get(&system, Some(&tenant.api_key)))
+            .await
+            .expect("the next request is answered, not left hanging");
     assert_eq!(response.status, 200, "{}", response.body);
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
-    assert!(system.host().stats().cold_starts.len() > before, "a fresh instance served it");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        system.host().stats().cold_starts.len() > before,
+        "a fresh instance served it"
+    );
     assert!(system.host().idle_pids().iter().all(|p| !pids.contains(p)));
 }
 
@@ -213,9 +341,21 @@ async fn the_guided_tour_holds_every_expectation_and_the_state_file_has_the_docu
     keys.sort();
     assert_eq!(
         keys,
-        ["bucket", "credentialsUrl", "dataTable", "endpoint", "region", "tenantRoleArn", "tenantTable", "tenants"]
+        [
+            "bucket",
+            "credentialsUrl",
+            "dataTable",
+            "endpoint",
+            "region",
+            "tenantRoleArn",
+            "tenantTable",
+            "tenants"
+        ]
     );
-    assert_eq!(state["credentialsUrl"], format!("{}/credentials", state["endpoint"].as_str().unwrap()));
+    assert_eq!(
+        state["credentialsUrl"],
+        format!("{}/credentials", state["endpoint"].as_str().unwrap())
+    );
     for (tenant, entry) in tenants.iter().zip(state["tenants"].as_array().unwrap()) {
         let mut keys: Vec<_> = entry.as_object().unwrap().keys().cloned().collect();
         keys.sort();

@@ -43,7 +43,10 @@ impl std::fmt::Debug for Vended {
 /// # Errors
 /// A message naming the variable.
 pub fn env(name: &str) -> Result<String, String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or_else(|| format!("{name} is not set"))
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| format!("{name} is not set"))
 }
 
 /// Calls the credentials API: `GET`, or `POST` with `request` as the body.
@@ -51,26 +54,50 @@ pub fn env(name: &str) -> Result<String, String> {
 ///
 /// # Errors
 /// The API's status and error code (never the key), or the transport error.
-pub async fn fetch_body(endpoint: &str, api_key: &str, request: Option<&str>) -> Result<String, String> {
+pub async fn fetch_body(
+    endpoint: &str,
+    api_key: &str,
+    request: Option<&str>,
+) -> Result<String, String> {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let builder = http::Request::builder()
-        .method(if request.is_some() { http::Method::POST } else { http::Method::GET })
+        .method(if request.is_some() {
+            http::Method::POST
+        } else {
+            http::Method::GET
+        })
         .uri(endpoint)
         .header("x-api-key", api_key)
         .header("accept", "application/json");
     let http_request = builder
-        .body(Full::new(Bytes::from(request.unwrap_or_default().to_owned())))
+        .body(Full::new(Bytes::from(
+            request.unwrap_or_default().to_owned(),
+        )))
         .map_err(|e| format!("bad CREDENTIALS_ENDPOINT: {e}"))?;
-    let response = client.request(http_request).await.map_err(|e| format!("credentials API unreachable: {e}"))?;
+    let response = client
+        .request(http_request)
+        .await
+        .map_err(|e| format!("credentials API unreachable: {e}"))?;
     let status = response.status();
-    let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
     let text = String::from_utf8_lossy(&body).into_owned();
     if status.is_success() {
         return Ok(text);
     }
     let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    let code = json["code"].as_str().or_else(|| json["message"].as_str()).unwrap_or("no error code");
-    Err(format!("credentials API answered {}: {code}", status.as_u16()))
+    let code = json["code"]
+        .as_str()
+        .or_else(|| json["message"].as_str())
+        .unwrap_or("no error code");
+    Err(format!(
+        "credentials API answered {}: {code}",
+        status.as_u16()
+    ))
 }
 
 /// Fetches and parses credentials.
@@ -79,13 +106,17 @@ pub async fn fetch_body(endpoint: &str, api_key: &str, request: Option<&str>) ->
 /// As [`fetch_body`], or a body without the credential fields.
 pub async fn fetch(endpoint: &str, api_key: &str, request: Option<&str>) -> Result<Vended, String> {
     let text = fetch_body(endpoint, api_key, request).await?;
-    let body: Value = serde_json::from_str(&text).map_err(|_| "the credentials body is not JSON".to_owned())?;
+    let body: Value =
+        serde_json::from_str(&text).map_err(|_| "the credentials body is not JSON".to_owned())?;
     let field = |path: &[&str]| -> Result<String, String> {
         let mut value = &body;
         for key in path {
             value = &value[*key];
         }
-        value.as_str().map(str::to_owned).ok_or_else(|| format!("the credentials body has no {}", path.join(".")))
+        value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("the credentials body has no {}", path.join(".")))
     };
     let expiry = chrono::DateTime::parse_from_rfc3339(&field(&["Expiration"])?)
         .map_err(|_| "Expiration is not RFC 3339".to_owned())?;
@@ -93,7 +124,9 @@ pub async fn fetch(endpoint: &str, api_key: &str, request: Option<&str>) -> Resu
         field(&["AccessKeyId"])?,
         field(&["SecretAccessKey"])?,
         Some(field(&["SessionToken"])?),
-        Some(std::time::SystemTime::from(expiry.with_timezone(&chrono::Utc))),
+        Some(std::time::SystemTime::from(
+            expiry.with_timezone(&chrono::Utc),
+        )),
         "tenant-credentials-api",
     );
     Ok(Vended {

@@ -26,10 +26,18 @@ async fn main() -> std::process::ExitCode {
 
 async fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
-    let requests: usize = args.next().map_or(Ok(500), |a| a.parse()).map_err(|e| format!("requests: {e}"))?;
-    let cold_starts: usize = args.next().map_or(Ok(10), |a| a.parse()).map_err(|e| format!("cold starts: {e}"))?;
+    let requests: usize = args
+        .next()
+        .map_or(Ok(500), |a| a.parse())
+        .map_err(|e| format!("requests: {e}"))?;
+    let cold_starts: usize = args
+        .next()
+        .map_or(Ok(10), |a| a.parse())
+        .map_err(|e| format!("cold starts: {e}"))?;
 
-    let system = System::start(&Sandbox::workspace_root(), Options::default()).await.map_err(|e| e.to_string())?;
+    let system = System::start(&Sandbox::workspace_root(), Options::default())
+        .await
+        .map_err(|e| e.to_string())?;
     // Premium tenants round-robin, so the usage plan's 50 requests/s per
     // key does not throttle the measurement.
     let mut keys = Vec::new();
@@ -51,7 +59,10 @@ async fn run() -> Result<(), String> {
         let response = api.get(&url, Some(key)).await?;
         latencies.push(started.elapsed());
         if response.status != 200 {
-            return Err(format!("vend answered {} {}", response.status, response.body));
+            return Err(format!(
+                "vend answered {} {}",
+                response.status, response.body
+            ));
         }
     }
 
@@ -60,10 +71,19 @@ async fn run() -> Result<(), String> {
     }
     let colds = system.host().stats().cold_starts;
 
-    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
-    println!("whole local stack, {profile} build, {requests} sequential vends over one keep-alive connection:");
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    println!(
+        "whole local stack, {profile} build, {requests} sequential vends over one keep-alive connection:"
+    );
     print_percentiles("vend latency", &mut latencies);
-    println!("vendor-fn cold start (spawn to first /next), {} instances:", colds.len());
+    println!(
+        "vendor-fn cold start (spawn to first /next), {} instances:",
+        colds.len()
+    );
     print_percentiles("cold start", &mut colds.clone());
     Ok(())
 }
@@ -71,9 +91,21 @@ async fn run() -> Result<(), String> {
 fn print_percentiles(what: &str, samples: &mut [Duration]) {
     samples.sort();
     let at = |p: f64| -> f64 {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
         let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
-        samples.get(index).map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
+        samples
+            .get(index)
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
     };
-    println!("  {what}: p50 {:.2} ms  p99 {:.2} ms  min {:.2} ms  max {:.2} ms", at(0.5), at(0.99), at(0.0), at(1.0));
+    println!(
+        "  {what}: p50 {:.2} ms  p99 {:.2} ms  min {:.2} ms  max {:.2} ms",
+        at(0.5),
+        at(0.99),
+        at(0.0),
+        at(1.0)
+    );
 }

@@ -4,8 +4,8 @@
 use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
 use sandbox::{IssuedCredentials, Sandbox};
 use tenant_registry::ApiKeyId;
-use vendor_fn::issuer::{SessionRequest, StsIssuer};
 use vendor_fn::Scope;
+use vendor_fn::issuer::{SessionRequest, StsIssuer};
 
 /// Tenant A's and B's API key IDs: `k1` and its look-alike `k1x`.
 pub const TENANT_A: &str = "k1";
@@ -36,7 +36,10 @@ pub fn dynamodb(sandbox: &Sandbox, credentials: &IssuedCredentials) -> aws_sdk_d
     dynamodb_with(sandbox, credentials.to_sdk())
 }
 
-pub fn dynamodb_with(sandbox: &Sandbox, credentials: aws_credential_types::Credentials) -> aws_sdk_dynamodb::Client {
+pub fn dynamodb_with(
+    sandbox: &Sandbox,
+    credentials: aws_credential_types::Credentials,
+) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(region())
@@ -63,14 +66,23 @@ pub fn s3(sandbox: &Sandbox, credentials: &IssuedCredentials) -> aws_sdk_s3::Cli
 /// `StsIssuer` (tag, source identity, session name) on the vendor role's
 /// credentials, against the sandbox's STS.
 pub async fn tenant(sandbox: &Sandbox, api_key_id: &str, scope: Scope) -> IssuedCredentials {
-    let vendor = sandbox.vendor_credentials().await.expect("vendor credentials");
-    let issuer = StsIssuer::new(sts(sandbox, &vendor), sandbox.deployment().tenant_role_arn());
+    let vendor = sandbox
+        .vendor_credentials()
+        .await
+        .expect("vendor credentials");
+    let issuer = StsIssuer::new(
+        sts(sandbox, &vendor),
+        sandbox.deployment().tenant_role_arn(),
+    );
     let request = SessionRequest {
         api_key_id: ApiKeyId::parse(api_key_id).expect("valid key id"),
         duration_seconds: 900,
         scope,
     };
-    let vended = issuer.issue(&request).await.unwrap_or_else(|e| panic!("vendor-fn issues a session: {e:?}"));
+    let vended = issuer
+        .issue(&request)
+        .await
+        .unwrap_or_else(|e| panic!("vendor-fn issues a session: {e:?}"));
     IssuedCredentials {
         access_key_id: vended.access_key_id,
         secret_access_key: sandbox::Secret::new(vended.secret_access_key.expose().to_owned()),
@@ -125,9 +137,18 @@ pub async fn raw(
     for (name, value) in &headers {
         let _ = write!(request, "{name}: {}\r\n", value.to_str().expect("ascii"));
     }
-    let _ = write!(request, "content-length: {}\r\nconnection: close\r\n\r\n", body.len());
-    let mut stream = tokio::net::TcpStream::connect(&host).await.expect("connects");
-    stream.write_all(request.as_bytes()).await.expect("writes head");
+    let _ = write!(
+        request,
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connects");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("writes head");
     // The sandbox may answer (and close) before reading an oversized body.
     let _ = stream.write_all(body).await;
     let mut response = Vec::new();
@@ -138,6 +159,9 @@ pub async fn raw(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no HTTP status in {text:?}"));
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }

@@ -2,9 +2,9 @@
 //! the local Lambda) for end-to-end tests over HTTP.
 #![allow(dead_code)]
 
+use sandbox::Sandbox;
 use sandbox::api_client::{ApiClient, ApiResponse};
 use sandbox::system::{Options, System, Tenant};
-use sandbox::Sandbox;
 use tenant_registry::{Isolation, Tier};
 
 /// Starts the system on a free port. Needs moto (`./scripts/setup.sh`) and
@@ -30,7 +30,12 @@ pub async fn get(system: &System, api_key: Option<&str>) -> ApiResponse {
         .unwrap_or_else(|e| panic!("GET /credentials: {e}"))
 }
 
-pub async fn post(system: &System, api_key: &str, headers: &[(&str, &str)], body: &str) -> ApiResponse {
+pub async fn post(
+    system: &System,
+    api_key: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> ApiResponse {
     ApiClient::default()
         .post(&system.credentials_url(), Some(api_key), headers, body)
         .await
@@ -39,7 +44,9 @@ pub async fn post(system: &System, api_key: &str, headers: &[(&str, &str)], body
 
 /// A DynamoDB client with vended credentials, through the system's endpoint.
 pub fn dynamodb(system: &System, response: &ApiResponse) -> aws_sdk_dynamodb::Client {
-    let credentials = response.credentials().unwrap_or_else(|| panic!("credentials in a {} response", response.status));
+    let credentials = response
+        .credentials()
+        .unwrap_or_else(|| panic!("credentials in a {} response", response.status));
     sandbox::demo::tenant_dynamodb(&system.endpoint_url(), credentials)
 }
 
@@ -50,7 +57,10 @@ pub fn admin_dynamodb(system: &System) -> aws_sdk_dynamodb::Client {
 
 /// Seconds from now until the body's `Expiration`.
 pub fn seconds_to_expiry(response: &ApiResponse) -> i64 {
-    let expiration = response.json()["Expiration"].as_str().map(str::to_owned).expect("Expiration");
+    let expiration = response.json()["Expiration"]
+        .as_str()
+        .map(str::to_owned)
+        .expect("Expiration");
     let expiration = chrono::DateTime::parse_from_rfc3339(&expiration).expect("RFC 3339");
     (expiration.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds()
 }

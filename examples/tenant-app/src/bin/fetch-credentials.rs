@@ -32,7 +32,11 @@ async fn run() -> Result<String, String> {
                     .ok_or("--duration takes a number of seconds")?;
                 duration = Some(seconds);
             }
-            other => return Err(format!("unknown argument {other:?}; usage: fetch-credentials [--read-only] [--duration SECONDS]")),
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}; usage: fetch-credentials [--read-only] [--duration SECONDS]"
+                ));
+            }
         }
     }
     let request = (scope.is_some() || duration.is_some()).then(|| {

@@ -22,17 +22,26 @@ async fn main() -> ExitCode {
 }
 
 fn key(pk: &str, sk: &str) -> std::collections::HashMap<String, AttributeValue> {
-    [("pk".to_owned(), AttributeValue::S(pk.to_owned())), ("sk".to_owned(), AttributeValue::S(sk.to_owned()))].into()
+    [
+        ("pk".to_owned(), AttributeValue::S(pk.to_owned())),
+        ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
+    ]
+    .into()
 }
 
 async fn run() -> Result<(), String> {
-    let other = std::env::args().nth(1).unwrap_or_else(|| "someone-else".to_owned());
+    let other = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "someone-else".to_owned());
     let endpoint = tenant_app::env("CREDENTIALS_ENDPOINT")?;
     let api_key = tenant_app::env("TENANT_API_KEY")?;
     let vended = tenant_app::fetch(&endpoint, &api_key, None).await?;
     let me = vended.partition_key.clone();
     let table = vended.table.clone();
-    println!("credentials for tenant {me}, table {table}, expiring {}", vended.body["Expiration"]);
+    println!(
+        "credentials for tenant {me}, table {table}, expiring {}",
+        vended.body["Expiration"]
+    );
     let dynamodb = tenant_app::dynamodb(&vended).await;
 
     for n in 1..=2 {
@@ -43,7 +52,12 @@ async fn run() -> Result<(), String> {
             .item("text", AttributeValue::S(format!("note {n} of {me}")))
             .send()
             .await
-            .map_err(|e| format!("writing my own item failed: {}", e.code().unwrap_or("no code")))?;
+            .map_err(|e| {
+                format!(
+                    "writing my own item failed: {}",
+                    e.code().unwrap_or("no code")
+                )
+            })?;
         println!("put     pk={me} sk=note#{n}: ok");
     }
     let item = dynamodb
@@ -53,8 +67,17 @@ async fn run() -> Result<(), String> {
         .consistent_read(true)
         .send()
         .await
-        .map_err(|e| format!("reading my own item failed: {}", e.code().unwrap_or("no code")))?;
-    let text = item.item().and_then(|i| i.get("text")).and_then(|t| t.as_s().ok()).ok_or("my item was not there")?;
+        .map_err(|e| {
+            format!(
+                "reading my own item failed: {}",
+                e.code().unwrap_or("no code")
+            )
+        })?;
+    let text = item
+        .item()
+        .and_then(|i| i.get("text"))
+        .and_then(|t| t.as_s().ok())
+        .ok_or("my item was not there")?;
     println!("get     pk={me} sk=note#1: {text:?}");
     let mine = dynamodb
         .query()
@@ -63,22 +86,50 @@ async fn run() -> Result<(), String> {
         .expression_attribute_values(":me", AttributeValue::S(me.clone()))
         .send()
         .await
-        .map_err(|e| format!("querying my partition failed: {}", e.code().unwrap_or("no code")))?;
+        .map_err(|e| {
+            format!(
+                "querying my partition failed: {}",
+                e.code().unwrap_or("no code")
+            )
+        })?;
     println!("query   pk={me}: {} items", mine.count());
 
-    let theirs = dynamodb.get_item().table_name(&table).set_key(Some(key(&other, "note#1"))).send().await;
+    let theirs = dynamodb
+        .get_item()
+        .table_name(&table)
+        .set_key(Some(key(&other, "note#1")))
+        .send()
+        .await;
     match theirs {
         Err(e) if e.code() == Some("AccessDeniedException") => {
             println!("get     pk={other} (another tenant): refused, AccessDeniedException");
         }
-        Err(e) => return Err(format!("another tenant's item failed for an unexpected reason: {}", e.code().unwrap_or("no code"))),
-        Ok(_) => return Err(format!("another tenant's item (pk={other}) was readable: isolation is broken")),
+        Err(e) => {
+            return Err(format!(
+                "another tenant's item failed for an unexpected reason: {}",
+                e.code().unwrap_or("no code")
+            ));
+        }
+        Ok(_) => {
+            return Err(format!(
+                "another tenant's item (pk={other}) was readable: isolation is broken"
+            ));
+        }
     }
     let scan = dynamodb.scan().table_name(&table).send().await;
     match scan {
-        Err(e) if e.code() == Some("AccessDeniedException") => println!("scan    {table}: refused, AccessDeniedException"),
-        Err(e) => return Err(format!("scan failed for an unexpected reason: {}", e.code().unwrap_or("no code"))),
-        Ok(_) => return Err("a Scan of the whole table was allowed: isolation is broken".to_owned()),
+        Err(e) if e.code() == Some("AccessDeniedException") => {
+            println!("scan    {table}: refused, AccessDeniedException")
+        }
+        Err(e) => {
+            return Err(format!(
+                "scan failed for an unexpected reason: {}",
+                e.code().unwrap_or("no code")
+            ));
+        }
+        Ok(_) => {
+            return Err("a Scan of the whole table was allowed: isolation is broken".to_owned());
+        }
     }
     Ok(())
 }
