@@ -4,9 +4,9 @@ use aws_sdk_apigateway::types::{Op, PatchOperation};
 use tenant_registry::ApiKeyId;
 
 use crate::LifecycleError;
-use crate::aws_failure::AwsFailure;
 use crate::input::TenantName;
-use crate::secret::ApiKeyValue;
+use aws_failure::AwsFailure;
+use tenant_registry::Secret;
 
 /// Tag on every key tenantctl creates, so leftovers are told apart from keys
 /// someone made by hand with the same name.
@@ -22,7 +22,7 @@ pub struct ApiKeys {
 #[derive(Debug)]
 pub(crate) struct CreatedKey {
     pub(crate) id: ApiKeyId,
-    pub(crate) value: ApiKeyValue,
+    pub(crate) value: Secret,
 }
 
 impl ApiKeys {
@@ -47,7 +47,7 @@ impl ApiKeys {
                 failure: AwsFailure::classify(&e),
             })?;
         let raw_id = output.id().unwrap_or_default().to_owned();
-        let value = output.value().map(|v| ApiKeyValue::new(v.to_owned()));
+        let value = output.value().map(|v| Secret::new(v.to_owned()));
         match (ApiKeyId::parse(&raw_id), value) {
             (Ok(id), Some(value)) => Ok(CreatedKey { id, value }),
             (parsed, _) => {

@@ -2,7 +2,7 @@
 
 use tenant_registry::{ApiKeyId, RegistryError, TenantStatus};
 
-use crate::aws_failure::AwsFailure;
+use aws_failure::AwsFailure;
 
 /// Exit codes scripts can rely on (`tenantctl` returns these).
 pub mod exit_code {

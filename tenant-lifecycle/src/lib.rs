@@ -17,11 +17,11 @@
 //! - [`SessionRevoker`] cuts off sessions already issued with a Deny on the
 //!   tenant role, and prunes such Denies once those sessions have expired.
 //! - Inputs are parsed once ([`TenantName`], [`Email`], [`Contact`]); the
-//!   API key value is an [`ApiKeyValue`] that never shows itself in `Debug`.
+//!   API key value is a [`tenant_registry::Secret`], which never shows itself
+//!   in `Debug`.
 //! - Every error maps to an exit code ([`exit_code`]).
 
 mod api_keys;
-mod aws_failure;
 mod error;
 mod input;
 mod lifecycle;
@@ -29,7 +29,6 @@ mod progress;
 mod registry;
 mod resources;
 mod revocation;
-mod secret;
 mod tenant_data;
 
 pub use api_keys::MANAGED_BY_TAG;
@@ -43,8 +42,6 @@ pub use revocation::{
     Pruned, SessionRevoker, policy_name as revocation_policy_name, revocation_lifetime,
     revocation_policy,
 };
-pub use secret::ApiKeyValue;
-pub use tenant_data::{PARTITION_KEY, SORT_KEY, silo_table_name};
 
 // Clients are shared across tasks by the sandbox.
 const _: fn() = || {

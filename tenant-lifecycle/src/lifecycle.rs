@@ -1,14 +1,13 @@
 //! The life-cycle commands: onboard, suspend, resume, offboard, show, list.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use tenant_registry::{ApiKeyId, Isolation, TenantRecord, TenantStatus};
+use tenant_registry::{ApiKeyId, Isolation, Secret, TenantRecord, TenantStatus, silo_table_name};
 
 use crate::api_keys::ApiKeys;
 use crate::input::{OnboardRequest, TenantName, TenantRef};
 use crate::registry::{Registry, StatusUpdate};
 use crate::revocation::{Pruned, SessionRevoker};
-use crate::secret::ApiKeyValue;
-use crate::tenant_data::{TenantData, silo_table_name};
+use crate::tenant_data::TenantData;
 use crate::{LifecycleError, Progress, Resources};
 
 /// The AWS clients life-cycle commands use, built once by the caller.
@@ -52,7 +51,7 @@ pub struct Onboarded {
     /// The registry item written.
     pub record: TenantRecord,
     /// The API key value: the tenant's secret.
-    pub api_key: ApiKeyValue,
+    pub api_key: Secret,
     /// The siloed tenant's table.
     pub silo_table: Option<String>,
 }

@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use tenant_registry::{ApiKeyId, TenantRecord, TenantStatus, attr};
 
 use crate::LifecycleError;
-use crate::aws_failure::AwsFailure;
 use crate::input::TenantName;
+use aws_failure::AwsFailure;
 
 /// The registry table, written only with conditions so concurrent commands
 /// never overwrite each other.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use tenant_registry::Tier;
 
 use crate::LifecycleError;
-use crate::aws_failure::AwsFailure;
+use aws_failure::AwsFailure;
 
 /// Names of the deployed resources life-cycle commands touch. Each command
 /// checks for the ones it needs, so `list` works with only a registry table.

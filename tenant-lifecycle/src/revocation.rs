@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tenant_registry::ApiKeyId;
 
 use crate::LifecycleError;
-use crate::aws_failure::AwsFailure;
+use aws_failure::AwsFailure;
 
 /// Inline policies tenantctl adds are named `revoke-<apiKeyId>`.
 pub const POLICY_PREFIX: &str = "revoke-";

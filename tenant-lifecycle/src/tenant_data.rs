@@ -8,21 +8,11 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, KeySchemaElement, KeyType,
     ScalarAttributeType, TableStatus, Tag, WriteRequest,
 };
-use tenant_registry::ApiKeyId;
+use tenant_registry::{ApiKeyId, PARTITION_KEY, SORT_KEY};
 
 use crate::LifecycleError;
 use crate::api_keys::MANAGED_BY_TAG;
-use crate::aws_failure::AwsFailure;
-
-/// Partition key of the pooled table and of every silo table.
-pub const PARTITION_KEY: &str = "pk";
-/// Sort key of the pooled table and of every silo table.
-pub const SORT_KEY: &str = "sk";
-
-/// A silo table's name: `<prefix>-<apiKeyId>`, as the tenant role's policy expects.
-pub fn silo_table_name(prefix: &str, id: &ApiKeyId) -> String {
-    format!("{prefix}-{id}")
-}
+use aws_failure::AwsFailure;
 
 /// Tenant data tables in DynamoDB.
 #[derive(Clone, Debug)]
@@ -207,7 +197,7 @@ impl TenantData {
         Err(LifecycleError::Aws {
             step: STEP,
             failure: AwsFailure {
-                kind: crate::aws_failure::FailureKind::Throttled,
+                kind: aws_failure::FailureKind::Throttled,
                 code: "UnprocessedItems".into(),
             },
         })

@@ -26,4 +26,10 @@ pub enum RegistryError {
         /// The offending value.
         value: String,
     },
+    /// A credentials body that breaks the contract (DESIGN.md, "Contracts").
+    #[error("invalid credentials body: {reason}")]
+    InvalidCredentialsBody {
+        /// Which rule it broke (never the body's text: it holds secrets).
+        reason: String,
+    },
 }

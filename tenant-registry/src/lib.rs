@@ -1,20 +1,36 @@
-//! The tenant registry model, shared by `vendor-fn` (which reads it on every
-//! vend) and `tenantctl` (which writes it when operators onboard, suspend or
-//! offboard tenants).
+//! The contract of the tenant credential vendor, in one place: everything
+//! vendor-fn, tenant-lifecycle (and tenantctl), the AWS stand-in and the
+//! tenant's side must agree on.
 //!
 //! - [`ApiKeyId`]: the tenant's identity. It is the API Gateway API key ID, the
 //!   registry's partition key, the `api-key-id` session tag and the tenant's
 //!   data partition at once, so it admits only what is safe in all of those.
 //! - [`TenantRecord`]: one registry item, mapped to and from DynamoDB
-//!   attributes exactly once, here.
+//!   attributes exactly once, here ([`attr`] names them).
 //! - [`Tier`], [`TenantStatus`], [`Isolation`]: the closed sets DESIGN.md names.
+//! - [`SESSION_TAG_KEY`] and the session duration bounds
+//!   ([`MIN_SESSION_SECONDS`], [`MAX_CHAINED_SESSION_SECONDS`]).
+//! - The data layout the policies expect: [`PARTITION_KEY`], [`SORT_KEY`],
+//!   [`silo_table_name`], [`s3_prefix`].
+//! - [`CredentialsBody`]: the 200 body of the credentials API, written by
+//!   vendor-fn and read (and checked) by every client.
+//! - [`Secret`]: the workspace's one type for secret values; its `Debug` is
+//!   `[redacted]` and it has no `Display`.
 
 mod api_key_id;
+mod credentials_body;
+mod data_layout;
 mod error;
 mod record;
+mod secret;
+mod session;
 mod tenant_enums;
 
 pub use api_key_id::ApiKeyId;
+pub use credentials_body::{CREDENTIALS_BODY_VERSION, CredentialsBody, Resources, TenantSummary};
+pub use data_layout::{PARTITION_KEY, SORT_KEY, s3_prefix, silo_table_name};
 pub use error::RegistryError;
 pub use record::{TenantRecord, attr};
+pub use secret::Secret;
+pub use session::{MAX_CHAINED_SESSION_SECONDS, MIN_SESSION_SECONDS, SESSION_TAG_KEY};
 pub use tenant_enums::{Isolation, TenantStatus, Tier};

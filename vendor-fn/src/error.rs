@@ -4,9 +4,8 @@
 //! message carries internal error text, a value from the request, or another
 //! tenant's ARN: internal detail goes to the log line, never the response.
 
+use aws_failure::{AwsFailure, FailureKind};
 use tenant_registry::RegistryError;
-
-use crate::aws_failure::AwsFailure;
 
 /// Why a vend failed (or why the function could not start).
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +89,11 @@ impl VendError {
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Config { .. } | Self::TenantRecordInvalid(_) => 500,
-            Self::Registry(f) | Self::Sts(f) => f.status(),
+            Self::Registry(f) | Self::Sts(f) => match Class::of(f) {
+                Class::Retryable => 503,
+                Class::AccessDenied | Class::Misconfigured => 500,
+                Class::Rejected => 502,
+            },
         }
     }
 
@@ -110,20 +113,18 @@ impl VendError {
             Self::TenantSuspended => "TenantSuspended",
             Self::TenantOffboarded => "TenantOffboarded",
             Self::TenantRecordInvalid(_) => "TenantRecordInvalid",
-            Self::Registry(f) => match f {
-                AwsFailure::Throttled { .. } => "RegistryThrottled",
-                AwsFailure::Unavailable { .. } => "RegistryUnavailable",
-                AwsFailure::AccessDenied { .. } | AwsFailure::Misconfigured { .. } => {
-                    "RegistryMisconfigured"
-                }
-                AwsFailure::Rejected { .. } => "RegistryFailed",
+            Self::Registry(f) => match (f.kind, Class::of(f)) {
+                (FailureKind::Throttled, _) => "RegistryThrottled",
+                (_, Class::Retryable) => "RegistryUnavailable",
+                (_, Class::AccessDenied | Class::Misconfigured) => "RegistryMisconfigured",
+                (_, Class::Rejected) => "RegistryFailed",
             },
-            Self::Sts(f) => match f {
-                AwsFailure::Throttled { .. } => "StsThrottled",
-                AwsFailure::Unavailable { .. } => "StsUnavailable",
-                AwsFailure::AccessDenied { .. } => "StsAccessDenied",
-                AwsFailure::Misconfigured { .. } => "StsMisconfigured",
-                AwsFailure::Rejected { .. } => "StsFailed",
+            Self::Sts(f) => match (f.kind, Class::of(f)) {
+                (FailureKind::Throttled, _) => "StsThrottled",
+                (_, Class::Retryable) => "StsUnavailable",
+                (_, Class::AccessDenied) => "StsAccessDenied",
+                (_, Class::Misconfigured) => "StsMisconfigured",
+                (_, Class::Rejected) => "StsFailed",
             },
         }
     }
@@ -157,20 +158,20 @@ impl VendError {
                 } else {
                     "AWS STS"
                 };
-                match f {
-                    AwsFailure::Throttled { .. } => {
+                match (f.kind, Class::of(f)) {
+                    (FailureKind::Throttled, _) => {
                         format!("{what} is throttling requests; {retry}")
                     }
-                    AwsFailure::Unavailable { .. } => format!("{what} is unavailable; {retry}"),
-                    AwsFailure::AccessDenied { .. } => {
+                    (_, Class::Retryable) => format!("{what} is unavailable; {retry}"),
+                    (_, Class::AccessDenied) => {
                         format!(
                             "{what} denied the credential vendor: a deployment fault; contact the operator"
                         )
                     }
-                    AwsFailure::Misconfigured { .. } => {
+                    (_, Class::Misconfigured) => {
                         format!("{what} rejected the vendor's configuration; contact the operator")
                     }
-                    AwsFailure::Rejected { .. } => {
+                    (_, Class::Rejected) => {
                         format!("{what} rejected the request; not retryable")
                     }
                 }
@@ -183,6 +184,44 @@ impl VendError {
         match self {
             Self::Registry(f) | Self::Sts(f) if f.is_retryable() => Some(RETRY_AFTER_SECONDS),
             _ => None,
+        }
+    }
+
+    /// AWS's error code behind a registry or STS failure, for the log line.
+    pub fn aws_code(&self) -> &str {
+        match self {
+            Self::Registry(f) | Self::Sts(f) => &f.code,
+            _ => "",
+        }
+    }
+}
+
+/// What an AWS failure means for the vendor's caller. The shared
+/// classifier's kinds fold into these four: a missing table, a refused
+/// policy or a disabled Region is the deployment's fault, not the tenant's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Throttled or unavailable after the SDK's own retries: 503.
+    Retryable,
+    /// The vendor's own credentials were refused: 500.
+    AccessDenied,
+    /// A resource or setting the vendor relies on is wrong: 500.
+    Misconfigured,
+    /// Any other refusal; not retryable: 502.
+    Rejected,
+}
+
+impl Class {
+    fn of(failure: &AwsFailure) -> Self {
+        match failure.kind {
+            FailureKind::Throttled | FailureKind::Unavailable => Self::Retryable,
+            FailureKind::AccessDenied => Self::AccessDenied,
+            FailureKind::NotFound | FailureKind::Invalid | FailureKind::RegionDisabled => {
+                Self::Misconfigured
+            }
+            FailureKind::Conflict | FailureKind::ConditionFailed | FailureKind::Rejected => {
+                Self::Rejected
+            }
         }
     }
 }

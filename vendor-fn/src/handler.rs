@@ -2,20 +2,18 @@
 
 use std::time::Instant;
 
+use aws_failure::{AwsFailure, FailureKind};
 use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
-use tenant_registry::{TenantRecord, TenantStatus};
+use tenant_registry::{MIN_SESSION_SECONDS, TenantRecord, TenantStatus};
 
-use crate::credentials_body::{CredentialsBody, Resources};
+use crate::credentials_body;
 use crate::issuer::{SessionRequest, StsIssuer};
 use crate::request::{CredentialRequest, RequestMeta, parse_event};
 use crate::tenant_directory::TenantDirectory;
 use crate::{Config, VendError};
-
-/// Shortest session STS grants.
-pub const MIN_SESSION_SECONDS: u32 = 900;
 
 /// Everything a request needs, built once in `main` and lent to each call.
 #[derive(Debug)]
@@ -90,14 +88,10 @@ async fn vend(
         scope: request.scope,
     };
     let creds = vendor.issuer.issue(&session).await?;
-    let resources = Resources::for_tenant(&vendor.config, &tenant);
-    let body = CredentialsBody::new(&creds, &vendor.region, &tenant, resources);
+    let body = credentials_body::for_tenant(creds, &vendor.region, &vendor.config, &tenant);
     // Serializing plain strings and numbers cannot fail; map it anyway rather than panic.
-    serde_json::to_string(&body).map_err(|_| {
-        VendError::Sts(crate::AwsFailure::Rejected {
-            code: "Serialize".into(),
-        })
-    })
+    serde_json::to_string(&body)
+        .map_err(|_| VendError::Sts(AwsFailure::new(FailureKind::Rejected, "Serialize")))
 }
 
 fn ensure_active(tenant: &TenantRecord) -> Result<(), VendError> {
@@ -181,10 +175,7 @@ fn log_request(
             "vend"
         ),
         Err(e) => {
-            let aws_code = match e {
-                VendError::Registry(f) | VendError::Sts(f) => f.aws_code(),
-                _ => "",
-            };
+            let aws_code = e.aws_code();
             // `error` is our own Display text: codes and fixed words, never
             // request data or AWS messages.
             let error = e.to_string();

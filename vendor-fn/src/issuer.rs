@@ -3,18 +3,13 @@
 //! This is the seam a per-tenant credential cache will wrap later: it takes a
 //! [`SessionRequest`] and returns [`IssuedCredentials`], nothing else.
 
+use aws_failure::{AwsFailure, FailureKind};
 use aws_sdk_sts::types::Tag;
-use aws_smithy_types::date_time::Format;
-use tenant_registry::ApiKeyId;
+use chrono::{DateTime, Utc};
+use tenant_registry::{ApiKeyId, SESSION_TAG_KEY, Secret};
 
 use crate::VendError;
-use crate::aws_failure::AwsFailure;
 use crate::request::Scope;
-use crate::secret::Secret;
-
-/// The session tag every tenant session carries; the role's policies key
-/// every resource on `${aws:PrincipalTag/api-key-id}`.
-pub const SESSION_TAG_KEY: &str = "api-key-id";
 
 /// The scope-down session policy for `scope: "read-only"`, embedded at build
 /// time so the deployed binary and the reviewed document cannot differ.
@@ -41,8 +36,8 @@ pub struct IssuedCredentials {
     pub secret_access_key: Secret,
     /// Session token.
     pub session_token: Secret,
-    /// Expiry, RFC 3339 in UTC (`2026-11-27T10:15:00Z`).
-    pub expiration: String,
+    /// When STS says the credentials expire.
+    pub expiration: DateTime<Utc>,
 }
 
 /// Issues tenant sessions by assuming the tenant role.
@@ -74,11 +69,7 @@ impl StsIssuer {
             .key(SESSION_TAG_KEY)
             .value(id)
             .build()
-            .map_err(|_| {
-                VendError::Sts(AwsFailure::Misconfigured {
-                    code: "TagBuild".into(),
-                })
-            })?;
+            .map_err(|_| VendError::Sts(AwsFailure::new(FailureKind::Invalid, "TagBuild")))?;
         let policy = match request.scope {
             Scope::ReadWrite => None,
             Scope::ReadOnly => Some(READ_ONLY_SESSION_POLICY),
@@ -98,15 +89,16 @@ impl StsIssuer {
             .await
             .map_err(|e| VendError::Sts(AwsFailure::classify(&e)))?;
         let creds = output.credentials.ok_or_else(|| {
-            VendError::Sts(AwsFailure::Rejected {
-                code: "NoCredentialsInResponse".into(),
-            })
+            VendError::Sts(AwsFailure::new(
+                FailureKind::Rejected,
+                "NoCredentialsInResponse",
+            ))
         })?;
-        let expiration = creds.expiration.fmt(Format::DateTime).map_err(|_| {
-            VendError::Sts(AwsFailure::Rejected {
-                code: "BadExpiration".into(),
-            })
-        })?;
+        let expiration =
+            DateTime::from_timestamp(creds.expiration.secs(), creds.expiration.subsec_nanos())
+                .ok_or_else(|| {
+                    VendError::Sts(AwsFailure::new(FailureKind::Rejected, "BadExpiration"))
+                })?;
         Ok(IssuedCredentials {
             access_key_id: creds.access_key_id,
             secret_access_key: Secret::new(creds.secret_access_key),

@@ -17,7 +17,6 @@
 //! [`handler::handle`] ties them together and writes one JSON log line per
 //! request; [`VendError`] says what every failure looks like to the caller.
 
-pub mod aws_failure;
 pub mod config;
 pub mod credentials_body;
 pub mod error;
@@ -26,10 +25,8 @@ pub mod issuer;
 pub mod logging;
 pub mod request;
 pub mod sdk_settings;
-pub mod secret;
 pub mod tenant_directory;
 
-pub use aws_failure::AwsFailure;
 pub use config::Config;
 pub use error::VendError;
 pub use handler::{Vendor, handle};

@@ -3,8 +3,9 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use tenant_registry::{ApiKeyId, TenantRecord, attr};
 
+use aws_failure::AwsFailure;
+
 use crate::VendError;
-use crate::aws_failure::AwsFailure;
 
 /// Reads tenant records from the registry table.
 ///

@@ -4,9 +4,10 @@ mod common;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use common::*;
+use tenant_registry::SESSION_TAG_KEY;
 use tenant_registry::{ApiKeyId, TenantStatus, Tier};
 use vendor_fn::Scope;
-use vendor_fn::issuer::{READ_ONLY_SESSION_POLICY, SESSION_TAG_KEY, SessionRequest, StsIssuer};
+use vendor_fn::issuer::{READ_ONLY_SESSION_POLICY, SessionRequest, StsIssuer};
 use vendor_fn::tenant_directory::TenantDirectory;
 
 fn request(id: &str, duration_seconds: u32, scope: Scope) -> SessionRequest {
@@ -27,7 +28,12 @@ async fn assume_role_carries_exactly_the_tenant_identity() {
         .await
         .unwrap();
     assert_eq!(creds.access_key_id, ACCESS_KEY_ID);
-    assert_eq!(creds.expiration, "2026-11-27T10:15:00Z");
+    assert_eq!(
+        creds.expiration,
+        "2026-11-27T10:15:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    );
 
     let input = seen.only();
     assert_eq!(

@@ -14,11 +14,12 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
+use tenant_registry::CredentialsBody;
 
 /// Credentials vended for this tenant, with what they reach.
 pub struct Vended {
-    /// The response body, as the API sent it.
-    pub body: Value,
+    /// The response body, parsed and checked against the contract.
+    pub body: CredentialsBody,
     /// For the AWS SDK.
     pub credentials: aws_credential_types::Credentials,
     /// The region to use.
@@ -106,34 +107,17 @@ pub async fn fetch_body(
 /// As [`fetch_body`], or a body without the credential fields.
 pub async fn fetch(endpoint: &str, api_key: &str, request: Option<&str>) -> Result<Vended, String> {
     let text = fetch_body(endpoint, api_key, request).await?;
-    let body: Value =
-        serde_json::from_str(&text).map_err(|_| "the credentials body is not JSON".to_owned())?;
-    let field = |path: &[&str]| -> Result<String, String> {
-        let mut value = &body;
-        for key in path {
-            value = &value[*key];
-        }
-        value
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| format!("the credentials body has no {}", path.join(".")))
-    };
-    let expiry = chrono::DateTime::parse_from_rfc3339(&field(&["Expiration"])?)
-        .map_err(|_| "Expiration is not RFC 3339".to_owned())?;
-    let credentials = aws_credential_types::Credentials::new(
-        field(&["AccessKeyId"])?,
-        field(&["SecretAccessKey"])?,
-        Some(field(&["SessionToken"])?),
-        Some(std::time::SystemTime::from(
-            expiry.with_timezone(&chrono::Utc),
-        )),
-        "tenant-credentials-api",
-    );
+    let body = CredentialsBody::parse(&text).map_err(|e| e.to_string())?;
+    let table = body
+        .resources
+        .dynamo_db_table
+        .clone()
+        .ok_or_else(|| "the credentials body names no DynamoDbTable".to_owned())?;
     Ok(Vended {
-        credentials,
-        region: field(&["Region"])?,
-        table: field(&["Resources", "DynamoDbTable"])?,
-        partition_key: field(&["Resources", "PartitionKey"])?,
+        credentials: body.to_sdk_credentials("tenant-credentials-api"),
+        region: body.region.clone(),
+        table,
+        partition_key: body.resources.partition_key.clone(),
         body,
     })
 }

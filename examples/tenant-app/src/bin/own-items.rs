@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
+use tenant_registry::{PARTITION_KEY, SORT_KEY};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -23,8 +24,8 @@ async fn main() -> ExitCode {
 
 fn key(pk: &str, sk: &str) -> std::collections::HashMap<String, AttributeValue> {
     [
-        ("pk".to_owned(), AttributeValue::S(pk.to_owned())),
-        ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
+        (PARTITION_KEY.to_owned(), AttributeValue::S(pk.to_owned())),
+        (SORT_KEY.to_owned(), AttributeValue::S(sk.to_owned())),
     ]
     .into()
 }
@@ -40,15 +41,27 @@ async fn run() -> Result<(), String> {
     let table = vended.table.clone();
     println!(
         "credentials for tenant {me}, table {table}, expiring {}",
-        vended.body["Expiration"]
+        vended
+            .body
+            .expiration
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
     let dynamodb = tenant_app::dynamodb(&vended).await;
+    use_own_items(&dynamodb, &table, &me).await?;
+    others_are_refused(&dynamodb, &table, &other).await
+}
 
+/// Writes two items in the tenant's partition, reads one back, queries them.
+async fn use_own_items(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    me: &str,
+) -> Result<(), String> {
     for n in 1..=2 {
         dynamodb
             .put_item()
-            .table_name(&table)
-            .set_item(Some(key(&me, &format!("note#{n}"))))
+            .table_name(table)
+            .set_item(Some(key(me, &format!("note#{n}"))))
             .item("text", AttributeValue::S(format!("note {n} of {me}")))
             .send()
             .await
@@ -62,8 +75,8 @@ async fn run() -> Result<(), String> {
     }
     let item = dynamodb
         .get_item()
-        .table_name(&table)
-        .set_key(Some(key(&me, "note#1")))
+        .table_name(table)
+        .set_key(Some(key(me, "note#1")))
         .consistent_read(true)
         .send()
         .await
@@ -81,9 +94,10 @@ async fn run() -> Result<(), String> {
     println!("get     pk={me} sk=note#1: {text:?}");
     let mine = dynamodb
         .query()
-        .table_name(&table)
-        .key_condition_expression("pk = :me")
-        .expression_attribute_values(":me", AttributeValue::S(me.clone()))
+        .table_name(table)
+        .key_condition_expression("#pk = :me")
+        .expression_attribute_names("#pk", PARTITION_KEY)
+        .expression_attribute_values(":me", AttributeValue::S(me.to_owned()))
         .send()
         .await
         .map_err(|e| {
@@ -93,11 +107,19 @@ async fn run() -> Result<(), String> {
             )
         })?;
     println!("query   pk={me}: {} items", mine.count());
+    Ok(())
+}
 
+/// Another tenant's item and a Scan of the whole table must both be refused.
+async fn others_are_refused(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    other: &str,
+) -> Result<(), String> {
     let theirs = dynamodb
         .get_item()
-        .table_name(&table)
-        .set_key(Some(key(&other, "note#1")))
+        .table_name(table)
+        .set_key(Some(key(other, "note#1")))
         .send()
         .await;
     match theirs {
@@ -116,10 +138,10 @@ async fn run() -> Result<(), String> {
             ));
         }
     }
-    let scan = dynamodb.scan().table_name(&table).send().await;
+    let scan = dynamodb.scan().table_name(table).send().await;
     match scan {
         Err(e) if e.code() == Some("AccessDeniedException") => {
-            println!("scan    {table}: refused, AccessDeniedException")
+            println!("scan    {table}: refused, AccessDeniedException");
         }
         Err(e) => {
             return Err(format!(
