@@ -35,6 +35,20 @@ pub enum VendError {
     /// The POST body is not a JSON object of the documented shape.
     #[error("malformed body: {0}")]
     MalformedBody(&'static str),
+    /// The POST body names a field the API does not know.
+    // Display goes to the log line: the name stays out of it (it is caller
+    // text and could be anything); the response names it.
+    #[error("unknown field in the body")]
+    UnknownField(crate::request_body::FieldName),
+    /// The POST body gives a field twice.
+    #[error("field {0} given twice in the body")]
+    DuplicateField(&'static str),
+    /// The POST body is larger than the API reads.
+    #[error("body larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The limit, which the message tells the caller.
+        limit: usize,
+    },
     /// `durationSeconds` outside 900..=the tier's maximum.
     #[error("duration out of range for tier (max {max})")]
     InvalidDuration {
@@ -79,8 +93,11 @@ impl VendError {
         match self {
             Self::MalformedEvent { .. }
             | Self::MalformedBody(_)
+            | Self::UnknownField(_)
+            | Self::DuplicateField(_)
             | Self::InvalidDuration { .. }
             | Self::InvalidScope => 400,
+            Self::BodyTooLarge { .. } => 413,
             Self::MissingApiKeyContext
             | Self::InvalidApiKeyId(_)
             | Self::UnknownTenant
@@ -105,6 +122,9 @@ impl VendError {
             Self::NotFound => "NotFound",
             Self::MethodNotAllowed => "MethodNotAllowed",
             Self::MalformedBody(_) => "MalformedRequest",
+            Self::UnknownField(_) => "UnknownField",
+            Self::DuplicateField(_) => "DuplicateField",
+            Self::BodyTooLarge { .. } => "RequestTooLarge",
             Self::InvalidDuration { .. } => "InvalidDuration",
             Self::InvalidScope => "InvalidScope",
             Self::MissingApiKeyContext => "MissingApiKey",
@@ -138,6 +158,16 @@ impl VendError {
             Self::NotFound => "no such resource; use /credentials".into(),
             Self::MethodNotAllowed => "use GET or POST on /credentials".into(),
             Self::MalformedBody(reason) => format!("malformed request body: {reason}"),
+            Self::UnknownField(name) => format!(
+                "unknown field \"{name}\" in the request body; the fields are {}",
+                crate::request_body::FIELDS.join(", ")
+            ),
+            Self::DuplicateField(name) => {
+                format!("the field \"{name}\" is given more than once in the request body")
+            }
+            Self::BodyTooLarge { limit } => {
+                format!("the request body is larger than {limit} bytes")
+            }
             Self::InvalidDuration { max } => {
                 format!(
                     "durationSeconds must be an integer from 900 to {max} for this tenant's tier"

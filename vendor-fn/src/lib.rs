@@ -24,6 +24,7 @@ pub mod handler;
 pub mod issuer;
 pub mod logging;
 pub mod request;
+pub mod request_body;
 pub mod sdk_settings;
 pub mod tenant_directory;
 

@@ -5,7 +5,7 @@ use aws_lambda_events::http::Method;
 use serde_json::Value;
 use tenant_registry::ApiKeyId;
 
-use crate::VendError;
+use crate::{VendError, request_body};
 
 /// The only resource this function serves.
 pub const CREDENTIALS_PATH: &str = "/credentials";
@@ -101,56 +101,14 @@ fn parse_request(event: &ApiGatewayProxyRequest) -> Result<CredentialRequest, Ve
         .ok_or(VendError::MissingApiKeyContext)?;
     let api_key_id = ApiKeyId::parse(raw_id).map_err(VendError::InvalidApiKeyId)?;
 
-    let (requested_duration, scope) = if is_post {
-        parse_body(event.body.as_deref(), event.is_base64_encoded)?
+    let body = if is_post {
+        request_body::parse(event.body.as_deref(), event.is_base64_encoded)?
     } else {
-        (None, Scope::default())
+        request_body::BodyRequest::default()
     };
     Ok(CredentialRequest {
         api_key_id,
-        requested_duration,
-        scope,
+        requested_duration: body.duration_seconds,
+        scope: body.scope,
     })
-}
-
-fn parse_body(body: Option<&str>, base64: bool) -> Result<(Option<u64>, Scope), VendError> {
-    let decoded;
-    let text = match body {
-        None => return Ok((None, Scope::default())),
-        Some(b) if base64 => {
-            let bytes = aws_smithy_types::base64::decode(b)
-                .map_err(|_| VendError::MalformedBody("the base64 body does not decode"))?;
-            decoded = String::from_utf8(bytes)
-                .map_err(|_| VendError::MalformedBody("the body is not UTF-8"))?;
-            decoded.as_str()
-        }
-        Some(b) => b,
-    };
-    if text.trim().is_empty() {
-        return Ok((None, Scope::default()));
-    }
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
-        return Err(VendError::MalformedBody("the body is not valid JSON"));
-    };
-    let Value::Object(fields) = value else {
-        return Err(VendError::MalformedBody("the body must be a JSON object"));
-    };
-    // Unknown fields are ignored, including any that claim an identity: the
-    // tenant is who API Gateway says it is, nothing else.
-    let duration = match fields.get("durationSeconds") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
-        Some(_) => {
-            return Err(VendError::MalformedBody(
-                "durationSeconds must be a whole number of seconds",
-            ));
-        }
-    };
-    let scope = match fields.get("scope") {
-        None | Some(Value::Null) => Scope::default(),
-        Some(Value::String(s)) if s == "read-write" => Scope::ReadWrite,
-        Some(Value::String(s)) if s == "read-only" => Scope::ReadOnly,
-        Some(_) => return Err(VendError::InvalidScope),
-    };
-    Ok((duration, scope))
 }

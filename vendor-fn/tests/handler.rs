@@ -116,7 +116,7 @@ async fn each_tier_gets_its_own_default_duration() {
 }
 
 #[tokio::test]
-async fn identity_claimed_in_body_query_or_headers_is_ignored() {
+async fn identity_claimed_in_the_query_or_headers_is_ignored() {
     let (response, gets, assumes) =
         run("spoofed_identity", Tier::Basic, TenantStatus::Active).await;
     assert_eq!(response.status_code, 200, "{:?}", response.body);
@@ -144,6 +144,132 @@ async fn refused_before_any_aws_call(fixture_name: &str, status: i64, code: &str
     assert_error(&response, status, code);
     assert!(gets.all().is_empty(), "{fixture_name}: no registry lookup");
     assert!(assumes.all().is_empty(), "{fixture_name}: no AssumeRole");
+}
+
+/// A fixture's event with another body.
+fn with_body(fixture_name: &str, body: &str, base64: bool) -> serde_json::Value {
+    let mut event = fixture(fixture_name);
+    event["body"] = body.into();
+    event["isBase64Encoded"] = base64.into();
+    event
+}
+
+async fn refused_body(body: &str, base64: bool, status: i64, code: &str) -> serde_json::Value {
+    let gets = Captured::default();
+    let assumes = Captured::default();
+    let get = get_item_returns(Some(tenant(Tier::Standard, TenantStatus::Active)), &gets);
+    let assume = assume_role_succeeds(&assumes);
+    let event = with_body("post_read_only_1200", body, base64);
+    let response = handle(&vendor(&[&get], &[&assume]), event, "r").await;
+    assert_error(&response, status, code);
+    assert!(gets.all().is_empty(), "{body}: no registry lookup");
+    assert!(assumes.all().is_empty(), "{body}: no AssumeRole");
+    body_json(&response)
+}
+
+#[tokio::test]
+async fn identity_claimed_in_the_body_is_refused_by_field_name() {
+    refused_before_any_aws_call("identity_claimed_in_body", 400, "UnknownField").await;
+    let (response, _, _) = run(
+        "identity_claimed_in_body",
+        Tier::Standard,
+        TenantStatus::Active,
+    )
+    .await;
+    let message = body_json(&response)["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("\"apiKeyId\""), "{message}");
+    assert!(
+        !message.contains(VICTIM_ID),
+        "names the field, not its value: {message}"
+    );
+}
+
+#[tokio::test]
+async fn a_typo_in_a_field_name_is_400_not_the_tiers_longest_session() {
+    let body = refused_body(r#"{"durationSecond": 900}"#, false, 400, "UnknownField").await;
+    assert!(body["message"].as_str().unwrap().contains("durationSecond"));
+    refused_body(
+        r#"{"scope": "read-only", "scope": "read-write"}"#,
+        false,
+        400,
+        "DuplicateField",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413_before_any_aws_call() {
+    let big = format!(
+        r#"{{"durationSeconds": 900, "pad": "{}"}}"#,
+        "x".repeat(1024 * 1024)
+    );
+    let body = refused_body(&big, false, 413, "RequestTooLarge").await;
+    assert!(body["message"].as_str().unwrap().contains("4096"));
+    let padded = format!("{{{}}}", " ".repeat(5000));
+    refused_body(&padded, false, 413, "RequestTooLarge").await;
+}
+
+#[tokio::test]
+async fn base64_bodies_are_honoured_and_checked_like_plain_ones() {
+    let (gets, assumes) = (Captured::default(), Captured::default());
+    let get = get_item_returns(Some(tenant(Tier::Standard, TenantStatus::Active)), &gets);
+    let assume = assume_role_succeeds(&assumes);
+    let encoded =
+        aws_smithy_types::base64::encode(r#"{"durationSeconds": 1000, "scope": "read-write"}"#);
+    let event = with_body("post_read_only_1200", &encoded, true);
+    let response = handle(&vendor(&[&get], &[&assume]), event, "r").await;
+    assert_eq!(response.status_code, 200, "{:?}", response.body);
+    let assume = assumes.only();
+    assert_eq!(assume.duration_seconds, Some(1000));
+    assert_eq!(assume.policy, None, "read-write: no session policy");
+    refused_body("not base64!", true, 400, "MalformedRequest").await;
+    let typo = aws_smithy_types::base64::encode(r#"{"scop": "read-only"}"#);
+    refused_body(&typo, true, 400, "UnknownField").await;
+}
+
+#[tokio::test]
+async fn durations_that_are_not_whole_seconds_are_400_before_any_aws_call() {
+    for bad in ["900.5", "-900", "\"900\"", "1e3"] {
+        refused_body(
+            &format!(r#"{{"durationSeconds": {bad}}}"#),
+            false,
+            400,
+            "MalformedRequest",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn durations_at_the_bounds_are_honoured_and_beyond_u32_is_out_of_range() {
+    for (tier, seconds) in [
+        (Tier::Standard, 900),
+        (Tier::Standard, 1800),
+        (Tier::Premium, 3600),
+    ] {
+        let (gets, assumes) = (Captured::default(), Captured::default());
+        let get = get_item_returns(Some(tenant(tier, TenantStatus::Active)), &gets);
+        let assume = assume_role_succeeds(&assumes);
+        let event = with_body(
+            "post_read_only_1200",
+            &format!(r#"{{"durationSeconds": {seconds}}}"#),
+            false,
+        );
+        let response = handle(&vendor(&[&get], &[&assume]), event, "r").await;
+        assert_eq!(response.status_code, 200, "{tier} {seconds}");
+        assert_eq!(assumes.only().duration_seconds, Some(seconds));
+    }
+    let (gets, assumes) = (Captured::default(), Captured::default());
+    let get = get_item_returns(Some(tenant(Tier::Premium, TenantStatus::Active)), &gets);
+    let assume = assume_role_succeeds(&assumes);
+    let event = with_body(
+        "post_read_only_1200",
+        r#"{"durationSeconds": 4294968196}"#,
+        false,
+    );
+    let response = handle(&vendor(&[&get], &[&assume]), event, "r").await;
+    assert_error(&response, 400, "InvalidDuration");
+    assert!(assumes.all().is_empty(), "2^32 + 900 must not wrap to 900");
 }
 
 #[tokio::test]
