@@ -14,9 +14,12 @@
 //!   [`silo_table_name`], [`s3_prefix`].
 //! - [`CredentialsBody`]: the 200 body of the credentials API, written by
 //!   vendor-fn and read (and checked) by every client.
+//! - [`ApiKeyHash`]: `apiKeySha256`, how the registry recognises a key
+//!   value without holding it (constant-time comparison).
 //! - [`Secret`]: the workspace's one type for secret values; its `Debug` is
 //!   `[redacted]` and it has no `Display`.
 
+mod api_key_hash;
 mod api_key_id;
 mod credentials_body;
 mod data_layout;
@@ -26,6 +29,7 @@ mod secret;
 mod session;
 mod tenant_enums;
 
+pub use api_key_hash::ApiKeyHash;
 pub use api_key_id::ApiKeyId;
 pub use credentials_body::{CREDENTIALS_BODY_VERSION, CredentialsBody, Resources, TenantSummary};
 pub use data_layout::{PARTITION_KEY, SORT_KEY, s3_prefix, silo_table_name};

@@ -23,6 +23,12 @@ pub mod attr {
     pub const CREATED_AT: &str = "createdAt";
     /// Optional contact details (free text: a name, a phone number).
     pub const CONTACT: &str = "contact";
+    /// Lowercase hex SHA-256 of the API key value ([`crate::ApiKeyHash`]).
+    pub const API_KEY_SHA256: &str = "apiKeySha256";
+    /// A number every life-cycle write increments.
+    pub const REVISION: &str = "revision";
+    /// The key ID that owns the tenant's data; absent means `apiKeyId`.
+    pub const PARTITION_KEY_ID: &str = "partitionKeyId";
 }
 
 /// One tenant, as the registry table stores it.
