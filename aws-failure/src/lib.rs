@@ -46,6 +46,9 @@ pub enum FailureKind {
     Invalid,
     /// The service is not enabled in this Region for the account.
     RegionDisabled,
+    /// An account or resource quota is full (IAM's `LimitExceeded`: for
+    /// instance the role's inline policy size): waiting does not help.
+    QuotaExceeded,
     /// Any other refusal.
     Rejected,
 }
@@ -114,6 +117,10 @@ pub const CODES: &[(FailureKind, &[&str])] = &[
         ],
     ),
     (FailureKind::RegionDisabled, &["RegionDisabledException"]),
+    (
+        FailureKind::QuotaExceeded,
+        &["LimitExceeded", "ServiceQuotaExceededException"],
+    ),
 ];
 
 impl AwsFailure {
@@ -213,6 +220,7 @@ impl FailureKind {
             Self::ConditionFailed => "condition not met",
             Self::Invalid => "invalid request",
             Self::RegionDisabled => "the service is not enabled in this region",
+            Self::QuotaExceeded => "a quota is full; waiting will not help",
             Self::Rejected => "rejected",
         }
     }
@@ -233,7 +241,7 @@ mod tests {
     use aws_smithy_types::error::ErrorMetadata;
 
     /// Every code vendor-fn or tenant-lifecycle classified before they
-    /// shared this crate, with the kind it has now. vendor-fn folds
+    /// shared this crate, with the kind it has now, and the codes added since. vendor-fn folds
     /// NotFound, Invalid and RegionDisabled into "misconfigured", as before.
     const PINNED: &[(&str, FailureKind)] = &[
         ("Throttling", FailureKind::Throttled),
@@ -276,6 +284,11 @@ mod tests {
         ("ValidationError", FailureKind::Invalid),
         ("ValidationException", FailureKind::Invalid),
         ("RegionDisabledException", FailureKind::RegionDisabled),
+        // New with the shared crate: IAM's quota error (tenant-lifecycle's
+        // revocations) is not a throttle, unlike API Gateway's
+        // LimitExceededException.
+        ("LimitExceeded", FailureKind::QuotaExceeded),
+        ("ServiceQuotaExceededException", FailureKind::QuotaExceeded),
     ];
 
     #[test]

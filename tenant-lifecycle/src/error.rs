@@ -102,6 +102,31 @@ pub enum LifecycleError {
         /// How long we waited.
         waited_seconds: u64,
     },
+    /// The tenant role's inline policies have no room for another
+    /// revocation, even after expired ones were pruned.
+    #[error(
+        "no room for another session revocation: {in_force} are in force and the role's inline \
+         policies would use {used} of IAM's {quota} characters; revocations expire an hour and \
+         five minutes after their deadline"
+    )]
+    RevocationCapacity {
+        /// Revocations (tenant or key, deadline) already in force.
+        in_force: usize,
+        /// Characters the inline policies would use.
+        used: usize,
+        /// IAM's quota.
+        quota: usize,
+    },
+    /// The revocations policy holds something tenantctl did not write.
+    #[error(
+        "the inline policy {policy} on the tenant role is not as tenantctl writes it: {reason}"
+    )]
+    RevocationsUnreadable {
+        /// The policy's name.
+        policy: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// An onboarding step failed; `undone` lists what was rolled back and
     /// `left_behind` what could not be (re-running onboard cleans that up).
     #[error("{}", onboard_failed_message(cause, undone, left_behind))]
@@ -154,7 +179,9 @@ impl LifecycleError {
             Self::Aws { .. }
             | Self::InvalidRecord { .. }
             | Self::UnusableApiKeyId(_)
-            | Self::TableNotActive { .. } => exit_code::AWS_FAILED,
+            | Self::TableNotActive { .. }
+            | Self::RevocationCapacity { .. }
+            | Self::RevocationsUnreadable { .. } => exit_code::AWS_FAILED,
             Self::OnboardFailed { left_behind, .. } if left_behind.is_empty() => {
                 exit_code::AWS_FAILED
             }

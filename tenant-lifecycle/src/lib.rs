@@ -28,7 +28,7 @@ mod lifecycle;
 mod progress;
 mod registry;
 mod resources;
-mod revocation;
+pub mod revocation;
 mod tenant_data;
 
 pub use api_keys::MANAGED_BY_TAG;
@@ -38,10 +38,7 @@ pub use input::{Contact, Email, OnboardRequest, TenantName, TenantRef};
 pub use lifecycle::{Clients, DataDeletion, Lifecycle, Offboarding, Onboarded, StatusChange};
 pub use progress::{Progress, Silent};
 pub use resources::{Resources, role_name_from_arn, stack_outputs};
-pub use revocation::{
-    Pruned, SessionRevoker, policy_name as revocation_policy_name, revocation_lifetime,
-    revocation_policy,
-};
+pub use revocation::{Pruned, Revocations, RevokedBy, SessionRevoker};
 
 // Clients are shared across tasks by the sandbox.
 const _: fn() = || {

@@ -6,7 +6,7 @@ use tenant_registry::{ApiKeyId, Isolation, Secret, TenantRecord, TenantStatus, s
 use crate::api_keys::ApiKeys;
 use crate::input::{OnboardRequest, TenantName, TenantRef};
 use crate::registry::{Registry, StatusUpdate};
-use crate::revocation::{Pruned, SessionRevoker};
+use crate::revocation::{Pruned, RevokedBy, SessionRevoker};
 use crate::tenant_data::TenantData;
 use crate::{LifecycleError, Progress, Resources};
 
@@ -63,8 +63,13 @@ pub struct StatusChange {
     pub record: TenantRecord,
     /// Its status before the command (equal to the new one on a re-run).
     pub previous: TenantStatus,
-    /// `--revoke-sessions`: sessions issued before this moment are denied.
+    /// `--revoke-sessions`: sessions issued before this moment are denied
+    /// (a deadline a little after the command: see [`crate::revocation`]).
     pub sessions_revoked_before: Option<DateTime<Utc>>,
+    /// Until when sessions issued now would still be refused by a
+    /// revocation in force (after a resume: at most
+    /// [`crate::revocation::max_refusal_after_suspend`] after the suspend).
+    pub new_sessions_refused_until: Option<DateTime<Utc>>,
     /// Expired revocations removed from the tenant role (when it is configured).
     pub pruned: Option<Pruned>,
 }
@@ -391,19 +396,16 @@ impl Lifecycle {
             .await
             .map_err(|e| partially(&done, e))?;
         done.push(format!("API key {id} disabled"));
-        let sessions_revoked_before = match revoker {
+        let (sessions_revoked_before, pruned) = match revoker {
             Some(revoker) => {
-                let now = self.now();
-                progress.step(&format!("revoking sessions of {id} issued before {now}"));
-                revoker
-                    .revoke(&id, now)
+                let (before, pruned) = self
+                    .revoke_tenant(&revoker, &id, progress)
                     .await
                     .map_err(|e| partially(&done, e))?;
-                Some(now)
+                (Some(before), Some(pruned))
             }
-            None => None,
+            None => (None, self.prune_revocations(progress).await),
         };
-        let pruned = self.prune_revocations(progress).await;
         Ok(StatusChange {
             record: TenantRecord {
                 status: TenantStatus::Suspended,
@@ -411,6 +413,7 @@ impl Lifecycle {
             },
             previous,
             sessions_revoked_before,
+            new_sessions_refused_until: sessions_revoked_before,
             pruned,
         })
     }
@@ -443,6 +446,12 @@ impl Lifecycle {
             .await
             .map_err(|e| partially(&done, e))?;
         let pruned = self.prune_revocations(progress).await;
+        let new_sessions_refused_until = self.refused_until(&id).await;
+        if let Some(until) = new_sessions_refused_until {
+            progress.step(&format!(
+                "sessions issued before {until} stay refused (the suspension's revocation)"
+            ));
+        }
         Ok(StatusChange {
             record: TenantRecord {
                 status: TenantStatus::Active,
@@ -450,6 +459,7 @@ impl Lifecycle {
             },
             previous,
             sessions_revoked_before: None,
+            new_sessions_refused_until,
             pruned,
         })
     }
@@ -541,18 +551,16 @@ impl Lifecycle {
             .map_err(|e| partially(&done, e))?;
         done.push(format!("API key {id} deleted"));
 
-        let sessions_revoked_before = match revoker {
+        let (sessions_revoked_before, revoke_pruned) = match revoker {
             Some(revoker) => {
-                let now = self.now();
-                progress.step(&format!("revoking sessions of {id} issued before {now}"));
-                revoker
-                    .revoke(&id, now)
+                let (before, pruned) = self
+                    .revoke_tenant(&revoker, &id, progress)
                     .await
                     .map_err(|e| partially(&done, e))?;
                 done.push("sessions revoked".into());
-                Some(now)
+                (Some(before), Some(pruned))
             }
-            None => None,
+            None => (None, None),
         };
 
         let data = match data_target {
@@ -563,7 +571,10 @@ impl Lifecycle {
             ),
             None => None,
         };
-        let pruned = self.prune_revocations(progress).await;
+        let pruned = match revoke_pruned {
+            Some(pruned) => Some(pruned),
+            None => self.prune_revocations(progress).await,
+        };
         Ok(Offboarding {
             record: TenantRecord {
                 status: TenantStatus::Offboarded,
@@ -633,6 +644,39 @@ impl Lifecycle {
         let count = self.data.delete_partition(&table, id).await?;
         progress.step(&format!("deleted {count} items"));
         Ok(DataDeletion::PooledItems { table, count })
+    }
+
+    /// Revokes every session of the tenant issued before the deadline of a
+    /// revocation written now; returns that deadline.
+    async fn revoke_tenant(
+        &self,
+        revoker: &SessionRevoker,
+        id: &ApiKeyId,
+        progress: &dyn Progress,
+    ) -> Result<(DateTime<Utc>, Pruned), LifecycleError> {
+        let written = (self.now)();
+        progress.step(&format!(
+            "revoking sessions of {id} issued before {}",
+            crate::revocation::deadline(written)
+        ));
+        let (before, pruned) = revoker.revoke(RevokedBy::Tenant, id, written).await?;
+        for removed in &pruned.removed {
+            progress.step(&format!("removed expired session revocation {removed}"));
+        }
+        Ok((before, pruned))
+    }
+
+    /// Until when a revocation in force refuses the tenant's new sessions,
+    /// if that is still ahead. Unknown (no role configured, IAM failing)
+    /// reads as none: it only informs the operator.
+    async fn refused_until(&self, id: &ApiKeyId) -> Option<DateTime<Utc>> {
+        let revoker = self.revoker().ok()?;
+        let until = revoker
+            .deadline_of(RevokedBy::Tenant, id)
+            .await
+            .ok()
+            .flatten()?;
+        (until > (self.now)()).then_some(until)
     }
 
     /// Removes revocations whose sessions have all expired, when the tenant

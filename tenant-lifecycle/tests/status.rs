@@ -96,40 +96,108 @@ fn url_encode(text: &str) -> String {
         .collect()
 }
 
-/// IAM rules: the tenant role holds its own policy, an expired revocation
-/// of another tenant and a fresh one.
+/// The deadline a revocation written at [`NOW`] gets: 10:00:00 plus the
+/// in-flight bound and the skew allowance, rounded up to 2 minutes.
+const DEADLINE: &str = "2026-11-27T10:02:00Z";
+
+/// IAM rules: the tenant role holds its own policy, the revocations policy
+/// with an expired and a fresh revocation of other tenants, and two legacy
+/// per-tenant revocations (one expired, one fresh).
 struct Iam {
-    put: Rule,
+    /// A put that adds this tenant's revocation (and keeps only the fresh one).
+    put_revocation: Rule,
+    /// A put that only drops the expired revocation.
+    put_pruned: Rule,
     list: Rule,
     get: Rule,
     delete_expired: Rule,
 }
 
+fn revoked_ids(doc: &Value) -> Vec<(String, String)> {
+    doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|st| {
+            let before = st["Condition"]["DateLessThan"]["aws:TokenIssueTime"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            st["Condition"]["StringEquals"]["aws:PrincipalTag/api-key-id"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |id| (id.as_str().unwrap().to_owned(), before.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 impl Iam {
     fn new() -> Self {
-        let revocation = |tenant: &str, at: &str| {
-            tenant_lifecycle::revocation_policy(&id(tenant), at.parse().unwrap()).to_string()
+        let mut current = tenant_lifecycle::Revocations::default();
+        current.add(
+            tenant_lifecycle::RevokedBy::Tenant,
+            &id("e1x2p3i4r5"),
+            "2026-11-27T08:50:00Z".parse().unwrap(),
+        );
+        current.add(
+            tenant_lifecycle::RevokedBy::Tenant,
+            &id("f2r3e4s5h6"),
+            "2026-11-27T09:40:00Z".parse().unwrap(),
+        );
+        let legacy = |tenant: &str, at: &str| {
+            let mut r = tenant_lifecycle::Revocations::default();
+            r.add(
+                tenant_lifecycle::RevokedBy::Tenant,
+                &id(tenant),
+                at.parse().unwrap(),
+            );
+            url_encode(&r.to_document())
         };
         let docs: HashMap<String, String> = HashMap::from([
             (
+                "tenant-role-permissions".into(),
+                url_encode(include_str!("../../policies/tenant-role-permissions.json")),
+            ),
+            (
+                "tenant-revocations".into(),
+                url_encode(&current.to_document()),
+            ),
+            (
                 "revoke-o1d2k3e4y5".into(),
-                url_encode(&revocation(OLD_KEY_ID, "2026-11-27T08:54:59Z")),
+                legacy(OLD_KEY_ID, "2026-11-27T08:54:59Z"),
             ),
             (
                 "revoke-f1r2e3s4h5".into(),
-                url_encode(&revocation("f1r2e3s4h5", "2026-11-27T09:30:00Z")),
+                legacy("f1r2e3s4h5", "2026-11-27T09:30:00Z"),
             ),
         ]);
+        let is_revocations_put =
+            |r: &aws_sdk_iam::operation::put_role_policy::PutRolePolicyInput| {
+                r.role_name() == Some(ROLE_NAME) && r.policy_name() == Some("tenant-revocations")
+            };
         Self {
-            put: mock!(aws_sdk_iam::Client::put_role_policy)
-                .match_requests(|r| {
+            put_revocation: mock!(aws_sdk_iam::Client::put_role_policy)
+                .match_requests(move |r| {
                     let doc: Value = serde_json::from_str(r.policy_document().unwrap()).unwrap();
-                    let condition = &doc["Statement"][0]["Condition"];
-                    r.role_name() == Some(ROLE_NAME)
-                        && r.policy_name() == Some("revoke-k1a2b3c4d5")
-                        && doc["Statement"][0]["Effect"] == "Deny"
-                        && condition["StringEquals"]["aws:PrincipalTag/api-key-id"] == KEY_ID
-                        && condition["DateLessThan"]["aws:TokenIssueTime"] == NOW
+                    is_revocations_put(r)
+                        && doc["Statement"].as_array().unwrap().iter().all(|st| {
+                            st["Effect"] == "Deny" && st["Action"] == "*" && st["Resource"] == "*"
+                        })
+                        && revoked_ids(&doc)
+                            == [
+                                ("f2r3e4s5h6".to_owned(), "2026-11-27T09:40:00Z".to_owned()),
+                                (KEY_ID.to_owned(), DEADLINE.to_owned()),
+                            ]
+                })
+                .then_output(|| PutRolePolicyOutput::builder().build()),
+            put_pruned: mock!(aws_sdk_iam::Client::put_role_policy)
+                .match_requests(move |r| {
+                    let doc: Value = serde_json::from_str(r.policy_document().unwrap()).unwrap();
+                    is_revocations_put(r)
+                        && revoked_ids(&doc)
+                            == [("f2r3e4s5h6".to_owned(), "2026-11-27T09:40:00Z".to_owned())]
                 })
                 .then_output(|| PutRolePolicyOutput::builder().build()),
             list: mock!(aws_sdk_iam::Client::list_role_policies)
@@ -137,6 +205,7 @@ impl Iam {
                 .then_output(|| {
                     ListRolePoliciesOutput::builder()
                         .policy_names("tenant-role-permissions")
+                        .policy_names("tenant-revocations")
                         .policy_names("revoke-o1d2k3e4y5")
                         .policy_names("revoke-f1r2e3s4h5")
                         .build()
@@ -147,7 +216,7 @@ impl Iam {
                 GetRolePolicyOutput::builder()
                     .role_name(ROLE_NAME)
                     .policy_name(name)
-                    .policy_document(docs.get(name).expect("only revocations are read"))
+                    .policy_document(docs.get(name).expect("a policy the list named"))
                     .build()
                     .unwrap()
             }),
@@ -159,8 +228,14 @@ impl Iam {
         }
     }
 
-    fn rules(&self) -> [&Rule; 4] {
-        [&self.put, &self.list, &self.get, &self.delete_expired]
+    fn rules(&self) -> [&Rule; 5] {
+        [
+            &self.put_revocation,
+            &self.put_pruned,
+            &self.list,
+            &self.get,
+            &self.delete_expired,
+        ]
     }
 }
 
@@ -182,14 +257,35 @@ async fn suspend_flips_the_status_conditionally_then_disables_the_key() {
     );
     assert_eq!((update.num_calls(), disable.num_calls()), (1, 1));
     assert_eq!(change.sessions_revoked_before, None);
-    assert_eq!(iam.put.num_calls(), 0, "no revocation unless asked");
+    assert_eq!(
+        iam.put_revocation.num_calls(),
+        0,
+        "no revocation unless asked"
+    );
+    assert_eq!(
+        iam.put_pruned.num_calls(),
+        1,
+        "the expired revocation is dropped"
+    );
     let pruned = change.pruned.unwrap();
-    assert_eq!(pruned.removed, ["revoke-o1d2k3e4y5"]);
-    assert_eq!(pruned.kept, ["revoke-f1r2e3s4h5"]);
+    assert_eq!(
+        pruned.removed,
+        [
+            "tenant e1x2p3i4r5 before 2026-11-27T08:50:00Z",
+            "revoke-o1d2k3e4y5"
+        ]
+    );
+    assert_eq!(
+        pruned.kept,
+        [
+            "tenant f2r3e4s5h6 before 2026-11-27T09:40:00Z",
+            "revoke-f1r2e3s4h5"
+        ]
+    );
 }
 
 #[tokio::test]
-async fn suspend_revoke_sessions_denies_sessions_issued_before_now_and_prunes_expired_denies() {
+async fn suspend_revoke_sessions_prunes_first_then_denies_sessions_up_to_the_deadline() {
     let get = get_item_returns(Some(record(TenantStatus::Active, Isolation::Pooled)));
     let update = update_status(&["active"], "suspended");
     let disable = set_key_enabled(false);
@@ -198,17 +294,64 @@ async fn suspend_revoke_sessions_denies_sessions_issued_before_now_and_prunes_ex
     let progress = Recorded::default();
     let change = lifecycle.suspend(&by_id(), true, &progress).await.unwrap();
 
-    assert_eq!(change.sessions_revoked_before, Some(now()));
-    assert_eq!(iam.put.num_calls(), 1);
-    // Only the revocation older than one hour (plus skew) goes; the role's own policy is never read.
+    assert_eq!(
+        change.sessions_revoked_before,
+        Some(DEADLINE.parse().unwrap()),
+        "after now: the same second and vends in flight are covered"
+    );
+    // One write: the expired revocation pruned and this one added together,
+    // so a policy full of expired revocations never blocks a new one.
+    assert_eq!(iam.put_revocation.num_calls(), 1);
+    // Only the legacy revocation older than one hour (plus skew) goes.
     assert_eq!(iam.delete_expired.num_calls(), 1);
-    assert_eq!(iam.get.num_calls(), 2);
     assert!(
         progress
             .lines()
             .iter()
-            .any(|l| l == "removed expired session revocation revoke-o1d2k3e4y5")
+            .any(|l| l == "revoking sessions of k1a2b3c4d5 issued before 2026-11-27 10:02:00 UTC"),
+        "{:?}",
+        progress.lines()
     );
+}
+
+#[tokio::test]
+async fn a_revocation_that_would_overflow_the_roles_quota_is_refused_with_the_count() {
+    let get = get_item_returns(Some(record(TenantStatus::Active, Isolation::Pooled)));
+    let update = update_status(&["active"], "suspended");
+    let disable = set_key_enabled(false);
+    let mut full = tenant_lifecycle::Revocations::default();
+    for n in 0..800 {
+        full.add(
+            tenant_lifecycle::RevokedBy::Tenant,
+            &id(&format!("t{n:09}")),
+            "2026-11-27T09:58:00Z".parse().unwrap(),
+        );
+    }
+    let doc = url_encode(&full.to_document());
+    let list = mock!(aws_sdk_iam::Client::list_role_policies).then_output(|| {
+        ListRolePoliciesOutput::builder()
+            .policy_names("tenant-revocations")
+            .build()
+            .unwrap()
+    });
+    let get_policy = mock!(aws_sdk_iam::Client::get_role_policy).then_compute_output(move |r| {
+        GetRolePolicyOutput::builder()
+            .role_name(ROLE_NAME)
+            .policy_name(r.policy_name().unwrap())
+            .policy_document(&doc)
+            .build()
+            .unwrap()
+    });
+    let put = mock!(aws_sdk_iam::Client::put_role_policy)
+        .then_output(|| PutRolePolicyOutput::builder().build());
+    let lifecycle = lifecycle(&[&disable], &[&get, &update], &[&list, &get_policy, &put]);
+    let err = lifecycle
+        .suspend(&by_id(), true, &Recorded::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), exit_code::INCOMPLETE, "{err}");
+    assert!(err.to_string().contains("800 are in force"), "{err}");
+    assert_eq!(put.num_calls(), 0, "nothing written that IAM would refuse");
 }
 
 #[tokio::test]

@@ -595,6 +595,7 @@ fn print_status_change(change: &StatusChange, output: Output) {
                 "previousStatus": change.previous.as_str(),
                 "status": change.record.status.as_str(),
                 "sessionsRevokedBefore": change.sessions_revoked_before.map(rfc3339),
+                "newSessionsRefusedUntil": change.new_sessions_refused_until.map(rfc3339),
                 "prunedRevocations": change.pruned.as_ref().map(|p| &p.removed),
             })
         ),
@@ -612,6 +613,10 @@ fn print_status_change(change: &StatusChange, output: Output) {
             }
             if let Some(before) = change.sessions_revoked_before {
                 println!("sessions issued before {before} are revoked");
+            } else if let Some(until) = change.new_sessions_refused_until {
+                println!(
+                    "new sessions of this tenant stay refused until {until} (the suspension's revocation)"
+                );
             }
         }
     }

@@ -249,9 +249,10 @@ impl Class {
             FailureKind::NotFound | FailureKind::Invalid | FailureKind::RegionDisabled => {
                 Self::Misconfigured
             }
-            FailureKind::Conflict | FailureKind::ConditionFailed | FailureKind::Rejected => {
-                Self::Rejected
-            }
+            FailureKind::Conflict
+            | FailureKind::ConditionFailed
+            | FailureKind::QuotaExceeded
+            | FailureKind::Rejected => Self::Rejected,
         }
     }
 }
