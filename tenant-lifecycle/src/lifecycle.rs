@@ -1,7 +1,9 @@
 //! The life-cycle commands: onboard, suspend, resume, offboard, show, list.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use tenant_registry::{ApiKeyId, Isolation, Secret, TenantRecord, TenantStatus, silo_table_name};
+use tenant_registry::{
+    ApiKeyHash, ApiKeyId, Isolation, Secret, TenantRecord, TenantStatus, silo_table_name,
+};
 
 use crate::api_keys::ApiKeys;
 use crate::input::{OnboardRequest, TenantName, TenantRef};
@@ -250,6 +252,11 @@ impl Lifecycle {
             isolation: request.isolation,
             created_at: self.now(),
             contact: request.contact.as_ref().map(|c| c.as_str().to_owned()),
+            // The value itself is shown to the operator once and never
+            // stored: the vendor checks a presented key against this hash.
+            api_key_sha256: Some(ApiKeyHash::of(key.value.expose())),
+            revision: 1,
+            partition_key_id: None,
         };
         progress.step(&format!(
             "writing the registry item for {id} (status active)"

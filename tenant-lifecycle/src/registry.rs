@@ -139,14 +139,19 @@ impl Registry {
             .update_item()
             .table_name(&self.table)
             .key(attr::API_KEY_ID, s(id.as_str()))
-            .update_expression("SET #status = :to")
+            // Every life-cycle write bumps the revision, so whatever a vendor
+            // instance cached about the tenant is keyed on a stale value.
+            .update_expression("SET #status = :to, #rev = if_not_exists(#rev, :zero) + :one")
             .condition_expression(format!(
                 "attribute_exists(#id) AND #status IN ({})",
                 placeholders.join(", ")
             ))
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_names("#id", attr::API_KEY_ID)
-            .expression_attribute_values(":to", s(to.as_str()));
+            .expression_attribute_names("#rev", attr::REVISION)
+            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()));
         for (placeholder, status) in placeholders.iter().zip(from) {
             request = request.expression_attribute_values(placeholder, s(status.as_str()));
         }

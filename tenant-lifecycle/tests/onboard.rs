@@ -306,6 +306,12 @@ async fn the_registry_item_is_written_conditionally_with_every_contract_attribut
                 && s("isolation") == Some("pooled")
                 && s("createdAt") == Some(NOW)
                 && s("contact") == Some("Jo, +1 555 0100")
+                // The hash of the key value, never the value itself.
+                && s("apiKeySha256")
+                    == Some(tenant_registry::ApiKeyHash::of(KEY_VALUE).to_hex().as_str())
+                && item.values().all(|v| v.as_s().map_or(true, |t| !t.contains(KEY_VALUE)))
+                && item.get("revision") == Some(&AttributeValue::N("1".into()))
+                && !item.contains_key("partitionKeyId")
         })
         .then_output(|| PutItemOutput::builder().build());
     let world = World {

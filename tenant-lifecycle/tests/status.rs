@@ -61,7 +61,11 @@ fn update_status(from: &'static [&'static str], to: &'static str) -> Rule {
                 })
                 .collect();
             r.table_name() == Some(TENANT_TABLE)
-                && r.update_expression() == Some("SET #status = :to")
+                && r.update_expression()
+                    == Some("SET #status = :to, #rev = if_not_exists(#rev, :zero) + :one")
+                && r.expression_attribute_names().and_then(|n| n.get("#rev"))
+                    == Some(&"revision".to_owned())
+                && values.get(":one") == Some(&AttributeValue::N("1".into()))
                 && r.condition_expression().is_some_and(|c| {
                     c.contains("#status IN (") && c.contains("attribute_exists(#id)")
                 })

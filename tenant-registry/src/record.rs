@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::{ApiKeyId, Isolation, RegistryError, TenantStatus, Tier};
+use crate::{ApiKeyHash, ApiKeyId, Isolation, RegistryError, TenantStatus, Tier};
 
 /// Attribute names of a registry item, as DESIGN.md fixes them.
 pub mod attr {
@@ -34,7 +34,8 @@ pub mod attr {
 /// One tenant, as the registry table stores it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TenantRecord {
-    /// The tenant's API key ID: registry key, session tag and data partition.
+    /// The API key ID: the registry key. Until a key rotation it is also
+    /// the session tag and the data partition ([`TenantRecord::partition_key_id`]).
     pub api_key_id: ApiKeyId,
     /// Display name, unique among tenants (tenantctl enforces that).
     pub tenant_name: String,
@@ -50,9 +51,25 @@ pub struct TenantRecord {
     pub created_at: DateTime<Utc>,
     /// Optional contact details.
     pub contact: Option<String>,
+    /// `apiKeySha256`: the hash of the API key value. vendor-fn refuses a
+    /// record without it (onboarding writes it; `tenantctl backfill-key-hashes`
+    /// adds it to records written before).
+    pub api_key_sha256: Option<ApiKeyHash>,
+    /// `revision`: incremented by every life-cycle write; 0 when absent
+    /// (records written before it existed). Caches key on it.
+    pub revision: u64,
+    /// `partitionKeyId`: the key ID that owns the tenant's data, when it is
+    /// not this item's own `apiKeyId` (after a key rotation).
+    pub partition_key_id: Option<ApiKeyId>,
 }
 
 impl TenantRecord {
+    /// The key ID that owns the tenant's data: its pooled partition, S3
+    /// prefix and silo table, and the `api-key-id` session tag.
+    pub fn partition_key_id(&self) -> &ApiKeyId {
+        self.partition_key_id.as_ref().unwrap_or(&self.api_key_id)
+    }
+
     /// The DynamoDB item for this record.
     pub fn to_item(&self) -> HashMap<String, AttributeValue> {
         let s = |v: &str| AttributeValue::S(v.to_owned());
@@ -70,6 +87,16 @@ impl TenantRecord {
         ]);
         if let Some(contact) = &self.contact {
             item.insert(attr::CONTACT.to_owned(), s(contact));
+        }
+        if let Some(hash) = &self.api_key_sha256 {
+            item.insert(attr::API_KEY_SHA256.to_owned(), s(&hash.to_hex()));
+        }
+        item.insert(
+            attr::REVISION.to_owned(),
+            AttributeValue::N(self.revision.to_string()),
+        );
+        if let Some(partition) = &self.partition_key_id {
+            item.insert(attr::PARTITION_KEY_ID.to_owned(), s(partition.as_str()));
         }
         item
     }
@@ -112,6 +139,42 @@ impl TryFrom<&HashMap<String, AttributeValue>> for TenantRecord {
                 });
             }
         };
+        let api_key_sha256 = match item.get(attr::API_KEY_SHA256) {
+            None | Some(AttributeValue::Null(_)) => None,
+            Some(AttributeValue::S(v)) => Some(ApiKeyHash::parse(v)?),
+            Some(_) => {
+                return Err(RegistryError::InvalidAttribute {
+                    name: attr::API_KEY_SHA256,
+                    reason: "not a string".into(),
+                });
+            }
+        };
+        let revision = match item.get(attr::REVISION) {
+            None | Some(AttributeValue::Null(_)) => 0,
+            Some(AttributeValue::N(n)) => {
+                n.parse::<u64>()
+                    .map_err(|_| RegistryError::InvalidAttribute {
+                        name: attr::REVISION,
+                        reason: "not a whole number".into(),
+                    })?
+            }
+            Some(_) => {
+                return Err(RegistryError::InvalidAttribute {
+                    name: attr::REVISION,
+                    reason: "not a number".into(),
+                });
+            }
+        };
+        let partition_key_id = match item.get(attr::PARTITION_KEY_ID) {
+            None | Some(AttributeValue::Null(_)) => None,
+            Some(AttributeValue::S(v)) => Some(ApiKeyId::parse(v)?),
+            Some(_) => {
+                return Err(RegistryError::InvalidAttribute {
+                    name: attr::PARTITION_KEY_ID,
+                    reason: "not a string".into(),
+                });
+            }
+        };
         Ok(Self {
             api_key_id: ApiKeyId::parse(string_attr(item, attr::API_KEY_ID)?)?,
             tenant_name: string_attr(item, attr::TENANT_NAME)?.to_owned(),
@@ -121,6 +184,9 @@ impl TryFrom<&HashMap<String, AttributeValue>> for TenantRecord {
             isolation: string_attr(item, attr::ISOLATION)?.parse()?,
             created_at,
             contact,
+            api_key_sha256,
+            revision,
+            partition_key_id,
         })
     }
 }
@@ -139,6 +205,9 @@ mod tests {
             isolation: Isolation::Pooled,
             created_at: "2026-11-27T09:00:00Z".parse().unwrap(),
             contact: Some("Jo, +1 555 0100".into()),
+            api_key_sha256: Some(ApiKeyHash::of("Xq7TsecretApiKeyValue")),
+            revision: 7,
+            partition_key_id: None,
         }
     }
 
@@ -182,6 +251,47 @@ mod tests {
             TenantRecord::try_from(&item),
             Err(RegistryError::InvalidApiKeyId { .. })
         ));
+    }
+
+    #[test]
+    fn the_second_wave_attributes_round_trip_and_are_optional() {
+        let mut r = record();
+        r.partition_key_id = Some(ApiKeyId::parse("p1a2r3t4i5").unwrap());
+        let item = r.to_item();
+        assert_eq!(item[attr::REVISION], AttributeValue::N("7".into()));
+        assert_eq!(
+            item[attr::API_KEY_SHA256],
+            AttributeValue::S(ApiKeyHash::of("Xq7TsecretApiKeyValue").to_hex())
+        );
+        let back = TenantRecord::try_from(&item).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(back.partition_key_id().as_str(), "p1a2r3t4i5");
+
+        let mut old = record().to_item();
+        for name in [attr::API_KEY_SHA256, attr::REVISION, attr::PARTITION_KEY_ID] {
+            old.remove(name);
+        }
+        let read = TenantRecord::try_from(&old).unwrap();
+        assert_eq!((read.api_key_sha256, read.revision), (None, 0));
+        assert_eq!(
+            read.partition_key_id(),
+            &read.api_key_id,
+            "absent: its own key"
+        );
+    }
+
+    #[test]
+    fn malformed_second_wave_attributes_are_refused_by_name() {
+        for (name, value) in [
+            (attr::API_KEY_SHA256, AttributeValue::S("ABC".into())),
+            (attr::REVISION, AttributeValue::N("-1".into())),
+            (attr::REVISION, AttributeValue::S("1".into())),
+            (attr::PARTITION_KEY_ID, AttributeValue::S("p-1".into())),
+        ] {
+            let mut item = record().to_item();
+            item.insert(name.into(), value);
+            assert!(TenantRecord::try_from(&item).is_err(), "{name}");
+        }
     }
 
     #[test]

@@ -674,6 +674,9 @@ mod tests {
             isolation: Isolation::Pooled,
             created_at: "2026-11-27T10:00:00Z".parse().unwrap(),
             contact: None,
+            api_key_sha256: None,
+            revision: 1,
+            partition_key_id: None,
         };
         let text = table(&[record]);
         assert_eq!(text.lines().count(), 2);

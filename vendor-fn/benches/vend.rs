@@ -23,6 +23,9 @@ fn vendor() -> Vendor {
         isolation: Isolation::Pooled,
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
         contact: None,
+        api_key_sha256: None,
+        revision: 1,
+        partition_key_id: None,
     };
     let get = mock!(aws_sdk_dynamodb::Client::get_item).then_output(move || {
         GetItemOutput::builder()

@@ -58,6 +58,9 @@ pub fn record(status: TenantStatus, isolation: Isolation) -> TenantRecord {
         isolation,
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
         contact: None,
+        api_key_sha256: Some(tenant_registry::ApiKeyHash::of(KEY_VALUE)),
+        revision: 1,
+        partition_key_id: None,
     }
 }
 
