@@ -150,6 +150,7 @@ async fn s3_refuses_unknown_expired_and_wrongly_signed_requests_with_its_error_c
 type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a [u8], u16, &'a str);
 
 #[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one scenario, read top to bottom")]
 async fn bad_input_gets_aws_shaped_errors_and_the_sandbox_keeps_serving() {
     let sandbox = start().await;
     let creds = tenant(&sandbox, TENANT_A, Scope::ReadWrite).await;

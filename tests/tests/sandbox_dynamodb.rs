@@ -324,6 +324,7 @@ fn get(table: &str, tenant: &str, sk: &str) -> Get {
 }
 
 #[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one scenario, read top to bottom")]
 async fn every_item_operation_on_the_other_tenants_partition_is_denied() {
     let t = two_tenants().await;
     let table = &t.table;

@@ -20,6 +20,7 @@ fn assert_denied<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
 }
 
 #[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one scenario, read top to bottom")]
 async fn a_tenant_uses_its_own_prefix_and_nothing_else() {
     let sandbox = start().await;
     let bucket = sandbox.deployment().bucket.clone();
