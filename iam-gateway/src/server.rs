@@ -1,4 +1,4 @@
-//! The sandbox's HTTP listener: one loopback port for STS, DynamoDB and S3,
+//! The gateway's HTTP listener: one loopback port for STS, DynamoDB and S3,
 //! routed by the service named in the SigV4 credential scope.
 
 use std::convert::Infallible;
@@ -22,7 +22,7 @@ use crate::sessions::{Clock, Lookup, Session, SessionStore};
 use crate::sigv4::{self, Authorization, Received, Service, SignatureProblem};
 use crate::{dynamodb, s3, sts};
 
-/// The largest request body the sandbox reads (DynamoDB's own limit is 16 MB).
+/// The largest request body the gateway reads (DynamoDB's own limit is 16 MB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// What every request handler shares.
@@ -34,7 +34,7 @@ pub struct State {
     pub deployment: Deployment,
     /// Issued sessions.
     pub sessions: SessionStore,
-    /// The sandbox's clock.
+    /// The gateway's clock.
     pub clock: Clock,
     /// DynamoDB key schemas read from moto.
     pub schemas: dynamodb::SchemaCache,

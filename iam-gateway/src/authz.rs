@@ -4,7 +4,7 @@
 
 use iam_eval::{Decision, Policy, Request, RequestContext, evaluate};
 
-use crate::error::SandboxError;
+use crate::error::GatewayError;
 use crate::moto::MotoClient;
 use crate::roles::read_role;
 use crate::sessions::RoleSession;
@@ -73,13 +73,13 @@ pub fn add_principal_keys(context: &mut RequestContext, session: &RoleSession) {
 /// Decides every check (all must be allowed) for `session`.
 ///
 /// # Errors
-/// [`SandboxError`] when the role can't be read from moto. A role that no
+/// [`GatewayError`] when the role can't be read from moto. A role that no
 /// longer exists denies everything.
 pub async fn decide(
     moto: &MotoClient,
     session: &RoleSession,
     checks: &[Check],
-) -> Result<Result<(), Denial>, SandboxError> {
+) -> Result<Result<(), Denial>, GatewayError> {
     let permissions = read_role(moto, &session.role_name)
         .await?
         .map(|r| r.permissions)

@@ -403,7 +403,7 @@ async fn assume_role(
 ) -> Result<Response<Full<Bytes>>, StsError> {
     let input = parse_assume_role(params)?;
     let caller_arn = caller.principal.arn();
-    // Every sandbox principal is a role session, so this is role chaining.
+    // Every gateway principal is a role session, so this is role chaining.
     if input.duration_seconds > CHAINED_MAX_SECONDS {
         return Err(StsError::validation(
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",

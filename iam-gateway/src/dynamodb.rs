@@ -235,7 +235,7 @@ const TABLE_OPERATIONS: [&str; 8] = [
 /// Operations on no particular resource.
 const ACCOUNT_OPERATIONS: [&str; 3] = ["ListTables", "DescribeLimits", "DescribeEndpoints"];
 
-/// DynamoDB's other operations: real, but not mapped by the sandbox.
+/// DynamoDB's other operations: real, but not mapped by the gateway.
 const UNMAPPED_OPERATIONS: [&str; 27] = [
     "CreateBackup",
     "DeleteBackup",
