@@ -4,11 +4,11 @@
 
 use iam_eval::{Decision, Policy, Request, RequestContext, evaluate};
 
+use crate::account::{ACCOUNT_ID, REGION};
 use crate::error::GatewayError;
 use crate::moto::MotoClient;
 use crate::roles::read_role;
 use crate::sessions::RoleSession;
-use crate::{ACCOUNT_ID, REGION};
 
 /// One IAM authorization a request needs: action, resource, condition keys.
 #[derive(Debug, Clone, PartialEq, Eq)]

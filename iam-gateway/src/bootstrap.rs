@@ -12,9 +12,9 @@ use bytes::Bytes;
 use http::Method;
 use serde_json::{Value, json};
 
+use crate::account::{ACCOUNT_ID, PARTITION, REGION};
 use crate::error::GatewayError;
 use crate::moto::MotoClient;
-use crate::{ACCOUNT_ID, PARTITION, REGION};
 
 /// Names of the resources the gateway deploys, as a stack would name them.
 #[derive(Debug, Clone, PartialEq, Eq)]

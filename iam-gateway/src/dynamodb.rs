@@ -19,15 +19,16 @@ use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use http_body_util::Full;
 use serde_json::{Map, Value, json};
 
+use crate::account::{ACCOUNT_ID, PARTITION, REGION};
+use crate::auth::AuthFailure;
 use crate::authz::{Check, Denial, decide};
 use crate::key_condition::partition_value_placeholder;
 use crate::moto::{MotoClient, relay};
 use crate::partiql;
-use crate::server::{AuthFailure, State};
 use crate::sessions::Session;
 use crate::sigv4::Service;
+use crate::state::State;
 use crate::strict_json;
-use crate::{ACCOUNT_ID, PARTITION, REGION};
 
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 const ACCESS_DENIED: &str = "com.amazon.coral.service#AccessDeniedException";

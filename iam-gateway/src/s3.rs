@@ -17,12 +17,13 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use http_body_util::Full;
 
+use crate::auth::AuthFailure;
 use crate::authz::{Check, decide};
 use crate::moto::relay;
 use crate::percent;
-use crate::server::{AuthFailure, State};
 use crate::sessions::Session;
 use crate::sigv4::{Service, sha256_hex};
+use crate::state::State;
 use crate::xml::escape;
 
 /// An S3 error document; HEAD responses carry no body.
@@ -128,7 +129,7 @@ fn is_transport_header(name: &str) -> bool {
 }
 
 fn bucket_arn(bucket: &str) -> String {
-    format!("arn:{}:s3:::{bucket}", crate::PARTITION)
+    format!("arn:{}:s3:::{bucket}", crate::account::PARTITION)
 }
 
 fn valid_bucket(bucket: &str) -> bool {

@@ -4,7 +4,6 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use bytes::Bytes;
 use http::{HeaderMap, Request, Response};
@@ -16,49 +15,13 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::bootstrap::Deployment;
-use crate::moto::MotoClient;
-use crate::sessions::{Clock, Lookup, Session, SessionStore};
-use crate::sigv4::{self, Authorization, Received, Service, SignatureProblem};
+use crate::auth::{self, AuthFailure};
+use crate::sigv4::{Authorization, Service};
+use crate::state::State;
 use crate::{dynamodb, s3, sts};
 
 /// The largest request body the gateway reads (DynamoDB's own limit is 16 MB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
-
-/// What every request handler shares.
-#[derive(Debug)]
-pub struct State {
-    /// moto, for state and forwarding.
-    pub moto: MotoClient,
-    /// The deployed names.
-    pub deployment: Deployment,
-    /// Issued sessions.
-    pub sessions: SessionStore,
-    /// The gateway's clock.
-    pub clock: Clock,
-    /// DynamoDB key schemas read from moto.
-    pub schemas: dynamodb::SchemaCache,
-}
-
-const _: () = {
-    const fn shared<T: Send + Sync>() {}
-    shared::<State>();
-};
-
-/// Why a request could not be authenticated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthFailure {
-    /// No `Authorization` header.
-    Missing,
-    /// An `Authorization` header that is not SigV4.
-    Malformed,
-    /// Unknown access key, or a token that is not the key's.
-    UnknownKey,
-    /// The session has expired.
-    Expired,
-    /// The signature does not verify.
-    Signature(SignatureProblem),
-}
 
 /// Binds `127.0.0.1:<port>` (0 for any free port) and serves until the
 /// returned task is aborted.
@@ -112,12 +75,8 @@ fn route(headers: &HeaderMap, auth: Option<&Authorization>) -> Option<Service> {
 async fn handle(state: &Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let request_id = crate::sessions::request_id();
     let (parts, body) = request.into_parts();
-    let auth_header = parts
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok());
-    let auth = auth_header.and_then(Authorization::parse);
-    let Some(service) = route(&parts.headers, auth.as_ref()) else {
+    let auth = auth::authorization(&parts.headers);
+    let Some(service) = route(&parts.headers, auth.as_ref().ok()) else {
         return sts::StsError::validation("The sandbox serves sts, dynamodb and s3 only.")
             .into_response(&request_id);
     };
@@ -125,25 +84,8 @@ async fn handle(state: &Arc<State>, request: Request<Incoming>) -> Response<Full
         Ok(collected) => collected.to_bytes(),
         Err(_) => return too_large(service, &request_id),
     };
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_owned();
-    let failure = match (auth_header, &auth) {
-        (None, _) => Err(AuthFailure::Missing),
-        (Some(_), None) => Err(AuthFailure::Malformed),
-        (Some(_), Some(auth)) => authenticate(
-            state,
-            auth,
-            &parts.method,
-            &path_and_query,
-            &parts.headers,
-            &body,
-            service,
-        ),
-    };
-    let session = match failure {
+    let session = auth.and_then(|auth| auth::authenticate(state, &auth, service, &parts, &body));
+    let session = match session {
         Ok(session) => session,
         Err(failure) => {
             tracing::info!(
@@ -173,43 +115,6 @@ async fn handle(state: &Arc<State>, request: Request<Incoming>) -> Response<Full
         Service::DynamoDb => dynamodb::handle(state, &session, &parts, body, &request_id).await,
         Service::S3 => s3::handle(state, &session, &parts, body, &request_id).await,
     }
-}
-
-fn authenticate(
-    state: &State,
-    auth: &Authorization,
-    method: &http::Method,
-    path_and_query: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    service: Service,
-) -> Result<Arc<Session>, AuthFailure> {
-    let token = headers
-        .get("x-amz-security-token")
-        .and_then(|v| v.to_str().ok());
-    let session = state
-        .sessions
-        .find(&auth.access_key_id, token, state.clock.now())
-        .map_err(|e| match e {
-            Lookup::Unknown => AuthFailure::UnknownKey,
-            Lookup::Expired => AuthFailure::Expired,
-        })?;
-    let received = Received {
-        method: method.as_str(),
-        path_and_query,
-        headers,
-        body,
-    };
-    sigv4::verify(
-        auth,
-        &received,
-        service,
-        session.secret_access_key.expose(),
-        Some(session.session_token.expose()),
-        SystemTime::now(),
-    )
-    .map_err(AuthFailure::Signature)?;
-    Ok(session)
 }
 
 fn sts_auth_error(failure: &AuthFailure) -> sts::StsError {

@@ -82,7 +82,7 @@ impl RoleSession {
     pub fn arn(&self) -> String {
         format!(
             "arn:aws:sts::{}:assumed-role/{}/{}",
-            crate::ACCOUNT_ID,
+            crate::account::ACCOUNT_ID,
             self.role_name,
             self.session_name
         )

@@ -16,7 +16,7 @@ use chrono::{NaiveDateTime, TimeZone, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use sha2::{Digest, Sha256};
 
-use crate::REGION;
+use crate::account::REGION;
 
 /// How far a request's signing time may be from the gateway's clock, as AWS allows.
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_mins(15);

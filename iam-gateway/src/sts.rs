@@ -10,12 +10,12 @@ use http::{Response, StatusCode};
 use http_body_util::Full;
 use iam_eval::{Decision, Policy, Request, RequestContext, evaluate, evaluate_trust};
 
+use crate::account::{ACCOUNT_ID, PARTITION};
 use crate::authz::add_principal_keys;
 use crate::roles::read_role;
-use crate::server::State;
 use crate::sessions::{IssuedCredentials, RoleSession, Session};
+use crate::state::State;
 use crate::xml::escape;
-use crate::{ACCOUNT_ID, PARTITION};
 
 const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 /// Role chaining caps a session at one hour.
