@@ -1,8 +1,9 @@
-//! Deciding a data request for a session with iam-eval: the role's
-//! policies as stored in moto, intersected with the session policy, with the
-//! session's principal keys in the context.
+//! Deciding a request for a session with iam-eval: the role's policies as
+//! stored in moto, intersected with the session policy, with the session's
+//! principal keys in the context; and, where a check names one, a resource
+//! policy (a role's trust policy) that must allow it too.
 
-use iam_eval::{Decision, Policy, Request, RequestContext, evaluate};
+use iam_eval::{Decision, Policy, Request, RequestContext, evaluate, evaluate_trust};
 
 use crate::account::{ACCOUNT_ID, REGION};
 use crate::error::GatewayError;
@@ -11,7 +12,7 @@ use crate::roles::read_role;
 use crate::sessions::RoleSession;
 
 /// One IAM authorization a request needs: action, resource, condition keys.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Check {
     /// `service:Action`.
     pub action: String,
@@ -19,16 +20,36 @@ pub struct Check {
     pub resource: String,
     /// Request-specific condition keys (principal keys are added by [`decide`]).
     pub context: RequestContext,
+    /// A resource-based policy that must allow the check as well as the
+    /// caller's own policies: the role's trust policy for `sts:AssumeRole`
+    /// (stricter than AWS's same-account rule, where either can suffice).
+    /// `None` for DynamoDB and S3, whose resource policies are not modelled.
+    pub resource_policy: Option<Policy>,
 }
 
 impl Check {
-    /// A check with an empty context.
+    /// A check with an empty context and no resource policy.
     pub fn new(action: impl Into<String>, resource: impl Into<String>) -> Self {
         Self {
             action: action.into(),
             resource: resource.into(),
             context: RequestContext::new(),
+            resource_policy: None,
         }
+    }
+
+    /// The check with `context` as its request-specific condition keys.
+    #[must_use]
+    pub fn with_context(mut self, context: RequestContext) -> Self {
+        self.context = context;
+        self
+    }
+
+    /// The check, also to be allowed by `policy` (see [`Check::resource_policy`]).
+    #[must_use]
+    pub fn with_resource_policy(mut self, policy: Policy) -> Self {
+        self.resource_policy = Some(policy);
+        self
     }
 }
 
@@ -99,10 +120,24 @@ pub async fn decide(
 pub fn decide_one(identity: &[Policy], session: &RoleSession, check: &Check) -> Result<(), Denial> {
     let mut context = check.context.clone();
     add_principal_keys(&mut context, session);
-    let request = Request::new(&check.action, &check.resource).with_context(context);
+    let request = Request::new(&check.action, &check.resource)
+        .with_principal(session.arn())
+        .with_context(context);
     let evaluation = evaluate(&request, identity, session.session_policy.as_ref());
     let reason = match evaluation.decision {
-        Decision::Allowed => return Ok(()),
+        Decision::Allowed => match &check.resource_policy {
+            None => return Ok(()),
+            Some(policy) => match evaluate_trust(&request, policy).decision {
+                Decision::Allowed => return Ok(()),
+                Decision::ExplicitDeny => {
+                    "with an explicit deny in a resource-based policy".to_owned()
+                }
+                Decision::ImplicitDeny => format!(
+                    "because no resource-based policy allows the {} action",
+                    check.action
+                ),
+            },
+        },
         Decision::ExplicitDeny => {
             let in_session = session
                 .session_policy
@@ -136,4 +171,73 @@ pub fn decide_one(identity: &[Policy], session: &RoleSession, check: &Check) -> 
         resource: check.resource.clone(),
         reason,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn caller() -> RoleSession {
+        RoleSession {
+            role_name: "VendorFunctionRole".into(),
+            role_arn: "arn:aws:iam::123456789012:role/VendorFunctionRole".into(),
+            role_id: "AROAEXAMPLE".into(),
+            session_name: "VendorFunction".into(),
+            tags: BTreeMap::new(),
+            transitive_tag_keys: Vec::new(),
+            source_identity: None,
+            session_policy: None,
+        }
+    }
+
+    fn policy(name: &str, text: &str) -> Policy {
+        Policy::parse(name, text).expect("valid policy")
+    }
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/TenantRole";
+
+    #[test]
+    fn a_check_with_a_resource_policy_needs_both_policies_to_allow() {
+        let identity = [policy(
+            "permissions",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
+        )];
+        let trusting = policy(
+            "trust",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/VendorFunctionRole"},"Action":"sts:AssumeRole"}]}"#,
+        );
+        let other = policy(
+            "trust",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/Other"},"Action":"sts:AssumeRole"}]}"#,
+        );
+        let check =
+            |trust: &Policy| Check::new("sts:AssumeRole", ROLE).with_resource_policy(trust.clone());
+
+        assert_eq!(decide_one(&identity, &caller(), &check(&trusting)), Ok(()));
+        let denial = decide_one(&identity, &caller(), &check(&other)).expect_err("not trusted");
+        assert_eq!(
+            denial.reason,
+            "because no resource-based policy allows the sts:AssumeRole action"
+        );
+        let denial = decide_one(&[], &caller(), &check(&trusting)).expect_err("not permitted");
+        assert_eq!(
+            denial.reason,
+            "because no identity-based policy allows the sts:AssumeRole action"
+        );
+    }
+
+    #[test]
+    fn a_check_without_a_resource_policy_is_decided_by_the_callers_policies() {
+        let identity = [policy(
+            "permissions",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}"#,
+        )];
+        let check = Check::new(
+            "dynamodb:GetItem",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/T",
+        );
+        assert_eq!(decide_one(&identity, &caller(), &check), Ok(()));
+    }
 }

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use tokio::task::JoinHandle;
 
 use crate::bootstrap::{self, Deployment};
-use crate::dynamodb;
 use crate::error::GatewayError;
 use crate::moto::{MotoClient, MotoServer};
 use crate::roles;
@@ -45,7 +44,6 @@ impl Gateway {
             deployment,
             sessions: SessionStore::default(),
             clock: Clock::default(),
-            schemas: dynamodb::SchemaCache::default(),
         });
         let (addr, server) = server::serve(port, Arc::clone(&state))
             .await

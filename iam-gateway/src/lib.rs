@@ -4,26 +4,55 @@
 //! moto stores the state (tables, items, objects, roles and their policies)
 //! but enforces no IAM at all: it drops session tags and ignores
 //! `dynamodb:LeadingKeys`, session policies and trust conditions. The
-//! [`Gateway`] sits in front of it and does what AWS does:
+//! [`Gateway`] sits in front of it and does what AWS does.
 //!
-//! - [`moto`] starts `moto_server` from the project's `.venv/` on a free
-//!   loopback port and stops it when the gateway is dropped.
-//! - [`bootstrap`] creates what template.yaml deploys (registry table,
-//!   pooled data table with an index, bucket, tenant role, vendor role) from
-//!   template.yaml and policies/, placeholders filled.
+//! The tour, from the top:
+//!
+//! - [`gateway`]: [`Gateway`] starts moto ([`moto`]: `moto_server` from the
+//!   project's `.venv/` on a free loopback port, stopped when the gateway is
+//!   dropped), creates what template.yaml deploys ([`bootstrap`]: registry
+//!   table, pooled data table with an index, bucket, tenant role, vendor
+//!   role, from template.yaml and policies/ with placeholders filled), and
+//!   hands out credentials for roles ([`sessions`]).
 //! - [`server`] listens on one loopback port for all three services and
-//!   routes by the service in the SigV4 credential scope. Every request is
-//!   authenticated ([`auth`], with [`sigv4`]: signature recomputed with the
-//!   caller's secret, session token and expiry checked against
-//!   [`sessions`]). What the handlers share is [`state`]; the account and
-//!   region are [`account`]'s.
-//! - [`sts`] answers AssumeRole (trust policy and the caller's own policies
-//!   evaluated with iam-eval; tag, source identity and duration syntax as
-//!   STS checks them; one-hour cap for role chaining) and GetCallerIdentity.
-//! - [`dynamodb`] and [`s3`] map each request to the IAM actions, resources
-//!   and condition keys AWS would check, decide them with [`authz`] (the
-//!   role's policies read back from moto, intersected with the session
-//!   policy, with the session's tags), and forward only allowed requests.
+//!   routes by the service in the SigV4 credential scope.
+//! - [`pipeline`] serves every request the same way: read the body,
+//!   authenticate ([`auth`], with [`sigv4`]: the signature recomputed with
+//!   the session's secret, token and expiry checked), map to IAM checks,
+//!   decide them ([`authz`]: the role's policies read back from moto through
+//!   [`roles`], intersected with the session policy, with the session's
+//!   tags; plus a trust policy where the check names one), then forward or
+//!   refuse. A request the mapper can't fully understand is refused, never
+//!   forwarded.
+//! - Each service supplies only its mapping and its error format, as an
+//!   [`pipeline::AwsService`]: [`sts`] (AssumeRole with STS's syntax and
+//!   role-chaining rules, decided against the trust policy and the caller's
+//!   own policies, answered with a new session; GetCallerIdentity),
+//!   [`dynamodb`] (every operation as the checks AWS makes, with
+//!   [`key_condition`] and [`partiql`] for the partition key, bodies kept
+//!   parser-independent by [`strict_json`]) and [`s3`] (path-style object
+//!   and bucket requests, keys decoded with [`percent`]).
+//! - [`state`] is what the steps share; [`account`] the account, region and
+//!   partition; [`error`] the gateway's own failures; [`xml`] small helpers.
+//!
+//! Modules depend one way only; none imports a module that imports it back
+//! (each layer uses only layers above it):
+//!
+//! ```text
+//! account, error, key_condition, partiql, percent, strict_json, xml
+//! sessions, sigv4
+//! moto
+//! bootstrap, roles
+//! authz, state
+//! auth
+//! pipeline
+//! sts, dynamodb, s3
+//! server
+//! gateway
+//! ```
+//!
+//! and no module reaches for this crate root: it only declares and
+//! re-exports.
 //!
 //! Principals: the gateway hands out credentials for a role directly, as
 //! Lambda hands them to a function ([`Gateway::role_credentials`]): an
@@ -46,6 +75,7 @@ pub mod key_condition;
 pub mod moto;
 pub mod partiql;
 pub mod percent;
+pub mod pipeline;
 pub mod roles;
 pub mod s3;
 pub mod server;

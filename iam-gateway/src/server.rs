@@ -1,13 +1,13 @@
 //! The gateway's HTTP listener: one loopback port for STS, DynamoDB and S3,
-//! routed by the service named in the SigV4 credential scope.
+//! routed by the service named in the SigV4 credential scope. Every request
+//! then goes through the [`pipeline`] with that service's mapping and error
+//! format.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use http::{HeaderMap, Request, Response};
-use http_body_util::{BodyExt, Full, Limited};
+use http::{HeaderMap, Request};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -15,13 +15,22 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::auth::{self, AuthFailure};
+use crate::auth;
+use crate::dynamodb::DynamoDb;
+use crate::pipeline::{self, HttpResponse};
+use crate::s3::S3;
+use crate::sessions::request_id;
 use crate::sigv4::{Authorization, Service};
 use crate::state::State;
-use crate::{dynamodb, s3, sts};
+use crate::sts::{Sts, StsError};
 
-/// The largest request body the gateway reads (DynamoDB's own limit is 16 MB).
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// The services on the one port.
+#[derive(Debug, Default)]
+struct Services {
+    sts: Sts,
+    dynamodb: DynamoDb,
+    s3: S3,
+}
 
 /// Binds `127.0.0.1:<port>` (0 for any free port) and serves until the
 /// returned task is aborted.
@@ -33,16 +42,19 @@ pub async fn serve(port: u16, state: Arc<State>) -> Result<(SocketAddr, JoinHand
         .await
         .map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let services = Arc::new(Services::default());
     let task = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
             let state = Arc::clone(&state);
+            let services = Arc::clone(&services);
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
                     let state = Arc::clone(&state);
-                    async move { Ok::<_, Infallible>(handle(&state, request).await) }
+                    let services = Arc::clone(&services);
+                    async move { Ok::<_, Infallible>(handle(&state, &services, request).await) }
                 });
                 if let Err(e) = auto::Builder::new(TokioExecutor::new())
                     .serve_connection(TokioIo::new(stream), service)
@@ -72,81 +84,48 @@ fn route(headers: &HeaderMap, auth: Option<&Authorization>) -> Option<Service> {
     Some(if form { Service::Sts } else { Service::S3 })
 }
 
-async fn handle(state: &Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
-    let request_id = crate::sessions::request_id();
-    let (parts, body) = request.into_parts();
-    let auth = auth::authorization(&parts.headers);
-    let Some(service) = route(&parts.headers, auth.as_ref().ok()) else {
-        return sts::StsError::validation("The sandbox serves sts, dynamodb and s3 only.")
+async fn handle(state: &State, services: &Services, request: Request<Incoming>) -> HttpResponse {
+    let request_id = request_id();
+    let authorization = auth::authorization(request.headers());
+    let Some(service) = route(request.headers(), authorization.as_ref().ok()) else {
+        return StsError::validation("The sandbox serves sts, dynamodb and s3 only.")
             .into_response(&request_id);
     };
-    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return too_large(service, &request_id),
-    };
-    let session = auth.and_then(|auth| auth::authenticate(state, &auth, service, &parts, &body));
-    let session = match session {
-        Ok(session) => session,
-        Err(failure) => {
-            tracing::info!(
-                ?failure,
-                service = service.signing_name(),
-                "request not authenticated"
-            );
-            return match service {
-                Service::Sts | Service::Iam => sts_auth_error(&failure).into_response(&request_id),
-                Service::DynamoDb => dynamodb::auth_error(&failure, &request_id),
-                Service::S3 => {
-                    s3::auth_error(&failure, parts.method == http::Method::HEAD, &request_id)
-                }
-            };
-        }
-    };
     match service {
+        // The gateway reads moto's IAM for its own decisions; IAM-signed
+        // calls get STS's answers (InvalidAction for every IAM action).
         Service::Sts | Service::Iam => {
-            let mut params: Vec<(String, String)> = parts
-                .uri
-                .query()
-                .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-                .unwrap_or_default();
-            params.extend(form_urlencoded::parse(&body).into_owned());
-            sts::handle(state, &session, &params, &request_id).await
+            pipeline::run(
+                state,
+                &services.sts,
+                service,
+                authorization,
+                request,
+                &request_id,
+            )
+            .await
         }
-        Service::DynamoDb => dynamodb::handle(state, &session, &parts, body, &request_id).await,
-        Service::S3 => s3::handle(state, &session, &parts, body, &request_id).await,
-    }
-}
-
-fn sts_auth_error(failure: &AuthFailure) -> sts::StsError {
-    match failure {
-        AuthFailure::Missing => sts::StsError::missing_authentication(),
-        AuthFailure::Malformed => sts::StsError::signature(
-            "Authorization header is not a valid AWS4-HMAC-SHA256 header.".into(),
-        ),
-        AuthFailure::UnknownKey => sts::StsError::invalid_client_token(),
-        AuthFailure::Expired => sts::StsError::expired_token(),
-        AuthFailure::Signature(problem) => sts::StsError::signature(problem.to_string()),
-    }
-}
-
-fn too_large(service: Service, request_id: &str) -> Response<Full<Bytes>> {
-    match service {
-        Service::Sts | Service::Iam => {
-            sts::StsError::validation(format!("Request body exceeds {MAX_BODY_BYTES} bytes"))
-                .into_response(request_id)
+        Service::DynamoDb => {
+            pipeline::run(
+                state,
+                &services.dynamodb,
+                service,
+                authorization,
+                request,
+                &request_id,
+            )
+            .await
         }
-        Service::DynamoDb => dynamodb::error_response(
-            http::StatusCode::PAYLOAD_TOO_LARGE,
-            "com.amazon.coral.service#RequestEntityTooLarge",
-            &format!("Request size exceeded {MAX_BODY_BYTES} bytes"),
-            request_id,
-        ),
-        Service::S3 => s3::error_response(
-            http::StatusCode::PAYLOAD_TOO_LARGE,
-            "EntityTooLarge",
-            "Your proposed upload exceeds the maximum allowed size",
-            false,
-            request_id,
-        ),
+        Service::S3 => {
+            pipeline::run(
+                state,
+                &services.s3,
+                service,
+                authorization,
+                request,
+                &request_id,
+            )
+            .await
+        }
     }
 }

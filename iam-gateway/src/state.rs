@@ -2,7 +2,6 @@
 //! issued sessions and the gateway's clock.
 
 use crate::bootstrap::Deployment;
-use crate::dynamodb::SchemaCache;
 use crate::moto::MotoClient;
 use crate::sessions::{Clock, SessionStore};
 
@@ -17,8 +16,6 @@ pub struct State {
     pub sessions: SessionStore,
     /// The gateway's clock.
     pub clock: Clock,
-    /// DynamoDB key schemas read from moto.
-    pub schemas: SchemaCache,
 }
 
 const _: () = {

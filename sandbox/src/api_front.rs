@@ -294,7 +294,7 @@ async fn route(
 
 async fn relay(front: &ApiFront, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let (mut parts, body) = request.into_parts();
-    let Ok(body) = Limited::new(body, iam_gateway::server::MAX_BODY_BYTES + 1)
+    let Ok(body) = Limited::new(body, iam_gateway::pipeline::MAX_BODY_BYTES + 1)
         .collect()
         .await
     else {

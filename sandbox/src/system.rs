@@ -19,8 +19,8 @@ use tokio::task::JoinHandle;
 use iam_gateway::bootstrap::Deployment;
 use iam_gateway::{ACCOUNT_ID, Gateway, REGION};
 
-use crate::SandboxError;
 use crate::api_front::{self, ApiFront, ApiKeyStore, Throttle};
+use crate::error::SandboxError;
 use crate::lambda_host::{FunctionSpec, LambdaHost};
 
 /// The name of the vendor-fn executable Cargo builds.
