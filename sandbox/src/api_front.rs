@@ -15,7 +15,7 @@
 //!    that fails, crashes or times out gives 502 `Internal server error`.
 //!
 //! Every other request on the same port (SigV4-signed AWS calls) is relayed
-//! to the sandbox's AWS endpoint unchanged, so one endpoint serves both.
+//! to the AWS stand-in (iam-gateway) unchanged, so one endpoint serves both.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -200,7 +200,7 @@ pub struct ApiFront {
     /// The stage's ceiling over all keys (template.yaml's MethodSettings).
     stage: Mutex<Bucket>,
     buckets: Mutex<HashMap<String, Bucket>>,
-    /// Where signed AWS requests go (the sandbox's gateway).
+    /// Where signed AWS requests go (iam-gateway's `Gateway`).
     aws_endpoint: SocketAddr,
     relay: Client<HttpConnector, Full<Bytes>>,
     account_id: String,
@@ -229,7 +229,7 @@ impl ApiFront {
             buckets: Mutex::new(HashMap::new()),
             aws_endpoint,
             relay: Client::builder(TokioExecutor::new()).build_http(),
-            account_id: crate::ACCOUNT_ID.to_owned(),
+            account_id: iam_gateway::ACCOUNT_ID.to_owned(),
             api_id,
         }
     }
@@ -294,7 +294,7 @@ async fn route(
 
 async fn relay(front: &ApiFront, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let (mut parts, body) = request.into_parts();
-    let Ok(body) = Limited::new(body, crate::server::MAX_BODY_BYTES + 1)
+    let Ok(body) = Limited::new(body, iam_gateway::pipeline::MAX_BODY_BYTES + 1)
         .collect()
         .await
     else {
@@ -604,7 +604,7 @@ fn message(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
 fn uuid() -> String {
     let mut b = [0u8; 16];
     if getrandom::getrandom(&mut b).is_err() {
-        return crate::sessions::request_id();
+        return iam_gateway::sessions::request_id();
     }
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;

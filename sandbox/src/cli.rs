@@ -108,7 +108,7 @@ fn banner(system: &System, tenants: &[Tenant], state_file: &Path) -> String {
     let _ = writeln!(
         text,
         "  AWS endpoint      {endpoint}  (STS, DynamoDB, S3 path-style; region {})",
-        crate::REGION
+        iam_gateway::REGION
     );
     let _ = writeln!(
         text,

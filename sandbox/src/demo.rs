@@ -65,7 +65,7 @@ pub fn tenant_dynamodb(
 ) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(crate::REGION))
+        .region(Region::new(iam_gateway::REGION))
         .endpoint_url(endpoint)
         .credentials_provider(credentials)
         .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())

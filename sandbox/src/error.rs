@@ -1,31 +1,14 @@
-//! Errors of the sandbox's own operation (not the AWS errors it answers with).
+//! Errors of starting and running the whole system.
 
-/// Why the sandbox could not start or reach its store.
+use iam_gateway::GatewayError;
+
+/// Why the system could not start or onboard a tenant.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
-    /// `moto_server` is not installed in the project's venv.
-    #[error("moto_server not found at {path}; install it with: {install}")]
-    MotoMissing {
-        /// Where it was looked for.
-        path: String,
-        /// The command that installs it.
-        install: &'static str,
-    },
-    /// moto did not start or answer.
-    #[error("moto did not start: {0}")]
-    MotoStart(String),
-    /// A request to moto failed.
-    #[error("moto request failed: {0}")]
-    Moto(String),
-    /// moto answered an IAM call with an AWS error code.
-    #[error("moto refused iam {action}: {code}")]
-    MotoRefused {
-        /// The IAM action.
-        action: String,
-        /// The AWS error code.
-        code: String,
-    },
-    /// policies/ or template.yaml could not be read or used.
+    /// The AWS stand-in (moto, its bootstrap, the gateway) failed.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+    /// template.yaml, the API's usage plans, vendor-fn or onboarding failed.
     #[error("bootstrap: {0}")]
     Bootstrap(String),
     /// The listener could not be bound.

@@ -520,7 +520,7 @@ async fn next_invocation(state: &RuntimeState) -> Response<Full<Bytes>> {
     };
     job.delivered.store(true, Ordering::SeqCst);
     lock(&state.in_flight).insert(job.request_id.clone(), job.reply);
-    let random: String = crate::sessions::request_id()
+    let random: String = iam_gateway::sessions::request_id()
         .to_ascii_lowercase()
         .chars()
         .filter(char::is_ascii_hexdigit)

@@ -1,35 +1,7 @@
-//! A local stand-in for the part of AWS that keeps tenants apart: STS, and
-//! IAM enforcement in front of DynamoDB and S3.
-//!
-//! moto stores the state (tables, items, objects, roles and their policies)
-//! but enforces no IAM at all: it drops session tags and ignores
-//! `dynamodb:LeadingKeys`, session policies and trust conditions. The
-//! sandbox puts a gateway in front of it that does what AWS does:
-//!
-//! - [`moto`] starts `moto_server` from the project's `.venv/` on a free
-//!   loopback port and stops it when the sandbox is dropped.
-//! - [`bootstrap`] creates what template.yaml deploys (registry table,
-//!   pooled data table with an index, bucket, tenant role, vendor role) from
-//!   template.yaml and policies/, placeholders filled.
-//! - [`server`] listens on one loopback port for all three services and
-//!   routes by the service in the SigV4 credential scope. Every request is
-//!   authenticated ([`sigv4`]: signature recomputed with the caller's
-//!   secret, session token and expiry checked against [`sessions`]).
-//! - [`sts`] answers AssumeRole (trust policy and the caller's own policies
-//!   evaluated with iam-eval; tag, source identity and duration syntax as
-//!   STS checks them; one-hour cap for role chaining) and GetCallerIdentity.
-//! - [`dynamodb`] and [`s3`] map each request to the IAM actions, resources
-//!   and condition keys AWS would check, decide them with [`authz`] (the
-//!   role's policies read back from moto, intersected with the session
-//!   policy, with the session's tags), and forward only allowed requests.
-//!
-//! Principals: the sandbox hands out credentials for a role directly, as
-//! Lambda hands them to a function ([`Sandbox::role_credentials`]): an
-//! `assumed-role/<role>/<session>` session with a token that lives as long
-//! as the sandbox. [`Sandbox::vendor_credentials`] is the vendor function's
-//! execution role, the principal the tenant role's trust policy names.
-//!
-//! The whole system on top (issue 6, `sandbox up` and `sandbox demo`):
+//! The whole system, locally: the deployed vendor-fn binary under a local
+//! Lambda, behind a local API Gateway, on the AWS stand-in of the
+//! `iam-gateway` crate (moto, STS, IAM enforced for DynamoDB and S3). This
+//! is what `sandbox up`, `sandbox demo` and `vend-latency` run.
 //!
 //! - [`lambda_host`] is a local Lambda: the Runtime API, and the deployed
 //!   vendor-fn binary run as execution environments (one warm process per
@@ -38,7 +10,7 @@
 //! - [`api_front`] is a local API Gateway for `/credentials`: API keys and
 //!   usage plans read from moto, the plan's throttle, the Lambda proxy event
 //!   with `requestContext.identity.apiKeyId`; signed AWS requests on the same
-//!   port are relayed to [`server`].
+//!   port are relayed to the [`iam_gateway::Gateway`].
 //! - [`system`] starts all of it from template.yaml (the function's
 //!   environment, timeout, usage plans) and onboards tenants with
 //!   tenant-lifecycle; [`demo`] is the guided tour; [`cli`] the commands;
@@ -48,201 +20,10 @@
 
 pub mod api_client;
 pub mod api_front;
-pub mod authz;
-pub mod bootstrap;
 pub mod cli;
 pub mod demo;
-pub mod dynamodb;
 pub mod error;
-pub mod key_condition;
 pub mod lambda_host;
-pub mod moto;
-pub mod partiql;
-pub mod percent;
-pub mod roles;
-pub mod s3;
-pub mod server;
-pub mod sessions;
-pub mod sigv4;
-pub mod strict_json;
-pub mod sts;
 pub mod system;
-pub mod xml;
 
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-pub use bootstrap::Deployment;
 pub use error::SandboxError;
-pub use sessions::{IssuedCredentials, Secret};
-
-use moto::{MotoClient, MotoServer};
-use server::State;
-use sessions::{Clock, RoleSession, SessionStore};
-use tokio::task::JoinHandle;
-
-/// The account moto (and so the sandbox) uses.
-pub const ACCOUNT_ID: &str = "123456789012";
-/// The only region the sandbox serves.
-pub const REGION: &str = "us-east-1";
-/// The partition.
-pub const PARTITION: &str = "aws";
-
-/// A running sandbox: moto with the deployment bootstrapped, and the
-/// gateway listening on 127.0.0.1. Dropping it stops both.
-#[derive(Debug)]
-pub struct Sandbox {
-    moto: MotoServer,
-    state: Arc<State>,
-    addr: SocketAddr,
-    server: JoinHandle<()>,
-}
-
-impl Sandbox {
-    /// Starts moto from `<root>/.venv`, bootstraps the deployment from
-    /// `<root>/template.yaml` and `<root>/policies/`, and listens on
-    /// `127.0.0.1:<port>` (0: any free port).
-    ///
-    /// # Errors
-    /// [`SandboxError::MotoMissing`] with the install command when moto is
-    /// not installed; other variants when start-up or bootstrap fails.
-    pub async fn start_on(root: &Path, port: u16) -> Result<Self, SandboxError> {
-        let moto = MotoServer::start(root).await?;
-        let client = MotoClient::new(moto.addr());
-        let deployment = Deployment::default();
-        bootstrap::bootstrap(&client, root, &deployment).await?;
-        let state = Arc::new(State {
-            moto: client,
-            deployment,
-            sessions: SessionStore::default(),
-            clock: Clock::default(),
-            schemas: dynamodb::SchemaCache::default(),
-        });
-        let (addr, server) = server::serve(port, Arc::clone(&state))
-            .await
-            .map_err(SandboxError::Listen)?;
-        Ok(Self {
-            moto,
-            state,
-            addr,
-            server,
-        })
-    }
-
-    /// [`Sandbox::start_on`] any free port.
-    ///
-    /// # Errors
-    /// As [`Sandbox::start_on`].
-    pub async fn start(root: &Path) -> Result<Self, SandboxError> {
-        Self::start_on(root, 0).await
-    }
-
-    /// The project root of this checkout (for tests: the workspace root).
-    pub fn workspace_root() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-    }
-
-    /// `http://127.0.0.1:<port>`: the endpoint for STS, DynamoDB and S3
-    /// (S3 path-style).
-    pub fn endpoint_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The names of the deployed resources.
-    pub fn deployment(&self) -> &Deployment {
-        &self.state.deployment
-    }
-
-    /// A client for moto itself (bypasses the gateway: for setup and benchmarks).
-    pub fn moto(&self) -> &MotoClient {
-        &self.state.moto
-    }
-
-    /// moto's address.
-    pub fn moto_addr(&self) -> SocketAddr {
-        self.moto.addr()
-    }
-
-    /// Credentials of a session of `role_name` (which must exist in moto)
-    /// named `session_name`, without tags, that do not expire: what Lambda
-    /// hands a function running as that role.
-    ///
-    /// # Errors
-    /// [`SandboxError::Bootstrap`] when the role does not exist.
-    pub async fn role_credentials(
-        &self,
-        role_name: &str,
-        session_name: &str,
-    ) -> Result<IssuedCredentials, SandboxError> {
-        let role = roles::read_role(&self.state.moto, role_name)
-            .await?
-            .ok_or_else(|| SandboxError::Bootstrap(format!("no role {role_name}")))?;
-        let principal = RoleSession {
-            role_name: role_name.to_owned(),
-            role_arn: role.arn,
-            role_id: role.role_id,
-            session_name: session_name.to_owned(),
-            tags: BTreeMap::new(),
-            transitive_tag_keys: Vec::new(),
-            source_identity: None,
-            session_policy: None,
-        };
-        Ok(self.state.sessions.issue(principal, None))
-    }
-
-    /// Credentials of the vendor function's execution role (session
-    /// `VendorFunction`), the principal the tenant role trusts.
-    ///
-    /// # Errors
-    /// As [`Sandbox::role_credentials`].
-    pub async fn vendor_credentials(&self) -> Result<IssuedCredentials, SandboxError> {
-        let d = &self.state.deployment;
-        self.role_credentials(&d.vendor_role, &d.vendor_session_name)
-            .await
-    }
-
-    /// Creates a role with one inline permission policy (for principals
-    /// other than the vendor, e.g. one the trust policy does not name).
-    ///
-    /// # Errors
-    /// [`SandboxError`] when moto refuses.
-    pub async fn create_role(
-        &self,
-        role_name: &str,
-        permissions: &str,
-    ) -> Result<(), SandboxError> {
-        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-        self.state
-            .moto
-            .iam(
-                "CreateRole",
-                &[("RoleName", role_name), ("AssumeRolePolicyDocument", trust)],
-            )
-            .await?;
-        self.state
-            .moto
-            .iam(
-                "PutRolePolicy",
-                &[
-                    ("RoleName", role_name),
-                    ("PolicyName", "permissions"),
-                    ("PolicyDocument", permissions),
-                ],
-            )
-            .await?;
-        Ok(())
-    }
-
-    /// Moves the sandbox's clock forward, so sessions expire without waiting.
-    pub fn advance_clock(&self, by: std::time::Duration) {
-        self.state.clock.advance(by);
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}

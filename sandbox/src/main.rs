@@ -1,4 +1,5 @@
-//! `sandbox`: runs moto and the gateway until interrupted.
+//! `sandbox`: runs moto and the gateway (iam-gateway's AWS stand-in) until
+//! interrupted; `sandbox up` and `sandbox demo` run the whole system.
 //!
 //! Writes the vendor role's credentials to a file (mode 0600) as
 //! environment assignments, so vendor-fn or the AWS CLI can use them:
@@ -8,7 +9,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Parser;
-use sandbox::Sandbox;
+use iam_gateway::Gateway;
 
 /// Local STS and IAM enforcement for DynamoDB and S3, on 127.0.0.1.
 #[derive(Debug, Parser)]
@@ -86,15 +87,15 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: &Args) -> Result<(), String> {
-    let sandbox = Sandbox::start_on(&args.root, args.port)
+    let gateway = Gateway::start_on(&args.root, args.port)
         .await
         .map_err(|e| e.to_string())?;
-    let vendor = sandbox
+    let vendor = gateway
         .vendor_credentials()
         .await
         .map_err(|e| e.to_string())?;
-    let d = sandbox.deployment();
-    let endpoint = sandbox.endpoint_url();
+    let d = gateway.deployment();
+    let endpoint = gateway.endpoint_url();
     let env = format!(
         "AWS_ENDPOINT_URL={endpoint}\nAWS_REGION={region}\nAWS_ACCESS_KEY_ID={}\nAWS_SECRET_ACCESS_KEY={}\nAWS_SESSION_TOKEN={}\nTENANT_TABLE={}\nTENANT_ROLE_ARN={}\nDATA_TABLE={}\nDATA_BUCKET={}\nSILO_TABLE_PREFIX={}\n",
         vendor.access_key_id,
@@ -105,15 +106,15 @@ async fn run(args: &Args) -> Result<(), String> {
         d.data_table,
         d.bucket,
         d.silo_table_prefix,
-        region = sandbox::REGION,
+        region = iam_gateway::REGION,
     );
     write_private(&args.env_file, &env)
         .map_err(|e| format!("writing {}: {e}", args.env_file.display()))?;
     tracing::info!(%endpoint, env_file = %args.env_file.display(), "sandbox ready; vendor role credentials written to the env file");
     shutdown_signal().await?;
     tracing::info!("stopping");
-    // Dropping the sandbox stops the gateway and kills moto.
-    drop(sandbox);
+    // Dropping the gateway stops its listener and kills moto.
+    drop(gateway);
     Ok(())
 }
 

@@ -1,5 +1,5 @@
-//! The whole system on one loopback endpoint: the sandbox (moto, STS,
-//! DynamoDB and S3 with IAM enforced), the REST API's usage plans in moto,
+//! The whole system on one loopback endpoint: the AWS stand-in
+//! ([`Gateway`]: moto, STS, DynamoDB and S3 with IAM enforced), the REST API's usage plans in moto,
 //! the deployed vendor-fn binary under the [`LambdaHost`], and the
 //! [`ApiFront`] that turns `x-api-key` requests into proxy events.
 //!
@@ -16,10 +16,12 @@ use tenant_lifecycle::{Clients, Email, Lifecycle, OnboardRequest, Resources, Sil
 use tenant_registry::{Isolation, Tier};
 use tokio::task::JoinHandle;
 
+use iam_gateway::bootstrap::Deployment;
+use iam_gateway::{ACCOUNT_ID, Gateway, REGION};
+
 use crate::api_front::{self, ApiFront, ApiKeyStore, Throttle};
-use crate::bootstrap::Deployment;
+use crate::error::SandboxError;
 use crate::lambda_host::{FunctionSpec, LambdaHost};
-use crate::{ACCOUNT_ID, REGION, Sandbox, SandboxError};
 
 /// The name of the vendor-fn executable Cargo builds.
 pub const VENDOR_FN_BINARY: &str = "vendor-fn";
@@ -89,7 +91,7 @@ impl std::fmt::Debug for Tenant {
 /// and moto.
 #[derive(Debug)]
 pub struct System {
-    sandbox: Sandbox,
+    gateway: Gateway,
     front: Arc<ApiFront>,
     addr: std::net::SocketAddr,
     server: JoinHandle<()>,
@@ -99,7 +101,7 @@ pub struct System {
 }
 
 impl System {
-    /// Starts the sandbox from `root`, creates the API's usage plans,
+    /// Starts the AWS stand-in from `root`, creates the API's usage plans,
     /// prepares the vendor function and serves the API and the AWS services
     /// on `127.0.0.1:<port>`.
     ///
@@ -112,19 +114,19 @@ impl System {
             None => locate_vendor_fn()?,
         };
         let template = read_template(root)?;
-        let sandbox = Sandbox::start(root).await?;
-        let moto_config = moto_sdk_config(sandbox.moto_addr());
+        let gateway = Gateway::start(root).await?;
+        let moto_config = moto_sdk_config(gateway.moto_addr());
         let apigateway = aws_sdk_apigateway::Client::new(&moto_config);
         let (api_id, plans) = create_api(&apigateway, &template).await?;
 
-        let spec = function_spec(&sandbox, &template, binary).await?;
+        let spec = function_spec(&gateway, &template, binary).await?;
         let host = Arc::new(LambdaHost::new(spec));
         if options.prewarm {
             host.prewarm()
                 .await
                 .map_err(|e| SandboxError::Bootstrap(format!("vendor-fn: {e}")))?;
         }
-        let gateway = sandbox
+        let aws_endpoint = gateway
             .endpoint_url()
             .trim_start_matches("http://")
             .parse()
@@ -134,14 +136,14 @@ impl System {
             keys,
             host,
             stage_throttle(&template),
-            gateway,
+            aws_endpoint,
             api_id,
         ));
         let (addr, server) = api_front::serve(options.port, Arc::clone(&front))
             .await
             .map_err(SandboxError::Listen)?;
 
-        let d = sandbox.deployment();
+        let d = gateway.deployment();
         let plan_of = |tier: Tier| plans.iter().find(|p| p.tier == tier).map(|p| p.id.clone());
         let resources = Resources {
             tenant_table: Some(d.tenant_table.clone()),
@@ -156,7 +158,7 @@ impl System {
             .map_err(|e| SandboxError::Bootstrap(format!("tenant-lifecycle: {e}")))?
             .with_poll_interval(Duration::from_millis(50));
         Ok(Self {
-            sandbox,
+            gateway,
             front,
             addr,
             server,
@@ -177,14 +179,19 @@ impl System {
         format!("{}{}", self.endpoint_url(), api_front::CREDENTIALS_PATH)
     }
 
-    /// The sandbox underneath (moto, deployment names, role credentials).
-    pub fn sandbox(&self) -> &Sandbox {
-        &self.sandbox
+    /// The AWS stand-in underneath (moto, deployment names, role credentials).
+    pub fn gateway(&self) -> &Gateway {
+        &self.gateway
+    }
+
+    /// The project root of this checkout (for tests: the workspace root).
+    pub fn workspace_root() -> PathBuf {
+        Gateway::workspace_root()
     }
 
     /// The deployed resources' names.
     pub fn deployment(&self) -> &Deployment {
-        self.sandbox.deployment()
+        self.gateway.deployment()
     }
 
     /// The local Lambda running vendor-fn.
@@ -441,15 +448,15 @@ fn float_to_i32(value: f64) -> i32 {
 }
 
 /// The function as template.yaml configures it: its environment variables
-/// with references resolved to the sandbox's names, its timeout and memory;
-/// plus the execution role's credentials and the sandbox's endpoint, as
-/// Lambda would give them.
+/// with references resolved to the deployment's names, its timeout and
+/// memory; plus the execution role's credentials and the gateway's endpoint,
+/// as Lambda would give them.
 async fn function_spec(
-    sandbox: &Sandbox,
+    gateway: &Gateway,
     template: &Value,
     binary: PathBuf,
 ) -> Result<FunctionSpec, SandboxError> {
-    let d = sandbox.deployment();
+    let d = gateway.deployment();
     let globals = &template["Globals"]["Function"];
     let function = &template["Resources"]["VendorFunction"]["Properties"];
     let number = |key: &str, default: u64| {
@@ -464,7 +471,7 @@ async fn function_spec(
             environment.push((name.clone(), resolve(value, d)?));
         }
     }
-    let credentials = sandbox.vendor_credentials().await?;
+    let credentials = gateway.vendor_credentials().await?;
     environment.extend([
         ("AWS_REGION".to_owned(), REGION.to_owned()),
         ("AWS_DEFAULT_REGION".to_owned(), REGION.to_owned()),
@@ -480,7 +487,7 @@ async fn function_spec(
             "AWS_SESSION_TOKEN".to_owned(),
             credentials.session_token.expose().to_owned(),
         ),
-        ("AWS_ENDPOINT_URL".to_owned(), sandbox.endpoint_url()),
+        ("AWS_ENDPOINT_URL".to_owned(), gateway.endpoint_url()),
     ]);
     Ok(FunctionSpec {
         binary,
@@ -536,7 +543,7 @@ mod tests {
     use super::*;
 
     fn template() -> Value {
-        read_template(&Sandbox::workspace_root()).expect("template.yaml reads")
+        read_template(&Gateway::workspace_root()).expect("template.yaml reads")
     }
 
     #[test]

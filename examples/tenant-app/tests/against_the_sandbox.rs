@@ -4,12 +4,11 @@
 
 use std::process::Output;
 
-use sandbox::Sandbox;
 use sandbox::system::{Options, System, Tenant};
 use tenant_registry::{Isolation, Tier};
 
 async fn start() -> System {
-    System::start(&Sandbox::workspace_root(), Options::default())
+    System::start(&System::workspace_root(), Options::default())
         .await
         .unwrap_or_else(|e| panic!("the system starts: {e}"))
 }

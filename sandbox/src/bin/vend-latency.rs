@@ -8,7 +8,6 @@
 
 use std::time::{Duration, Instant};
 
-use sandbox::Sandbox;
 use sandbox::api_client::ApiClient;
 use sandbox::system::{Options, System};
 use tenant_registry::{Isolation, Tier};
@@ -35,7 +34,7 @@ async fn run() -> Result<(), String> {
         .map_or(Ok(10), |a| a.parse())
         .map_err(|e| format!("cold starts: {e}"))?;
 
-    let system = System::start(&Sandbox::workspace_root(), Options::default())
+    let system = System::start(&System::workspace_root(), Options::default())
         .await
         .map_err(|e| e.to_string())?;
     // Premium tenants round-robin, so the usage plan's 50 requests/s per

@@ -1,8 +1,7 @@
-//! Starting the whole system (sandbox, local API Gateway, vendor-fn under
-//! the local Lambda) for end-to-end tests over HTTP.
+//! Starting the whole system (the iam-gateway AWS stand-in, local API Gateway,
+//! vendor-fn under the local Lambda) for end-to-end tests over HTTP.
 #![allow(dead_code)]
 
-use sandbox::Sandbox;
 use sandbox::api_client::{ApiClient, ApiResponse};
 use sandbox::system::{Options, System, Tenant};
 use tenant_registry::{Isolation, Tier};
@@ -11,7 +10,7 @@ use tenant_registry::{Isolation, Tier};
 /// the vendor-fn executable (`cargo build -p vendor-fn`; `cargo test
 /// --workspace` builds it).
 pub async fn start() -> System {
-    System::start(&Sandbox::workspace_root(), Options::default())
+    System::start(&System::workspace_root(), Options::default())
         .await
         .unwrap_or_else(|e| panic!("the system starts: {e}"))
 }

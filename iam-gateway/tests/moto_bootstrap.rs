@@ -1,16 +1,16 @@
 //! moto starts, the deployment is bootstrapped from template.yaml and
-//! policies/, and moto stops with the sandbox.
+//! policies/, and moto stops with the gateway.
 
-use sandbox::{Sandbox, SandboxError, roles};
+use iam_gateway::{Gateway, GatewayError, roles};
 use serde_json::json;
 
 #[tokio::test]
 async fn bootstraps_tables_bucket_and_roles_from_the_project_files() {
-    let sandbox = Sandbox::start(&Sandbox::workspace_root())
+    let gateway = Gateway::start(&Gateway::workspace_root())
         .await
         .expect("sandbox starts");
-    let d = sandbox.deployment().clone();
-    let moto = sandbox.moto();
+    let d = gateway.deployment().clone();
+    let moto = gateway.moto();
 
     let registry = moto
         .dynamodb("DescribeTable", &json!({"TableName": d.tenant_table}))
@@ -67,11 +67,11 @@ async fn bootstraps_tables_bucket_and_roles_from_the_project_files() {
 
 #[tokio::test]
 async fn moto_stops_when_the_sandbox_is_dropped() {
-    let sandbox = Sandbox::start(&Sandbox::workspace_root())
+    let gateway = Gateway::start(&Gateway::workspace_root())
         .await
         .expect("sandbox starts");
-    let addr = sandbox.moto_addr();
-    drop(sandbox);
+    let addr = gateway.moto_addr();
+    drop(gateway);
     let mut gone = false;
     for _ in 0..50 {
         if tokio::net::TcpStream::connect(addr).await.is_err() {
@@ -86,7 +86,7 @@ async fn moto_stops_when_the_sandbox_is_dropped() {
 #[tokio::test]
 async fn a_missing_moto_names_the_install_command() {
     let empty = std::env::temp_dir().join("sandbox-no-venv");
-    let err = Sandbox::start(&empty).await.expect_err("no moto there");
-    assert!(matches!(err, SandboxError::MotoMissing { .. }));
+    let err = Gateway::start(&empty).await.expect_err("no moto there");
+    assert!(matches!(err, GatewayError::MotoMissing { .. }));
     assert!(err.to_string().contains("./scripts/setup.sh"), "{err}");
 }

@@ -1,15 +1,15 @@
 //! The gateway's added latency per DynamoDB request: the same GetItem sent
-//! with the Rust SDK through the sandbox (SigV4 verified, IAM decided with
+//! with the Rust SDK through the gateway (SigV4 verified, IAM decided with
 //! the role read from moto, re-signed, forwarded) and straight to moto.
 //!
-//! `cargo bench -p sandbox --bench gateway_latency` prints both means and
+//! `cargo bench -p iam-gateway --bench gateway_latency` prints both means and
 //! their ratio from one run. Rounds alternate so drift hits both sides.
 
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
-use sandbox::Sandbox;
+use iam_gateway::Gateway;
 
 const ROUNDS: usize = 10;
 const PER_ROUND: usize = 30;
@@ -17,7 +17,7 @@ const PER_ROUND: usize = 30;
 fn dynamodb(endpoint: String, credentials: Credentials) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(sandbox::REGION))
+        .region(Region::new(iam_gateway::REGION))
         .endpoint_url(endpoint)
         .credentials_provider(credentials)
         .build();
@@ -41,22 +41,22 @@ async fn time_gets(client: &aws_sdk_dynamodb::Client, table: &str, n: usize) -> 
 
 #[tokio::main]
 async fn main() {
-    let sandbox = Sandbox::start(&Sandbox::workspace_root())
+    let gateway = Gateway::start(&Gateway::workspace_root())
         .await
         .expect("sandbox starts");
-    let table = sandbox.deployment().data_table.clone();
-    let vendor = sandbox.vendor_credentials().await.expect("vendor");
+    let table = gateway.deployment().data_table.clone();
+    let vendor = gateway.vendor_credentials().await.expect("vendor");
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::Config::builder()
             .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-            .region(aws_sdk_sts::config::Region::new(sandbox::REGION))
-            .endpoint_url(sandbox.endpoint_url())
+            .region(aws_sdk_sts::config::Region::new(iam_gateway::REGION))
+            .endpoint_url(gateway.endpoint_url())
             .credentials_provider(vendor.to_sdk())
             .build(),
     );
     let assumed = sts
         .assume_role()
-        .role_arn(sandbox.deployment().tenant_role_arn())
+        .role_arn(gateway.deployment().tenant_role_arn())
         .role_session_name("k1")
         .source_identity("k1")
         .tags(
@@ -78,9 +78,9 @@ async fn main() {
         None,
         "bench",
     );
-    let through = dynamodb(sandbox.endpoint_url(), tenant);
+    let through = dynamodb(gateway.endpoint_url(), tenant);
     let direct = dynamodb(
-        format!("http://{}", sandbox.moto_addr()),
+        format!("http://{}", gateway.moto_addr()),
         Credentials::new("LOCALBENCHDIRECT0001", "bench", None, None, "bench"),
     );
     through

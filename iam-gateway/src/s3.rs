@@ -10,29 +10,32 @@
 //! refused too: moto's HTTP stack might read them differently than IAM.
 //! The forwarded request is rebuilt from what was checked (key re-encoded,
 //! only known headers), so moto sees exactly what IAM allowed.
-
-use std::sync::Arc;
+//!
+//! [`S3`] is this mapping ([`map`]) and S3's error format for the
+//! [`pipeline`].
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use http_body_util::Full;
 
-use crate::authz::{Check, decide};
+use crate::auth::AuthFailure;
+use crate::authz::Check;
 use crate::moto::relay;
 use crate::percent;
-use crate::server::{AuthFailure, State};
-use crate::sessions::Session;
+use crate::pipeline::{self, AwsService, Head, HttpResponse, Refusal, Unmappable};
+use crate::sessions::RoleSession;
 use crate::sigv4::{Service, sha256_hex};
+use crate::state::State;
 use crate::xml::escape;
 
 /// An S3 error document; HEAD responses carry no body.
-pub fn error_response(
+fn error_response(
     status: StatusCode,
     code: &str,
     message: &str,
     head: bool,
     request_id: &str,
-) -> Response<Full<Bytes>> {
+) -> HttpResponse {
     let body = if head {
         Bytes::new()
     } else {
@@ -55,8 +58,8 @@ pub fn error_response(
 }
 
 /// The error for a request that could not be authenticated.
-pub fn auth_error(failure: &AuthFailure, head: bool, request_id: &str) -> Response<Full<Bytes>> {
-    let (status, code, message) = match failure {
+fn auth_error(failure: &AuthFailure) -> (StatusCode, &'static str, String) {
+    match failure {
         AuthFailure::Missing => (StatusCode::FORBIDDEN, "AccessDenied", "Access Denied".to_owned()),
         AuthFailure::Malformed => (
             StatusCode::BAD_REQUEST,
@@ -79,12 +82,11 @@ pub fn auth_error(failure: &AuthFailure, head: bool, request_id: &str) -> Respon
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided. Check your key and signing method.".to_owned(),
         ),
-    };
-    error_response(status, code, &message, head, request_id)
+    }
 }
 
 /// What a request is, once mapped.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Mapped {
     /// The IAM check.
     pub check: Check,
@@ -128,7 +130,7 @@ fn is_transport_header(name: &str) -> bool {
 }
 
 fn bucket_arn(bucket: &str) -> String {
-    format!("arn:{}:s3:::{bucket}", crate::PARTITION)
+    format!("arn:{}:s3:::{bucket}", crate::account::PARTITION)
 }
 
 fn valid_bucket(bucket: &str) -> bool {
@@ -142,6 +144,10 @@ fn valid_bucket(bucket: &str) -> bool {
 ///
 /// # Errors
 /// A sentence saying what could not be mapped with certainty.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one decision table, reviewed as a whole"
+)]
 pub fn map(
     method: &Method,
     path: &str,
@@ -292,125 +298,147 @@ fn decode_aws_chunked(body: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-/// Handles an authenticated S3 request.
-pub async fn handle(
-    state: &Arc<State>,
-    session: &Session,
-    parts: &http::request::Parts,
-    body: Bytes,
-    request_id: &str,
-) -> Response<Full<Bytes>> {
-    let head = parts.method == Method::HEAD;
-    let principal = &session.principal;
-    let mapped = match map(
-        &parts.method,
-        parts.uri.path(),
-        parts.uri.query(),
-        &parts.headers,
-    ) {
-        Ok(mapped) => mapped,
-        Err(why) => {
-            tracing::info!(caller = %principal.arn(), method = %parts.method, why, "s3 request refused: not mappable");
-            let message = format!(
-                "User: {} is not authorized to perform this request: the sandbox can't map it with certainty ({why})",
-                principal.arn()
-            );
-            return error_response(
-                StatusCode::FORBIDDEN,
-                "AccessDenied",
-                &message,
-                head,
-                request_id,
-            );
-        }
-    };
-    match decide(&state.moto, principal, std::slice::from_ref(&mapped.check)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(denial)) => {
-            tracing::info!(caller = %denial.principal, action = %denial.action, resource = %denial.resource, "s3 request denied");
-            let message = format!(
-                "User: {} is not authorized to perform: {} on resource: \"{}\" {}",
-                denial.principal, denial.action, denial.resource, denial.reason
-            );
-            return error_response(
-                StatusCode::FORBIDDEN,
-                "AccessDenied",
-                &message,
-                head,
-                request_id,
-            );
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "deciding an s3 request");
-            return error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalError",
-                "We encountered an internal error. Please try again.",
-                head,
-                request_id,
-            );
-        }
+/// S3 as the gateway serves it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct S3;
+
+/// An allowed S3 request, to be rebuilt from what was checked.
+#[derive(Debug)]
+pub struct Forward {
+    /// Path and query to send to moto ([`Mapped::moto_path`]).
+    pub moto_path: String,
+    /// The body as received (decoded first if it is `aws-chunked`).
+    pub body: Bytes,
+}
+
+/// A request S3 refuses in its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum S3Error {
+    /// An `aws-chunked` body that does not decode.
+    IncompleteBody,
+}
+
+impl AwsService for S3 {
+    type Forward = Forward;
+    type Error = S3Error;
+    const NAME: &'static str = "s3";
+
+    async fn map(
+        &self,
+        _state: &State,
+        caller: &RoleSession,
+        head: Head<'_>,
+        body: &Bytes,
+    ) -> Result<pipeline::Mapped<Forward>, Refusal<S3Error>> {
+        let parts = head.parts;
+        let mapped = map(
+            &parts.method,
+            parts.uri.path(),
+            parts.uri.query(),
+            &parts.headers,
+        )
+        .map_err(|why| Unmappable::new(caller, why))?;
+        Ok(pipeline::Mapped::checked(
+            vec![mapped.check],
+            Forward {
+                moto_path: mapped.moto_path,
+                body: body.clone(),
+            },
+        ))
     }
-    let chunked = parts
-        .headers
-        .get("x-amz-content-sha256")
-        .is_some_and(|v| v.as_bytes().starts_with(b"STREAMING-"));
-    let body = if chunked {
-        match decode_aws_chunked(&body) {
-            Some(decoded) => Bytes::from(decoded),
-            None => {
-                return error_response(
-                    StatusCode::BAD_REQUEST,
-                    "IncompleteBody",
-                    "The request body is not valid aws-chunked encoding.",
-                    head,
-                    request_id,
-                );
+
+    async fn forward(
+        &self,
+        state: &State,
+        _caller: &RoleSession,
+        forward: Forward,
+        head: Head<'_>,
+    ) -> Result<HttpResponse, Refusal<S3Error>> {
+        let parts = head.parts;
+        let chunked = parts
+            .headers
+            .get("x-amz-content-sha256")
+            .is_some_and(|v| v.as_bytes().starts_with(b"STREAMING-"));
+        let body = if chunked {
+            let decoded = decode_aws_chunked(&forward.body)
+                .ok_or(Refusal::Service(S3Error::IncompleteBody))?;
+            Bytes::from(decoded)
+        } else {
+            forward.body
+        };
+        let mut headers = HeaderMap::new();
+        for (name, value) in &parts.headers {
+            let keep = FORWARDED_HEADERS.contains(&name.as_str())
+                || name.as_str().starts_with("x-amz-meta-")
+                || name.as_str() == "x-amz-server-side-encryption"
+                || (name.as_str().starts_with("x-amz-checksum-")
+                    && name.as_str() != "x-amz-checksum-mode"
+                    && !chunked);
+            if keep
+                && !(name.as_str() == "content-encoding"
+                    && value.as_bytes().starts_with(b"aws-chunked"))
+            {
+                headers.append(name.clone(), value.clone());
             }
         }
-    } else {
-        body
-    };
-    let mut headers = HeaderMap::new();
-    for (name, value) in &parts.headers {
-        let keep = FORWARDED_HEADERS.contains(&name.as_str())
-            || name.as_str().starts_with("x-amz-meta-")
-            || name.as_str() == "x-amz-server-side-encryption"
-            || (name.as_str().starts_with("x-amz-checksum-")
-                && name.as_str() != "x-amz-checksum-mode"
-                && !chunked);
-        if keep
-            && !(name.as_str() == "content-encoding"
-                && value.as_bytes().starts_with(b"aws-chunked"))
+        if let Ok(hash) = HeaderValue::from_str(&sha256_hex(&body)) {
+            headers.insert("x-amz-content-sha256", hash);
+        }
+        match state
+            .moto
+            .send(
+                Service::S3,
+                &parts.method,
+                &forward.moto_path,
+                &headers,
+                body,
+            )
+            .await
         {
-            headers.append(name.clone(), value.clone());
+            Ok(response) => Ok(relay(response)),
+            Err(e) => {
+                tracing::error!(error = %e, "forwarding to moto");
+                Err(Refusal::Internal)
+            }
         }
     }
-    if let Ok(hash) = HeaderValue::from_str(&sha256_hex(&body)) {
-        headers.insert("x-amz-content-sha256", hash);
-    }
-    match state
-        .moto
-        .send(
-            Service::S3,
-            &parts.method,
-            &mapped.moto_path,
-            &headers,
-            body,
-        )
-        .await
-    {
-        Ok(response) => relay(response),
-        Err(e) => {
-            tracing::error!(error = %e, "forwarding to moto");
-            error_response(
+
+    fn refuse(&self, refusal: Refusal<S3Error>, head: Head<'_>) -> HttpResponse {
+        let (status, code, message) = match refusal {
+            Refusal::Unauthenticated(failure) => auth_error(&failure),
+            Refusal::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "EntityTooLarge",
+                "Your proposed upload exceeds the maximum allowed size".to_owned(),
+            ),
+            Refusal::Service(S3Error::IncompleteBody) => (
+                StatusCode::BAD_REQUEST,
+                "IncompleteBody",
+                "The request body is not valid aws-chunked encoding.".to_owned(),
+            ),
+            Refusal::Unmappable(u) => (
+                StatusCode::FORBIDDEN,
+                "AccessDenied",
+                format!(
+                    "User: {} is not authorized to perform this request: the sandbox can't map it with certainty ({})",
+                    u.principal, u.why
+                ),
+            ),
+            Refusal::Denied(denial) => (
+                StatusCode::FORBIDDEN,
+                "AccessDenied",
+                format!(
+                    "User: {} is not authorized to perform: {} on resource: \"{}\" {}",
+                    denial.principal, denial.action, denial.resource, denial.reason
+                ),
+            ),
+            Refusal::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalError",
-                "We encountered an internal error. Please try again.",
-                head,
-                request_id,
-            )
-        }
+                "We encountered an internal error. Please try again.".to_owned(),
+            ),
+        };
+        error_response(status, code, &message, head.is_head(), head.request_id)
     }
 }
 

@@ -258,7 +258,7 @@ impl Parser {
                 let attribute = self.name()?;
                 match self.next() {
                     Some(Token::Punct(op)) if op == "=" => {
-                        equalities.push((attribute, self.value()?))
+                        equalities.push((attribute, self.value()?));
                     }
                     Some(Token::Punct(op)) if ["<", "<=", ">", ">="].contains(&op.as_str()) => {
                         self.value()?;

@@ -10,35 +10,38 @@
 //! gateway can't map with certainty (unknown shapes, binary partition keys,
 //! tables it can't describe) is refused with AccessDeniedException and
 //! never reaches moto.
+//!
+//! [`DynamoDb`] is this mapping and DynamoDB's error format for the
+//! [`pipeline`](crate::pipeline); an allowed request is forwarded to moto
+//! as it came.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use http_body_util::Full;
 use serde_json::{Map, Value, json};
 
-use crate::authz::{Check, Denial, decide};
+use crate::account::{ACCOUNT_ID, PARTITION, REGION};
+use crate::auth::AuthFailure;
+use crate::authz::Check;
 use crate::key_condition::partition_value_placeholder;
 use crate::moto::{MotoClient, relay};
 use crate::partiql;
-use crate::server::{AuthFailure, State};
-use crate::sessions::Session;
+use crate::pipeline::{
+    AwsService, Head, HttpResponse, MAX_BODY_BYTES, Mapped, Refusal, Unmappable,
+};
+use crate::sessions::RoleSession;
 use crate::sigv4::Service;
+use crate::state::State;
 use crate::strict_json;
-use crate::{ACCOUNT_ID, PARTITION, REGION};
 
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 const ACCESS_DENIED: &str = "com.amazon.coral.service#AccessDeniedException";
 
 /// A DynamoDB error: `{"__type": "<namespace>#<Code>", "message": "…"}`.
-pub fn error_response(
-    status: StatusCode,
-    kind: &str,
-    message: &str,
-    request_id: &str,
-) -> Response<Full<Bytes>> {
+fn error_response(status: StatusCode, kind: &str, message: &str, request_id: &str) -> HttpResponse {
     // AccessDeniedException spells its message key with a capital M.
     let body = if kind.ends_with("#AccessDeniedException") {
         json!({"__type": kind, "Message": message})
@@ -59,7 +62,7 @@ pub fn error_response(
 }
 
 /// The error for a request that could not be authenticated.
-pub fn auth_error(failure: &AuthFailure, request_id: &str) -> Response<Full<Bytes>> {
+fn auth_error(failure: &AuthFailure) -> (StatusCode, &'static str, String) {
     let (kind, message) = match failure {
         AuthFailure::Missing => (
             "com.amazon.coral.service#MissingAuthenticationTokenException",
@@ -79,7 +82,7 @@ pub fn auth_error(failure: &AuthFailure, request_id: &str) -> Response<Full<Byte
         ),
         AuthFailure::Signature(problem) => ("com.amazon.coral.service#InvalidSignatureException", problem.to_string()),
     };
-    error_response(StatusCode::BAD_REQUEST, kind, &message, request_id)
+    (StatusCode::BAD_REQUEST, kind, message)
 }
 
 /// Partition key names of a table and its indexes.
@@ -152,14 +155,14 @@ fn schema_of(table: &Value) -> Option<TableSchema> {
 
 /// Why a request can't be mapped with certainty (goes into the refusal message).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Unmappable(String);
+struct Uncertain(String);
 
-fn unmappable(why: impl Into<String>) -> Unmappable {
-    Unmappable(why.into())
+fn unmappable(why: impl Into<String>) -> Uncertain {
+    Uncertain(why.into())
 }
 
 /// The table ARN for a `TableName` (a name, or an ARN of this account and region).
-fn table_arn(table: &str) -> Result<(String, String), Unmappable> {
+fn table_arn(table: &str) -> Result<(String, String), Uncertain> {
     let prefix = format!("arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT_ID}:table/");
     let name = if let Some(name) = table.strip_prefix(&prefix) {
         name
@@ -179,7 +182,7 @@ fn table_arn(table: &str) -> Result<(String, String), Unmappable> {
     }
 }
 
-fn table_name_of(request: &Value) -> Result<(String, String), Unmappable> {
+fn table_name_of(request: &Value) -> Result<(String, String), Uncertain> {
     let table = request["TableName"]
         .as_str()
         .ok_or_else(|| unmappable("no TableName"))?;
@@ -187,7 +190,7 @@ fn table_name_of(request: &Value) -> Result<(String, String), Unmappable> {
 }
 
 /// The string IAM compares for a key attribute value (`S` or `N`).
-fn leading_key(attributes: &Value, hash_key: &str) -> Result<String, Unmappable> {
+fn leading_key(attributes: &Value, hash_key: &str) -> Result<String, Uncertain> {
     let value = attributes
         .get(hash_key)
         .and_then(Value::as_object)
@@ -235,7 +238,7 @@ const TABLE_OPERATIONS: [&str; 8] = [
 /// Operations on no particular resource.
 const ACCOUNT_OPERATIONS: [&str; 3] = ["ListTables", "DescribeLimits", "DescribeEndpoints"];
 
-/// DynamoDB's other operations: real, but not mapped by the sandbox.
+/// DynamoDB's other operations: real, but not mapped by the gateway.
 const UNMAPPED_OPERATIONS: [&str; 27] = [
     "CreateBackup",
     "DeleteBackup",
@@ -273,19 +276,19 @@ struct Mapper<'a> {
 }
 
 impl Mapper<'_> {
-    async fn schema(&self, table: &str, index: Option<&str>) -> Result<TableSchema, Unmappable> {
+    async fn schema(&self, table: &str, index: Option<&str>) -> Result<TableSchema, Uncertain> {
         self.schemas
             .get(self.moto, table, index)
             .await
             .ok_or_else(|| unmappable(format!("the table {table} can't be described")))
     }
 
-    async fn hash_key(&self, table: &str) -> Result<String, Unmappable> {
+    async fn hash_key(&self, table: &str) -> Result<String, Uncertain> {
         Ok(self.schema(table, None).await?.hash_key)
     }
 
     /// The IAM checks for `operation` with body `request`.
-    async fn checks(&self, operation: &str, request: &Value) -> Result<Vec<Check>, Unmappable> {
+    async fn checks(&self, operation: &str, request: &Value) -> Result<Vec<Check>, Uncertain> {
         match operation {
             "GetItem" | "UpdateItem" | "DeleteItem" | "PutItem" => {
                 let (table, arn) = table_name_of(request)?;
@@ -343,7 +346,7 @@ impl Mapper<'_> {
         }
     }
 
-    async fn query(&self, request: &Value) -> Result<Check, Unmappable> {
+    async fn query(&self, request: &Value) -> Result<Check, Uncertain> {
         let (table, arn) = table_name_of(request)?;
         let index = request["IndexName"].as_str();
         let schema = self.schema(&table, index).await?;
@@ -412,7 +415,7 @@ impl Mapper<'_> {
     }
 
     /// One PartiQL statement (`Statement`, `Parameters`) as its IAM check.
-    async fn partiql(&self, request: &Value) -> Result<Check, Unmappable> {
+    async fn partiql(&self, request: &Value) -> Result<Check, Uncertain> {
         let text = request["Statement"]
             .as_str()
             .ok_or_else(|| unmappable("no Statement"))?;
@@ -464,7 +467,7 @@ impl Mapper<'_> {
         Ok(check)
     }
 
-    async fn batch(&self, request: &Value, action: &str) -> Result<Vec<Check>, Unmappable> {
+    async fn batch(&self, request: &Value, action: &str) -> Result<Vec<Check>, Uncertain> {
         let tables = request["RequestItems"]
             .as_object()
             .filter(|t| !t.is_empty())
@@ -500,11 +503,7 @@ impl Mapper<'_> {
         Ok(checks)
     }
 
-    async fn transaction(
-        &self,
-        operation: &str,
-        request: &Value,
-    ) -> Result<Vec<Check>, Unmappable> {
+    async fn transaction(&self, operation: &str, request: &Value) -> Result<Vec<Check>, Uncertain> {
         let items = request["TransactItems"]
             .as_array()
             .filter(|i| !i.is_empty())
@@ -538,129 +537,180 @@ impl Mapper<'_> {
     }
 }
 
-/// Handles an authenticated DynamoDB request.
-pub async fn handle(
-    state: &Arc<State>,
-    session: &Session,
-    parts: &http::request::Parts,
-    body: Bytes,
-    request_id: &str,
-) -> Response<Full<Bytes>> {
-    let operation = parts
+/// DynamoDB as the gateway serves it; its schema cache is its own.
+#[derive(Debug, Default)]
+pub struct DynamoDb {
+    schemas: SchemaCache,
+}
+
+/// A request DynamoDB refuses before any authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DynamoDbError {
+    /// Not a POST, or an `X-Amz-Target` that names no DynamoDB operation.
+    UnknownOperation,
+    /// A body that is not a JSON object.
+    Serialization,
+}
+
+impl AwsService for DynamoDb {
+    /// The body, forwarded as it was checked (with its `X-Amz-Target`).
+    type Forward = Bytes;
+    type Error = DynamoDbError;
+    const NAME: &'static str = "dynamodb";
+
+    async fn map(
+        &self,
+        state: &State,
+        caller: &RoleSession,
+        head: Head<'_>,
+        body: &Bytes,
+    ) -> Result<Mapped<Bytes>, Refusal<DynamoDbError>> {
+        let operation = operation(head.parts);
+        if head.parts.method != Method::POST || !is_known(operation) {
+            return Err(Refusal::Service(DynamoDbError::UnknownOperation));
+        }
+        let request: Value = match serde_json::from_slice::<Value>(body) {
+            Ok(value) if value.is_object() => value,
+            _ => return Err(Refusal::Service(DynamoDbError::Serialization)),
+        };
+        let action = Some(format!("dynamodb:{operation}"));
+        if strict_json::has_duplicate_keys(body) {
+            return Err(Unmappable {
+                action,
+                ..Unmappable::new(caller, "duplicate JSON object keys")
+            }
+            .into());
+        }
+        let mapper = Mapper {
+            moto: &state.moto,
+            schemas: &self.schemas,
+        };
+        match mapper.checks(operation, &request).await {
+            Ok(checks) => Ok(Mapped::checked(checks, body.clone())),
+            Err(Uncertain(why)) => {
+                let resource = request["TableName"]
+                    .as_str()
+                    .and_then(|t| table_arn(t).ok())
+                    .map_or_else(|| "*".to_owned(), |(_, arn)| arn);
+                Err(Unmappable {
+                    action,
+                    resource: Some(resource),
+                    ..Unmappable::new(caller, why)
+                }
+                .into())
+            }
+        }
+    }
+
+    async fn forward(
+        &self,
+        state: &State,
+        _caller: &RoleSession,
+        body: Bytes,
+        head: Head<'_>,
+    ) -> Result<HttpResponse, Refusal<DynamoDbError>> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "content-type",
+            HeaderValue::from_static("application/x-amz-json-1.0"),
+        );
+        if let Some(target) = head.parts.headers.get("x-amz-target") {
+            headers.insert("x-amz-target", target.clone());
+        }
+        match state
+            .moto
+            .send(Service::DynamoDb, &Method::POST, "/", &headers, body)
+            .await
+        {
+            Ok(response) => Ok(relay(response)),
+            Err(e) => {
+                tracing::error!(error = %e, "forwarding to moto");
+                Err(Refusal::Internal)
+            }
+        }
+    }
+
+    fn refuse(&self, refusal: Refusal<DynamoDbError>, head: Head<'_>) -> HttpResponse {
+        let (status, kind, message) = match refusal {
+            Refusal::Unauthenticated(failure) => auth_error(&failure),
+            Refusal::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "com.amazon.coral.service#RequestEntityTooLarge",
+                format!("Request size exceeded {MAX_BODY_BYTES} bytes"),
+            ),
+            Refusal::Service(DynamoDbError::UnknownOperation) => (
+                StatusCode::BAD_REQUEST,
+                "com.amazon.coral.service#UnknownOperationException",
+                String::new(),
+            ),
+            Refusal::Service(DynamoDbError::Serialization) => (
+                StatusCode::BAD_REQUEST,
+                "com.amazon.coral.service#SerializationException",
+                "Start of structure or map found where not expected".to_owned(),
+            ),
+            Refusal::Unmappable(u) => (
+                StatusCode::BAD_REQUEST,
+                ACCESS_DENIED,
+                unmappable_message(&u),
+            ),
+            Refusal::Denied(denial) => (StatusCode::BAD_REQUEST, ACCESS_DENIED, denial.message()),
+            Refusal::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "com.amazon.coral.service#InternalFailure",
+                "The request processing has failed because of an unknown error.".to_owned(),
+            ),
+        };
+        error_response(status, kind, &message, head.request_id)
+    }
+}
+
+/// The operation an `X-Amz-Target` names (empty when it names none).
+fn operation(parts: &http::request::Parts) -> &str {
+    parts
         .headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .and_then(|t| t.strip_prefix(TARGET_PREFIX))
         .unwrap_or_default()
-        .to_owned();
-    let known = matches!(
-        operation.as_str(),
-        "GetItem"
-            | "PutItem"
-            | "UpdateItem"
-            | "DeleteItem"
-            | "Query"
-            | "Scan"
-            | "BatchGetItem"
-            | "BatchWriteItem"
-            | "TransactGetItems"
-            | "TransactWriteItems"
-            | "ExecuteStatement"
-            | "BatchExecuteStatement"
-            | "ExecuteTransaction"
-    ) || TABLE_OPERATIONS.contains(&operation.as_str())
-        || ACCOUNT_OPERATIONS.contains(&operation.as_str())
-        || UNMAPPED_OPERATIONS.contains(&operation.as_str());
-    if parts.method != Method::POST || !known {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            "com.amazon.coral.service#UnknownOperationException",
-            "",
-            request_id,
-        );
-    }
-    let request: Value = match serde_json::from_slice::<Value>(&body) {
-        Ok(value) if value.is_object() => value,
-        _ => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "com.amazon.coral.service#SerializationException",
-                "Start of structure or map found where not expected",
-                request_id,
-            );
-        }
-    };
-    let principal = &session.principal;
-    if strict_json::has_duplicate_keys(&body) {
-        let message = format!(
-            "User: {} is not authorized to perform: dynamodb:{operation} because the sandbox can't map this request with certainty (duplicate JSON object keys)",
-            principal.arn()
-        );
-        return error_response(StatusCode::BAD_REQUEST, ACCESS_DENIED, &message, request_id);
-    }
-    let mapper = Mapper {
-        moto: &state.moto,
-        schemas: &state.schemas,
-    };
-    let checks = match mapper.checks(&operation, &request).await {
-        Ok(checks) => checks,
-        Err(Unmappable(why)) => {
-            tracing::info!(caller = %principal.arn(), operation, why, "dynamodb request refused: not mappable");
-            let resource = request["TableName"]
-                .as_str()
-                .and_then(|t| table_arn(t).ok())
-                .map_or_else(|| "*".to_owned(), |(_, arn)| arn);
-            let message = format!(
-                "User: {} is not authorized to perform: dynamodb:{operation} on resource: {resource} because the sandbox can't map this request with certainty ({why})",
-                principal.arn()
-            );
-            return error_response(StatusCode::BAD_REQUEST, ACCESS_DENIED, &message, request_id);
-        }
-    };
-    match decide(&state.moto, principal, &checks).await {
-        Ok(Ok(())) => {}
-        Ok(Err(denial)) => return denied(&denial, &operation, request_id),
-        Err(e) => {
-            tracing::error!(error = %e, "deciding a dynamodb request");
-            return internal(request_id);
-        }
-    }
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "content-type",
-        HeaderValue::from_static("application/x-amz-json-1.0"),
-    );
-    if let Some(target) = parts.headers.get("x-amz-target") {
-        headers.insert("x-amz-target", target.clone());
-    }
-    match state
-        .moto
-        .send(Service::DynamoDb, &Method::POST, "/", &headers, body)
-        .await
-    {
-        Ok(response) => relay(response),
-        Err(e) => {
-            tracing::error!(error = %e, "forwarding to moto");
-            internal(request_id)
-        }
-    }
 }
 
-fn denied(denial: &Denial, operation: &str, request_id: &str) -> Response<Full<Bytes>> {
-    tracing::info!(caller = %denial.principal, operation, action = %denial.action, resource = %denial.resource, "dynamodb request denied");
-    error_response(
-        StatusCode::BAD_REQUEST,
-        ACCESS_DENIED,
-        &denial.message(),
-        request_id,
-    )
+/// Item and query operations, mapped one by one.
+const ITEM_OPERATIONS: [&str; 13] = [
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "TransactGetItems",
+    "TransactWriteItems",
+    "ExecuteStatement",
+    "BatchExecuteStatement",
+    "ExecuteTransaction",
+];
+
+/// A DynamoDB operation (mapped or not; unknown ones are refused as DynamoDB refuses them).
+fn is_known(operation: &str) -> bool {
+    ITEM_OPERATIONS.contains(&operation)
+        || TABLE_OPERATIONS.contains(&operation)
+        || ACCOUNT_OPERATIONS.contains(&operation)
+        || UNMAPPED_OPERATIONS.contains(&operation)
 }
 
-fn internal(request_id: &str) -> Response<Full<Bytes>> {
-    error_response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "com.amazon.coral.service#InternalFailure",
-        "The request processing has failed because of an unknown error.",
-        request_id,
+fn unmappable_message(u: &Unmappable) -> String {
+    let action = u
+        .action
+        .as_deref()
+        .map_or_else(|| " this request".to_owned(), |a| format!(": {a}"));
+    let resource = u
+        .resource
+        .as_deref()
+        .map(|r| format!(" on resource: {r}"))
+        .unwrap_or_default();
+    format!(
+        "User: {} is not authorized to perform{action}{resource} because the sandbox can't map this request with certainty ({})",
+        u.principal, u.why
     )
 }

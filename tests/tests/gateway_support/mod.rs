@@ -1,8 +1,8 @@
-//! Starting the sandbox and building real SDK clients against it.
+//! Starting the gateway and building real SDK clients against it.
 #![allow(dead_code)]
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
-use sandbox::{IssuedCredentials, Sandbox};
+use iam_gateway::{Gateway, IssuedCredentials};
 use tenant_registry::ApiKeyId;
 use vendor_fn::Scope;
 use vendor_fn::issuer::{SessionRequest, StsIssuer};
@@ -11,50 +11,50 @@ use vendor_fn::issuer::{SessionRequest, StsIssuer};
 pub const TENANT_A: &str = "k1";
 pub const TENANT_B: &str = "k1x";
 
-pub async fn start() -> Sandbox {
-    Sandbox::start(&Sandbox::workspace_root())
+pub async fn start() -> Gateway {
+    Gateway::start(&Gateway::workspace_root())
         .await
         .unwrap_or_else(|e| panic!("sandbox starts: {e}"))
 }
 
 fn region() -> Region {
-    Region::new(sandbox::REGION)
+    Region::new(iam_gateway::REGION)
 }
 
-pub fn sts(sandbox: &Sandbox, credentials: &IssuedCredentials) -> aws_sdk_sts::Client {
+pub fn sts(gateway: &Gateway, credentials: &IssuedCredentials) -> aws_sdk_sts::Client {
     let config = aws_sdk_sts::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(region())
-        .endpoint_url(sandbox.endpoint_url())
+        .endpoint_url(gateway.endpoint_url())
         .credentials_provider(credentials.to_sdk())
         .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
         .build();
     aws_sdk_sts::Client::from_conf(config)
 }
 
-pub fn dynamodb(sandbox: &Sandbox, credentials: &IssuedCredentials) -> aws_sdk_dynamodb::Client {
-    dynamodb_with(sandbox, credentials.to_sdk())
+pub fn dynamodb(gateway: &Gateway, credentials: &IssuedCredentials) -> aws_sdk_dynamodb::Client {
+    dynamodb_with(gateway, credentials.to_sdk())
 }
 
 pub fn dynamodb_with(
-    sandbox: &Sandbox,
+    gateway: &Gateway,
     credentials: aws_credential_types::Credentials,
 ) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(region())
-        .endpoint_url(sandbox.endpoint_url())
+        .endpoint_url(gateway.endpoint_url())
         .credentials_provider(credentials)
         .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }
 
-pub fn s3(sandbox: &Sandbox, credentials: &IssuedCredentials) -> aws_sdk_s3::Client {
+pub fn s3(gateway: &Gateway, credentials: &IssuedCredentials) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(region())
-        .endpoint_url(sandbox.endpoint_url())
+        .endpoint_url(gateway.endpoint_url())
         .force_path_style(true)
         .credentials_provider(credentials.to_sdk())
         .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled())
@@ -64,15 +64,15 @@ pub fn s3(sandbox: &Sandbox, credentials: &IssuedCredentials) -> aws_sdk_s3::Cli
 
 /// A tenant session, issued the way production issues it: vendor-fn's own
 /// `StsIssuer` (tag, source identity, session name) on the vendor role's
-/// credentials, against the sandbox's STS.
-pub async fn tenant(sandbox: &Sandbox, api_key_id: &str, scope: Scope) -> IssuedCredentials {
-    let vendor = sandbox
+/// credentials, against the gateway's STS.
+pub async fn tenant(gateway: &Gateway, api_key_id: &str, scope: Scope) -> IssuedCredentials {
+    let vendor = gateway
         .vendor_credentials()
         .await
         .expect("vendor credentials");
     let issuer = StsIssuer::new(
-        sts(sandbox, &vendor),
-        sandbox.deployment().tenant_role_arn(),
+        sts(gateway, &vendor),
+        gateway.deployment().tenant_role_arn(),
     );
     let request = SessionRequest {
         api_key_id: ApiKeyId::parse(api_key_id).expect("valid key id"),
@@ -85,18 +85,18 @@ pub async fn tenant(sandbox: &Sandbox, api_key_id: &str, scope: Scope) -> Issued
         .unwrap_or_else(|e| panic!("vendor-fn issues a session: {e:?}"));
     IssuedCredentials {
         access_key_id: vended.access_key_id,
-        secret_access_key: sandbox::Secret::new(vended.secret_access_key.expose().to_owned()),
-        session_token: sandbox::Secret::new(vended.session_token.expose().to_owned()),
+        secret_access_key: iam_gateway::Secret::new(vended.secret_access_key.expose().to_owned()),
+        session_token: iam_gateway::Secret::new(vended.session_token.expose().to_owned()),
         expiration: None,
     }
 }
 
-/// A raw HTTP/1.1 exchange with the sandbox, signed with `credentials`
+/// A raw HTTP/1.1 exchange with the gateway, signed with `credentials`
 /// for `service` unless `credentials` is `None`. Returns status and body.
 pub async fn raw(
-    sandbox: &Sandbox,
+    gateway: &Gateway,
     credentials: Option<&IssuedCredentials>,
-    service: sandbox::sigv4::Service,
+    service: iam_gateway::sigv4::Service,
     method: &str,
     path: &str,
     extra_headers: &[(&str, &str)],
@@ -106,7 +106,7 @@ pub async fn raw(
 
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    let endpoint = sandbox.endpoint_url();
+    let endpoint = gateway.endpoint_url();
     let host = endpoint.trim_start_matches("http://").to_owned();
     let mut headers = http::HeaderMap::new();
     headers.insert("host", http::HeaderValue::from_str(&host).expect("host"));
@@ -117,7 +117,7 @@ pub async fn raw(
         );
     }
     if let Some(credentials) = credentials {
-        let signed = sandbox::sigv4::sign(
+        let signed = iam_gateway::sigv4::sign(
             service,
             method,
             &format!("{endpoint}{path}"),
@@ -149,7 +149,7 @@ pub async fn raw(
         .write_all(request.as_bytes())
         .await
         .expect("writes head");
-    // The sandbox may answer (and close) before reading an oversized body.
+    // The gateway may answer (and close) before reading an oversized body.
     let _ = stream.write_all(body).await;
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response).await;

@@ -12,11 +12,11 @@ use bytes::Bytes;
 use http::Method;
 use serde_json::{Value, json};
 
-use crate::error::SandboxError;
+use crate::account::{ACCOUNT_ID, PARTITION, REGION};
+use crate::error::GatewayError;
 use crate::moto::MotoClient;
-use crate::{ACCOUNT_ID, PARTITION, REGION};
 
-/// Names of the resources the sandbox deploys, as a stack would name them.
+/// Names of the resources the gateway deploys, as a stack would name them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deployment {
     /// The tenant registry table (`TENANT_TABLE`, partition key `apiKeyId`).
@@ -25,7 +25,7 @@ pub struct Deployment {
     pub data_table: String,
     /// A global secondary index of the data table whose partition key is
     /// also `pk` (the tenant), sort key `gsi1sk`. template.yaml declares no
-    /// index; the sandbox adds this one so index access is tested.
+    /// index; the gateway adds this one so index access is tested.
     pub data_index: String,
     /// The pooled bucket (`DATA_BUCKET`).
     pub bucket: String,
@@ -93,12 +93,12 @@ impl Deployment {
 /// Replaces `${Name}` with its value; `${aws:…}` (a policy variable) stays.
 ///
 /// # Errors
-/// [`SandboxError::Bootstrap`] naming a placeholder that has no value, so a
+/// [`GatewayError::Bootstrap`] naming a placeholder that has no value, so a
 /// new placeholder in policies/ can't slip through unfilled.
 pub fn fill_placeholders<S: std::hash::BuildHasher>(
     text: &str,
     values: &HashMap<&'static str, String, S>,
-) -> Result<String, SandboxError> {
+) -> Result<String, GatewayError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -106,13 +106,13 @@ pub fn fill_placeholders<S: std::hash::BuildHasher>(
         let after = &rest[start + 2..];
         let end = after
             .find('}')
-            .ok_or_else(|| SandboxError::Bootstrap("unterminated ${ in a policy".into()))?;
+            .ok_or_else(|| GatewayError::Bootstrap("unterminated ${ in a policy".into()))?;
         let name = &after[..end];
         if name.starts_with("aws:") {
             out.push_str(&rest[start..=start + 2 + end]);
         } else {
             let value = values.get(name).ok_or_else(|| {
-                SandboxError::Bootstrap(format!("no value for placeholder ${{{name}}}"))
+                GatewayError::Bootstrap(format!("no value for placeholder ${{{name}}}"))
             })?;
             out.push_str(value);
         }
@@ -125,50 +125,50 @@ pub fn fill_placeholders<S: std::hash::BuildHasher>(
 /// Reads and fills `policies/<file>`.
 ///
 /// # Errors
-/// [`SandboxError::Bootstrap`] when it can't be read or filled.
+/// [`GatewayError::Bootstrap`] when it can't be read or filled.
 pub fn policy_document(
     root: &Path,
     file: &str,
     deployment: &Deployment,
-) -> Result<String, SandboxError> {
+) -> Result<String, GatewayError> {
     let path = root.join("policies").join(file);
     let text = std::fs::read_to_string(&path)
-        .map_err(|e| SandboxError::Bootstrap(format!("reading {}: {e}", path.display())))?;
+        .map_err(|e| GatewayError::Bootstrap(format!("reading {}: {e}", path.display())))?;
     fill_placeholders(&text, &deployment.placeholders())
 }
 
-/// The parts of template.yaml the sandbox mirrors.
+/// The parts of template.yaml the gateway mirrors.
 #[derive(Debug, Clone)]
 struct Template {
     resources: Value,
 }
 
 impl Template {
-    fn read(root: &Path) -> Result<Self, SandboxError> {
+    fn read(root: &Path) -> Result<Self, GatewayError> {
         let path = root.join("template.yaml");
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| SandboxError::Bootstrap(format!("reading {}: {e}", path.display())))?;
+            .map_err(|e| GatewayError::Bootstrap(format!("reading {}: {e}", path.display())))?;
         let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text)
-            .map_err(|e| SandboxError::Bootstrap(format!("template.yaml: {e}")))?;
+            .map_err(|e| GatewayError::Bootstrap(format!("template.yaml: {e}")))?;
         let json = serde_json::to_value(yaml)
-            .map_err(|e| SandboxError::Bootstrap(format!("template.yaml: {e}")))?;
+            .map_err(|e| GatewayError::Bootstrap(format!("template.yaml: {e}")))?;
         Ok(Self {
             resources: json["Resources"].clone(),
         })
     }
 
-    fn properties(&self, logical_id: &str) -> Result<&Value, SandboxError> {
+    fn properties(&self, logical_id: &str) -> Result<&Value, GatewayError> {
         let properties = &self.resources[logical_id]["Properties"];
         if properties.is_object() {
             Ok(properties)
         } else {
-            Err(SandboxError::Bootstrap(format!(
+            Err(GatewayError::Bootstrap(format!(
                 "template.yaml has no {logical_id}"
             )))
         }
     }
 
-    fn table(&self, logical_id: &str, name: &str) -> Result<Value, SandboxError> {
+    fn table(&self, logical_id: &str, name: &str) -> Result<Value, GatewayError> {
         let p = self.properties(logical_id)?;
         Ok(json!({
             "TableName": name,
@@ -182,12 +182,12 @@ impl Template {
 /// Creates the tables, bucket and roles in a fresh moto.
 ///
 /// # Errors
-/// [`SandboxError`] when a file can't be read or moto refuses a call.
+/// [`GatewayError`] when a file can't be read or moto refuses a call.
 pub async fn bootstrap(
     moto: &MotoClient,
     root: &Path,
     deployment: &Deployment,
-) -> Result<(), SandboxError> {
+) -> Result<(), GatewayError> {
     let template = Template::read(root)?;
 
     moto.dynamodb(
@@ -204,7 +204,7 @@ pub async fn bootstrap(
         .as_array()
         .and_then(|k| k.iter().find(|e| e["KeyType"] == "HASH"))
         .and_then(|e| e["AttributeName"].as_str())
-        .ok_or_else(|| SandboxError::Bootstrap("TenantDataTable has no HASH key".into()))?
+        .ok_or_else(|| GatewayError::Bootstrap("TenantDataTable has no HASH key".into()))?
         .to_owned();
     data["GlobalSecondaryIndexes"] = json!([{
         "IndexName": deployment.data_index,
@@ -226,7 +226,7 @@ pub async fn bootstrap(
     let vendor_trust = serde_json::to_string(
         &template.properties("VendorFunctionRole")?["AssumeRolePolicyDocument"],
     )
-    .map_err(|e| SandboxError::Bootstrap(e.to_string()))?;
+    .map_err(|e| GatewayError::Bootstrap(e.to_string()))?;
     moto.iam(
         "CreateRole",
         &[

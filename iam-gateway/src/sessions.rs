@@ -1,4 +1,4 @@
-//! Credentials the sandbox issued, and the sessions behind them.
+//! Credentials the gateway issued, and the sessions behind them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -39,7 +39,7 @@ pub struct IssuedCredentials {
     pub secret_access_key: Secret,
     /// Session token.
     pub session_token: Secret,
-    /// When they stop working; `None` for the sandbox's long-lived role credentials.
+    /// When they stop working; `None` for the gateway's long-lived role credentials.
     pub expiration: Option<DateTime<Utc>>,
 }
 
@@ -82,7 +82,7 @@ impl RoleSession {
     pub fn arn(&self) -> String {
         format!(
             "arn:aws:sts::{}:assumed-role/{}/{}",
-            crate::ACCOUNT_ID,
+            crate::account::ACCOUNT_ID,
             self.role_name,
             self.session_name
         )
@@ -107,14 +107,14 @@ pub struct Session {
     pub expiration: Option<DateTime<Utc>>,
 }
 
-/// The sandbox's clock: real time plus an offset tests can advance.
+/// The gateway's clock: real time plus an offset tests can advance.
 #[derive(Debug, Default)]
 pub struct Clock {
     offset_seconds: AtomicI64,
 }
 
 impl Clock {
-    /// The sandbox's current time.
+    /// The gateway's current time.
     pub fn now(&self) -> DateTime<Utc> {
         Utc::now() + Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
     }

@@ -1,9 +1,9 @@
-//! Credentials the sandbox did not issue, that have expired, or whose
+//! Credentials the gateway did not issue, that have expired, or whose
 //! signature does not match the request are refused with AWS's own error
 //! codes by DynamoDB and S3; bad input gets AWS-shaped errors and never
-//! takes the sandbox down.
+//! takes the gateway down.
 
-mod sandbox_support;
+mod gateway_support;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,8 +13,8 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_types::body::SdkBody;
-use sandbox::sigv4::Service;
-use sandbox_support::{TENANT_A, dynamodb, dynamodb_with, raw, s3, start, tenant};
+use gateway_support::{TENANT_A, dynamodb, dynamodb_with, raw, s3, start, tenant};
+use iam_gateway::sigv4::Service;
 use vendor_fn::Scope;
 
 fn own_key() -> HashMap<String, AttributeValue> {
@@ -50,9 +50,9 @@ impl Intercept for SwapPartitionAfterSigning {
 
 #[tokio::test]
 async fn dynamodb_refuses_unknown_expired_and_tampered_requests_with_its_error_codes() {
-    let sandbox = start().await;
-    let table = sandbox.deployment().data_table.clone();
-    let creds = tenant(&sandbox, TENANT_A, Scope::ReadWrite).await;
+    let gateway = start().await;
+    let table = gateway.deployment().data_table.clone();
+    let creds = tenant(&gateway, TENANT_A, Scope::ReadWrite).await;
     let get = |client: aws_sdk_dynamodb::Client| {
         let table = table.clone();
         async move {
@@ -64,35 +64,35 @@ async fn dynamodb_refuses_unknown_expired_and_tampered_requests_with_its_error_c
                 .await
         }
     };
-    get(dynamodb(&sandbox, &creds))
+    get(dynamodb(&gateway, &creds))
         .await
         .expect("the genuine request works");
 
     let mut unknown = creds.clone();
     unknown.access_key_id = "ASIAUNKNOWNUNKNOWN00".into();
-    let err = get(dynamodb(&sandbox, &unknown))
+    let err = get(dynamodb(&gateway, &unknown))
         .await
         .expect_err("unknown key");
     assert_eq!(err.code(), Some("UnrecognizedClientException"));
 
     let mut foreign_token = creds.clone();
-    foreign_token.session_token = sandbox::Secret::new("a-token-sandbox-never-issued".into());
-    let err = get(dynamodb(&sandbox, &foreign_token))
+    foreign_token.session_token = iam_gateway::Secret::new("a-token-sandbox-never-issued".into());
+    let err = get(dynamodb(&gateway, &foreign_token))
         .await
         .expect_err("foreign token");
     assert_eq!(err.code(), Some("UnrecognizedClientException"));
 
     let mut wrong_secret = creds.clone();
-    wrong_secret.secret_access_key = sandbox::Secret::new("not-the-secret".into());
-    let err = get(dynamodb(&sandbox, &wrong_secret))
+    wrong_secret.secret_access_key = iam_gateway::Secret::new("not-the-secret".into());
+    let err = get(dynamodb(&gateway, &wrong_secret))
         .await
         .expect_err("wrong secret");
     assert_eq!(err.code(), Some("InvalidSignatureException"));
 
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodb::config::Region::new(sandbox::REGION))
-        .endpoint_url(sandbox.endpoint_url())
+        .region(aws_sdk_dynamodb::config::Region::new(iam_gateway::REGION))
+        .endpoint_url(gateway.endpoint_url())
         .credentials_provider(creds.to_sdk())
         .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
         .interceptor(SwapPartitionAfterSigning)
@@ -102,8 +102,8 @@ async fn dynamodb_refuses_unknown_expired_and_tampered_requests_with_its_error_c
         .expect_err("tampered body");
     assert_eq!(err.code(), Some("InvalidSignatureException"));
 
-    sandbox.advance_clock(Duration::from_secs(901));
-    let err = get(dynamodb_with(&sandbox, creds.to_sdk()))
+    gateway.advance_clock(Duration::from_secs(901));
+    let err = get(dynamodb_with(&gateway, creds.to_sdk()))
         .await
         .expect_err("expired");
     assert_eq!(err.code(), Some("ExpiredTokenException"));
@@ -111,9 +111,9 @@ async fn dynamodb_refuses_unknown_expired_and_tampered_requests_with_its_error_c
 
 #[tokio::test]
 async fn s3_refuses_unknown_expired_and_wrongly_signed_requests_with_its_error_codes() {
-    let sandbox = start().await;
-    let bucket = sandbox.deployment().bucket.clone();
-    let creds = tenant(&sandbox, TENANT_A, Scope::ReadWrite).await;
+    let gateway = start().await;
+    let bucket = gateway.deployment().bucket.clone();
+    let creds = tenant(&gateway, TENANT_A, Scope::ReadWrite).await;
     let list = |client: aws_sdk_s3::Client| {
         let bucket = bucket.clone();
         async move {
@@ -125,24 +125,24 @@ async fn s3_refuses_unknown_expired_and_wrongly_signed_requests_with_its_error_c
                 .await
         }
     };
-    list(s3(&sandbox, &creds))
+    list(s3(&gateway, &creds))
         .await
         .expect("the genuine request works");
 
     let mut unknown = creds.clone();
     unknown.access_key_id = "ASIAUNKNOWNUNKNOWN00".into();
-    let err = list(s3(&sandbox, &unknown)).await.expect_err("unknown key");
+    let err = list(s3(&gateway, &unknown)).await.expect_err("unknown key");
     assert_eq!(err.code(), Some("InvalidAccessKeyId"));
 
     let mut wrong_secret = creds.clone();
-    wrong_secret.secret_access_key = sandbox::Secret::new("not-the-secret".into());
-    let err = list(s3(&sandbox, &wrong_secret))
+    wrong_secret.secret_access_key = iam_gateway::Secret::new("not-the-secret".into());
+    let err = list(s3(&gateway, &wrong_secret))
         .await
         .expect_err("wrong secret");
     assert_eq!(err.code(), Some("SignatureDoesNotMatch"));
 
-    sandbox.advance_clock(Duration::from_secs(901));
-    let err = list(s3(&sandbox, &creds)).await.expect_err("expired");
+    gateway.advance_clock(Duration::from_secs(901));
+    let err = list(s3(&gateway, &creds)).await.expect_err("expired");
     assert_eq!(err.code(), Some("ExpiredToken"));
 }
 
@@ -150,10 +150,11 @@ async fn s3_refuses_unknown_expired_and_wrongly_signed_requests_with_its_error_c
 type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a [u8], u16, &'a str);
 
 #[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one scenario, read top to bottom")]
 async fn bad_input_gets_aws_shaped_errors_and_the_sandbox_keeps_serving() {
-    let sandbox = start().await;
-    let creds = tenant(&sandbox, TENANT_A, Scope::ReadWrite).await;
-    let table = sandbox.deployment().data_table.clone();
+    let gateway = start().await;
+    let creds = tenant(&gateway, TENANT_A, Scope::ReadWrite).await;
+    let table = gateway.deployment().data_table.clone();
     let json = "application/x-amz-json-1.0";
     let target = |op: &str| format!("DynamoDB_20120810.{op}");
     let deep = "[".repeat(100_000);
@@ -241,7 +242,7 @@ async fn bad_input_gets_aws_shaped_errors_and_the_sandbox_keeps_serving() {
     ];
     for (what, headers, body, status, code) in dynamo_cases {
         let (got_status, got_body) = raw(
-            &sandbox,
+            &gateway,
             Some(&creds),
             Service::DynamoDb,
             "POST",
@@ -270,7 +271,7 @@ async fn bad_input_gets_aws_shaped_errors_and_the_sandbox_keeps_serving() {
     ];
     for (what, body, status, code) in sts_cases {
         let (got_status, got_body) = raw(
-            &sandbox,
+            &gateway,
             Some(&creds),
             Service::Sts,
             "POST",
@@ -287,7 +288,7 @@ async fn bad_input_gets_aws_shaped_errors_and_the_sandbox_keeps_serving() {
         );
     }
 
-    let bucket = sandbox.deployment().bucket.clone();
+    let bucket = gateway.deployment().bucket.clone();
     let s3_cases: Vec<(&str, &str, String, &[u8])> = vec![
         (
             "malformed XML to DeleteObjects",
@@ -309,9 +310,9 @@ async fn bad_input_gets_aws_shaped_errors_and_the_sandbox_keeps_serving() {
         ),
     ];
     for (what, method, path, body) in s3_cases {
-        let hash = sandbox::sigv4::sha256_hex(body);
+        let hash = iam_gateway::sigv4::sha256_hex(body);
         let (got_status, got_body) = raw(
-            &sandbox,
+            &gateway,
             Some(&creds),
             Service::S3,
             method,
@@ -328,7 +329,7 @@ async fn bad_input_gets_aws_shaped_errors_and_the_sandbox_keeps_serving() {
     }
 
     let (status, body) = raw(
-        &sandbox,
+        &gateway,
         None,
         Service::DynamoDb,
         "POST",
@@ -343,7 +344,7 @@ async fn bad_input_gets_aws_shaped_errors_and_the_sandbox_keeps_serving() {
         "{body}"
     );
     let (status, body) = raw(
-        &sandbox,
+        &gateway,
         None,
         Service::DynamoDb,
         "POST",
@@ -362,7 +363,7 @@ async fn bad_input_gets_aws_shaped_errors_and_the_sandbox_keeps_serving() {
     {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut stream =
-            tokio::net::TcpStream::connect(sandbox.endpoint_url().trim_start_matches("http://"))
+            tokio::net::TcpStream::connect(gateway.endpoint_url().trim_start_matches("http://"))
                 .await
                 .expect("connects");
         let _ = stream.write_all(b"\x00\x01\x02 garbage \r\n\r\n").await;
@@ -371,7 +372,7 @@ async fn bad_input_gets_aws_shaped_errors_and_the_sandbox_keeps_serving() {
     }
 
     // Still serving.
-    dynamodb(&sandbox, &creds)
+    dynamodb(&gateway, &creds)
         .get_item()
         .table_name(&table)
         .set_key(Some(own_key()))

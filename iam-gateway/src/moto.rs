@@ -1,5 +1,5 @@
-//! The moto server: started and stopped by the sandbox, and spoken to with
-//! requests signed by the sandbox's own credentials.
+//! The moto server: started and stopped by the gateway, and spoken to with
+//! requests signed by the gateway's own credentials.
 //!
 //! moto stores state (tables, items, objects, roles, policies) and enforces
 //! nothing; every decision is the gateway's. It listens on loopback only.
@@ -17,13 +17,13 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tokio::process::{Child, Command};
 
-use crate::error::SandboxError;
+use crate::error::GatewayError;
 use crate::sigv4::{self, Service};
 
 /// The command that installs moto into the project's `.venv/`.
 pub const INSTALL_COMMAND: &str = "./scripts/setup.sh";
 
-/// Credentials the sandbox signs its own requests to moto with. moto maps an
+/// Credentials the gateway signs its own requests to moto with. moto maps an
 /// unknown access key to its default account, which is the one we want.
 const MOTO_ACCESS_KEY: &str = "LOCALSANDBOXMOTO0001";
 const MOTO_SECRET_KEY: &str = "sandbox-moto-secret";
@@ -40,13 +40,13 @@ impl MotoServer {
     /// until it answers.
     ///
     /// # Errors
-    /// [`SandboxError::MotoMissing`] (naming the install command) when the
-    /// executable is absent, [`SandboxError::MotoStart`] when it does not
+    /// [`GatewayError::MotoMissing`] (naming the install command) when the
+    /// executable is absent, [`GatewayError::MotoStart`] when it does not
     /// come up within 30 seconds.
-    pub async fn start(root: &Path) -> Result<Self, SandboxError> {
+    pub async fn start(root: &Path) -> Result<Self, GatewayError> {
         let exe = moto_executable(root);
         if !exe.is_file() {
-            return Err(SandboxError::MotoMissing {
+            return Err(GatewayError::MotoMissing {
                 path: exe.display().to_string(),
                 install: INSTALL_COMMAND,
             });
@@ -60,7 +60,7 @@ impl MotoServer {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| SandboxError::MotoStart(format!("spawning {}: {e}", exe.display())))?;
+            .map_err(|e| GatewayError::MotoStart(format!("spawning {}: {e}", exe.display())))?;
         let mut server = Self { child, addr };
         server.wait_ready().await?;
         Ok(server)
@@ -71,26 +71,26 @@ impl MotoServer {
         self.addr
     }
 
-    async fn wait_ready(&mut self) -> Result<(), SandboxError> {
+    async fn wait_ready(&mut self) -> Result<(), GatewayError> {
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = http_client();
         let uri = format!("http://{}/moto-api/", self.addr);
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(SandboxError::MotoStart(format!(
+                return Err(GatewayError::MotoStart(format!(
                     "moto_server exited early ({status})"
                 )));
             }
             let request = Request::get(&uri)
                 .body(Full::new(Bytes::new()))
-                .map_err(|e| SandboxError::MotoStart(e.to_string()))?;
+                .map_err(|e| GatewayError::MotoStart(e.to_string()))?;
             if let Ok(response) = client.request(request).await
                 && response.status().is_success()
             {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                return Err(SandboxError::MotoStart(format!(
+                return Err(GatewayError::MotoStart(format!(
                     "moto_server did not answer on {} within 30 s",
                     self.addr
                 )));
@@ -112,13 +112,13 @@ pub fn moto_executable(root: &Path) -> PathBuf {
     root.join(".venv").join("bin").join("moto_server")
 }
 
-fn free_port() -> Result<u16, SandboxError> {
+fn free_port() -> Result<u16, GatewayError> {
     let listener = TcpListener::bind(("127.0.0.1", 0))
-        .map_err(|e| SandboxError::MotoStart(format!("finding a free port: {e}")))?;
+        .map_err(|e| GatewayError::MotoStart(format!("finding a free port: {e}")))?;
     listener
         .local_addr()
         .map(|a| a.port())
-        .map_err(|e| SandboxError::MotoStart(format!("finding a free port: {e}")))
+        .map_err(|e| GatewayError::MotoStart(format!("finding a free port: {e}")))
 }
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
@@ -159,7 +159,7 @@ impl MotoClient {
     /// sandbox's own credentials. `path_and_query` must be already encoded.
     ///
     /// # Errors
-    /// [`SandboxError::Moto`] when moto can't be reached.
+    /// [`GatewayError::Moto`] when moto can't be reached.
     pub async fn send(
         &self,
         service: Service,
@@ -167,7 +167,7 @@ impl MotoClient {
         path_and_query: &str,
         headers: &HeaderMap,
         body: Bytes,
-    ) -> Result<MotoResponse, SandboxError> {
+    ) -> Result<MotoResponse, GatewayError> {
         let uri = format!("http://{}{}", self.addr, path_and_query);
         let mut forwarded = HeaderMap::new();
         for (name, value) in headers {
@@ -178,7 +178,7 @@ impl MotoClient {
         forwarded.insert(
             http::header::HOST,
             HeaderValue::from_str(&self.addr.to_string())
-                .map_err(|e| SandboxError::Moto(e.to_string()))?,
+                .map_err(|e| GatewayError::Moto(e.to_string()))?,
         );
         let signed = sigv4::sign(
             service,
@@ -191,7 +191,7 @@ impl MotoClient {
             None,
             SystemTime::now(),
         )
-        .map_err(|e| SandboxError::Moto(format!("signing for moto: {e}")))?;
+        .map_err(|e| GatewayError::Moto(format!("signing for moto: {e}")))?;
         for (name, value) in signed {
             forwarded.insert(name, value);
         }
@@ -199,18 +199,18 @@ impl MotoClient {
             .method(method.clone())
             .uri(&uri)
             .body(Full::new(body))
-            .map_err(|e| SandboxError::Moto(e.to_string()))?;
+            .map_err(|e| GatewayError::Moto(e.to_string()))?;
         *request.headers_mut() = forwarded;
         let response = self
             .client
             .request(request)
             .await
-            .map_err(|e| SandboxError::Moto(format!("moto unreachable: {e}")))?;
+            .map_err(|e| GatewayError::Moto(format!("moto unreachable: {e}")))?;
         let (parts, body) = response.into_parts();
         let body = body
             .collect()
             .await
-            .map_err(|e| SandboxError::Moto(format!("reading moto's response: {e}")))?
+            .map_err(|e| GatewayError::Moto(format!("reading moto's response: {e}")))?
             .to_bytes();
         Ok(MotoResponse {
             status: parts.status,
@@ -222,12 +222,12 @@ impl MotoClient {
     /// Calls a DynamoDB operation with a JSON body; non-2xx is an error.
     ///
     /// # Errors
-    /// [`SandboxError::Moto`] when moto fails or answers with an error.
+    /// [`GatewayError::Moto`] when moto fails or answers with an error.
     pub async fn dynamodb(
         &self,
         operation: &str,
         body: &serde_json::Value,
-    ) -> Result<serde_json::Value, SandboxError> {
+    ) -> Result<serde_json::Value, GatewayError> {
         let mut headers = HeaderMap::new();
         headers.insert(
             "content-type",
@@ -236,7 +236,7 @@ impl MotoClient {
         headers.insert(
             "x-amz-target",
             HeaderValue::from_str(&format!("DynamoDB_20120810.{operation}"))
-                .map_err(|e| SandboxError::Moto(e.to_string()))?,
+                .map_err(|e| GatewayError::Moto(e.to_string()))?,
         );
         let response = self
             .send(
@@ -248,22 +248,22 @@ impl MotoClient {
             )
             .await?;
         if !response.status.is_success() {
-            return Err(SandboxError::Moto(format!(
+            return Err(GatewayError::Moto(format!(
                 "dynamodb {operation}: {} {}",
                 response.status,
                 String::from_utf8_lossy(&response.body)
             )));
         }
         serde_json::from_slice(&response.body)
-            .map_err(|e| SandboxError::Moto(format!("dynamodb {operation}: {e}")))
+            .map_err(|e| GatewayError::Moto(format!("dynamodb {operation}: {e}")))
     }
 
     /// Calls an IAM (query protocol) action; returns the XML body.
     ///
     /// # Errors
-    /// [`SandboxError::Moto`] on transport failure; [`SandboxError::MotoRefused`]
+    /// [`GatewayError::Moto`] on transport failure; [`GatewayError::MotoRefused`]
     /// with the AWS error code when moto answers with an error.
-    pub async fn iam(&self, action: &str, params: &[(&str, &str)]) -> Result<String, SandboxError> {
+    pub async fn iam(&self, action: &str, params: &[(&str, &str)]) -> Result<String, GatewayError> {
         let form = {
             let mut form = form_urlencoded::Serializer::new(String::new());
             form.append_pair("Action", action);
@@ -292,7 +292,7 @@ impl MotoClient {
             Ok(text)
         } else {
             let code = crate::xml::first_text(&text, "Code").unwrap_or_default();
-            Err(SandboxError::MotoRefused {
+            Err(GatewayError::MotoRefused {
                 action: action.to_owned(),
                 code,
             })
@@ -302,24 +302,24 @@ impl MotoClient {
     /// Sends an S3 request (path-style); non-2xx is an error.
     ///
     /// # Errors
-    /// [`SandboxError::Moto`] when moto fails or answers with an error.
+    /// [`GatewayError::Moto`] when moto fails or answers with an error.
     pub async fn s3(
         &self,
         method: &Method,
         path: &str,
         body: Bytes,
-    ) -> Result<MotoResponse, SandboxError> {
+    ) -> Result<MotoResponse, GatewayError> {
         let mut headers = HeaderMap::new();
         headers.insert(
             "x-amz-content-sha256",
             HeaderValue::from_str(&sigv4::sha256_hex(&body))
-                .map_err(|e| SandboxError::Moto(e.to_string()))?,
+                .map_err(|e| GatewayError::Moto(e.to_string()))?,
         );
         let response = self.send(Service::S3, method, path, &headers, body).await?;
         if response.status.is_success() {
             Ok(response)
         } else {
-            Err(SandboxError::Moto(format!(
+            Err(GatewayError::Moto(format!(
                 "s3 {method} {path}: {} {}",
                 response.status,
                 String::from_utf8_lossy(&response.body)

@@ -1,11 +1,11 @@
-//! The sandbox's STS with the Rust SDK: the trust policy decides who may
+//! The gateway's STS with the Rust SDK: the trust policy decides who may
 //! assume the tenant role and with which tags, as AWS would.
 
-mod sandbox_support;
+mod gateway_support;
 
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use aws_sdk_sts::types::Tag;
-use sandbox_support::{TENANT_A, start, sts, tenant};
+use gateway_support::{TENANT_A, start, sts, tenant};
 use vendor_fn::Scope;
 
 fn tag(key: &str, value: &str) -> Tag {
@@ -38,9 +38,9 @@ async fn assume(
 
 #[tokio::test]
 async fn the_vendor_role_assumes_the_tenant_role_with_the_tag_and_source_identity() {
-    let sandbox = start().await;
-    let vendor = sandbox.vendor_credentials().await.expect("vendor");
-    let client = sts(&sandbox, &vendor);
+    let gateway = start().await;
+    let vendor = gateway.vendor_credentials().await.expect("vendor");
+    let client = sts(&gateway, &vendor);
     let me = client
         .get_caller_identity()
         .send()
@@ -51,7 +51,7 @@ async fn the_vendor_role_assumes_the_tenant_role_with_the_tag_and_source_identit
         Some("arn:aws:sts::123456789012:assumed-role/VendorFunctionRole/VendorFunction")
     );
 
-    let role = sandbox.deployment().tenant_role_arn();
+    let role = gateway.deployment().tenant_role_arn();
     let out = assume(
         &client,
         &role,
@@ -71,13 +71,13 @@ async fn the_vendor_role_assumes_the_tenant_role_with_the_tag_and_source_identit
     assert!(creds.access_key_id().starts_with("ASIA"));
 
     // The session works and is who STS said it is.
-    let tenant = sandbox::IssuedCredentials {
+    let tenant = iam_gateway::IssuedCredentials {
         access_key_id: creds.access_key_id().to_owned(),
-        secret_access_key: sandbox::Secret::new(creds.secret_access_key().to_owned()),
-        session_token: sandbox::Secret::new(creds.session_token().to_owned()),
+        secret_access_key: iam_gateway::Secret::new(creds.secret_access_key().to_owned()),
+        session_token: iam_gateway::Secret::new(creds.session_token().to_owned()),
         expiration: None,
     };
-    let me = sts(&sandbox, &tenant)
+    let me = sts(&gateway, &tenant)
         .get_caller_identity()
         .send()
         .await
@@ -87,10 +87,10 @@ async fn the_vendor_role_assumes_the_tenant_role_with_the_tag_and_source_identit
 
 #[tokio::test]
 async fn vendor_fn_issuer_gets_working_credentials_for_both_scopes() {
-    let sandbox = start().await;
+    let gateway = start().await;
     for scope in [Scope::ReadWrite, Scope::ReadOnly] {
-        let creds = tenant(&sandbox, TENANT_A, scope).await;
-        let me = sts(&sandbox, &creds)
+        let creds = tenant(&gateway, TENANT_A, scope).await;
+        let me = sts(&gateway, &creds)
             .get_caller_identity()
             .send()
             .await
@@ -104,22 +104,22 @@ async fn vendor_fn_issuer_gets_working_credentials_for_both_scopes() {
 
 #[tokio::test]
 async fn a_principal_the_trust_policy_does_not_name_is_refused() {
-    let sandbox = start().await;
+    let gateway = start().await;
     // Its own policy allows everything STS: only the trust policy stops it.
-    sandbox
+    gateway
         .create_role(
             "Intruder",
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:*","Resource":"*"}]}"#,
         )
         .await
         .expect("role");
-    let intruder = sandbox
+    let intruder = gateway
         .role_credentials("Intruder", "VendorFunction")
         .await
         .expect("creds");
-    let role = sandbox.deployment().tenant_role_arn();
+    let role = gateway.deployment().tenant_role_arn();
     let code = assume(
-        &sts(&sandbox, &intruder),
+        &sts(&gateway, &intruder),
         &role,
         vec![tag("api-key-id", TENANT_A)],
         Some(TENANT_A),
@@ -132,10 +132,10 @@ async fn a_principal_the_trust_policy_does_not_name_is_refused() {
 
 #[tokio::test]
 async fn a_missing_or_extra_tag_or_a_wrong_source_identity_is_refused() {
-    let sandbox = start().await;
-    let vendor = sandbox.vendor_credentials().await.expect("vendor");
-    let client = sts(&sandbox, &vendor);
-    let role = sandbox.deployment().tenant_role_arn();
+    let gateway = start().await;
+    let vendor = gateway.vendor_credentials().await.expect("vendor");
+    let client = sts(&gateway, &vendor);
+    let role = gateway.deployment().tenant_role_arn();
 
     let no_tag = assume(&client, &role, vec![], Some(TENANT_A), 900).await;
     assert_eq!(no_tag.expect_err("no tag"), "AccessDenied");
@@ -191,10 +191,10 @@ async fn a_missing_or_extra_tag_or_a_wrong_source_identity_is_refused() {
 
 #[tokio::test]
 async fn durations_beyond_the_role_chaining_hour_or_below_fifteen_minutes_are_refused() {
-    let sandbox = start().await;
-    let vendor = sandbox.vendor_credentials().await.expect("vendor");
-    let client = sts(&sandbox, &vendor);
-    let role = sandbox.deployment().tenant_role_arn();
+    let gateway = start().await;
+    let vendor = gateway.vendor_credentials().await.expect("vendor");
+    let client = sts(&gateway, &vendor);
+    let role = gateway.deployment().tenant_role_arn();
     let tags = || vec![tag("api-key-id", TENANT_A)];
     assert!(
         assume(&client, &role, tags(), Some(TENANT_A), 3600)
@@ -217,10 +217,10 @@ async fn durations_beyond_the_role_chaining_hour_or_below_fifteen_minutes_are_re
 
 #[tokio::test]
 async fn tag_and_source_identity_syntax_is_checked_as_sts_does() {
-    let sandbox = start().await;
-    let vendor = sandbox.vendor_credentials().await.expect("vendor");
-    let client = sts(&sandbox, &vendor);
-    let role = sandbox.deployment().tenant_role_arn();
+    let gateway = start().await;
+    let vendor = gateway.vendor_credentials().await.expect("vendor");
+    let client = sts(&gateway, &vendor);
+    let role = gateway.deployment().tenant_role_arn();
     let bad_value = assume(
         &client,
         &role,
@@ -258,12 +258,12 @@ async fn tag_and_source_identity_syntax_is_checked_as_sts_does() {
 
 #[tokio::test]
 async fn unknown_expired_and_wrongly_signed_credentials_are_refused() {
-    let sandbox = start().await;
-    let vendor = sandbox.vendor_credentials().await.expect("vendor");
+    let gateway = start().await;
+    let vendor = gateway.vendor_credentials().await.expect("vendor");
 
     let mut unknown = vendor.clone();
     unknown.access_key_id = "ASIAUNKNOWNUNKNOWN00".into();
-    let err = sts(&sandbox, &unknown)
+    let err = sts(&gateway, &unknown)
         .get_caller_identity()
         .send()
         .await
@@ -274,8 +274,8 @@ async fn unknown_expired_and_wrongly_signed_credentials_are_refused() {
     );
 
     let mut wrong_secret = vendor.clone();
-    wrong_secret.secret_access_key = sandbox::Secret::new("not-the-secret".into());
-    let err = sts(&sandbox, &wrong_secret)
+    wrong_secret.secret_access_key = iam_gateway::Secret::new("not-the-secret".into());
+    let err = sts(&gateway, &wrong_secret)
         .get_caller_identity()
         .send()
         .await
@@ -285,9 +285,9 @@ async fn unknown_expired_and_wrongly_signed_credentials_are_refused() {
         Some("SignatureDoesNotMatch")
     );
 
-    let tenant = tenant(&sandbox, TENANT_A, Scope::ReadWrite).await;
-    sandbox.advance_clock(std::time::Duration::from_secs(901));
-    let err = sts(&sandbox, &tenant)
+    let tenant = tenant(&gateway, TENANT_A, Scope::ReadWrite).await;
+    gateway.advance_clock(std::time::Duration::from_secs(901));
+    let err = sts(&gateway, &tenant)
         .get_caller_identity()
         .send()
         .await

@@ -1,10 +1,10 @@
-//! Tenant isolation in DynamoDB, with real SDK calls through the sandbox:
+//! Tenant isolation in DynamoDB, with real SDK calls through the gateway:
 //! every item operation works on the tenant's own partition and is refused
 //! with AccessDeniedException on the other tenant's, in mixed batches and
 //! transactions, and for Scan. Tenant B's key (`k1x`) starts with tenant
 //! A's (`k1`), so a prefix match anywhere would show.
 
-mod sandbox_support;
+mod gateway_support;
 
 use std::collections::HashMap;
 
@@ -14,8 +14,8 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ComparisonOperator, Condition, ConditionCheck, Delete, DeleteRequest, Get,
     KeysAndAttributes, Put, PutRequest, TransactGetItem, TransactWriteItem, Update, WriteRequest,
 };
-use sandbox::Sandbox;
-use sandbox_support::{TENANT_A, TENANT_B, dynamodb, start, tenant};
+use gateway_support::{TENANT_A, TENANT_B, dynamodb, start, tenant};
+use iam_gateway::Gateway;
 use vendor_fn::Scope;
 
 type Item = HashMap<String, AttributeValue>;
@@ -61,7 +61,7 @@ where
 }
 
 struct Tenants {
-    sandbox: Sandbox,
+    gateway: Gateway,
     table: String,
     index: String,
     a: Client,
@@ -69,16 +69,16 @@ struct Tenants {
 }
 
 async fn two_tenants() -> Tenants {
-    let sandbox = start().await;
-    let table = sandbox.deployment().data_table.clone();
-    let index = sandbox.deployment().data_index.clone();
+    let gateway = start().await;
+    let table = gateway.deployment().data_table.clone();
+    let index = gateway.deployment().data_index.clone();
     let a = dynamodb(
-        &sandbox,
-        &tenant(&sandbox, TENANT_A, Scope::ReadWrite).await,
+        &gateway,
+        &tenant(&gateway, TENANT_A, Scope::ReadWrite).await,
     );
     let b = dynamodb(
-        &sandbox,
-        &tenant(&sandbox, TENANT_B, Scope::ReadWrite).await,
+        &gateway,
+        &tenant(&gateway, TENANT_B, Scope::ReadWrite).await,
     );
     for (client, id) in [(&a, TENANT_A), (&b, TENANT_B)] {
         client
@@ -90,7 +90,7 @@ async fn two_tenants() -> Tenants {
             .unwrap_or_else(|e| panic!("{id} writes its own item: {:?}", e.into_service_error()));
     }
     Tenants {
-        sandbox,
+        gateway,
         table,
         index,
         a,
@@ -324,6 +324,7 @@ fn get(table: &str, tenant: &str, sk: &str) -> Get {
 }
 
 #[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one scenario, read top to bottom")]
 async fn every_item_operation_on_the_other_tenants_partition_is_denied() {
     let t = two_tenants().await;
     let table = &t.table;
@@ -486,7 +487,7 @@ async fn every_item_operation_on_the_other_tenants_partition_is_denied() {
             "{id}'s item untouched"
         );
     }
-    drop(t.sandbox);
+    drop(t.gateway);
 }
 
 #[tokio::test]
@@ -607,8 +608,8 @@ async fn scan_is_denied_on_the_table_and_the_index() {
 async fn a_read_only_session_reads_its_own_items_but_cannot_write() {
     let t = two_tenants().await;
     let reader = dynamodb(
-        &t.sandbox,
-        &tenant(&t.sandbox, TENANT_A, Scope::ReadOnly).await,
+        &t.gateway,
+        &tenant(&t.gateway, TENANT_A, Scope::ReadOnly).await,
     );
     let got = service(
         reader

@@ -2,7 +2,7 @@
 
 use iam_eval::Policy;
 
-use crate::error::SandboxError;
+use crate::error::GatewayError;
 use crate::moto::MotoClient;
 use crate::xml;
 
@@ -24,20 +24,20 @@ pub struct RoleDocuments {
 /// Reads a role; `Ok(None)` when IAM has no such role.
 ///
 /// # Errors
-/// [`SandboxError`] when moto fails or a stored document does not parse.
+/// [`GatewayError`] when moto fails or a stored document does not parse.
 pub async fn read_role(
     moto: &MotoClient,
     role_name: &str,
-) -> Result<Option<RoleDocuments>, SandboxError> {
+) -> Result<Option<RoleDocuments>, GatewayError> {
     let role = match moto.iam("GetRole", &[("RoleName", role_name)]).await {
         Ok(xml) => xml,
-        Err(SandboxError::MotoRefused { code, .. }) if code == "NoSuchEntity" => return Ok(None),
+        Err(GatewayError::MotoRefused { code, .. }) if code == "NoSuchEntity" => return Ok(None),
         Err(e) => return Err(e),
     };
     let field = |name: &str| xml::first_text(&role, name).unwrap_or_default();
     let trust_text = decode_document(&field("AssumeRolePolicyDocument"));
     let trust = Policy::parse(&format!("{role_name} trust policy"), &trust_text)
-        .map_err(|e| SandboxError::Moto(e.to_string()))?;
+        .map_err(|e| GatewayError::Moto(e.to_string()))?;
     let max_session_duration = field("MaxSessionDuration").parse().unwrap_or(3600);
 
     let mut permissions = Vec::new();
@@ -53,7 +53,7 @@ pub async fn read_role(
             .await?;
         let text = decode_document(&xml::first_text(&got, "PolicyDocument").unwrap_or_default());
         permissions
-            .push(Policy::parse(&name, &text).map_err(|e| SandboxError::Moto(e.to_string()))?);
+            .push(Policy::parse(&name, &text).map_err(|e| GatewayError::Moto(e.to_string()))?);
     }
     let attached = moto
         .iam("ListAttachedRolePolicies", &[("RoleName", role_name)])
@@ -69,7 +69,7 @@ pub async fn read_role(
             .await?;
         let text = decode_document(&xml::first_text(&got, "Document").unwrap_or_default());
         permissions
-            .push(Policy::parse(&arn, &text).map_err(|e| SandboxError::Moto(e.to_string()))?);
+            .push(Policy::parse(&arn, &text).map_err(|e| GatewayError::Moto(e.to_string()))?);
     }
     Ok(Some(RoleDocuments {
         arn: field("Arn"),

@@ -1,21 +1,29 @@
 //! STS over the query protocol: AssumeRole and GetCallerIdentity, with XML
 //! responses and errors shaped as AWS sends them.
+//!
+//! Its part of the [`pipeline`](crate::pipeline): AssumeRole maps to
+//! `sts:AssumeRole` (plus `sts:TagSession`, `sts:SetSourceIdentity`) on the
+//! role, each to be allowed by the role's trust policy and the caller's own
+//! policies, after STS's own parameter and role-chaining rules; an allowed
+//! request is answered here with a new session (nothing goes to moto).
+//! GetCallerIdentity needs no permission.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::Duration;
 use http::{Response, StatusCode};
 use http_body_util::Full;
-use iam_eval::{Decision, Policy, Request, RequestContext, evaluate, evaluate_trust};
+use iam_eval::{Policy, RequestContext};
 
-use crate::authz::add_principal_keys;
+use crate::account::{ACCOUNT_ID, PARTITION};
+use crate::auth::AuthFailure;
+use crate::authz::Check;
+use crate::pipeline::{AwsService, Head, HttpResponse, MAX_BODY_BYTES, Mapped, Refusal};
 use crate::roles::read_role;
-use crate::server::State;
-use crate::sessions::{IssuedCredentials, RoleSession, Session};
+use crate::sessions::{IssuedCredentials, RoleSession};
+use crate::state::State;
 use crate::xml::escape;
-use crate::{ACCOUNT_ID, PARTITION};
 
 const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 /// Role chaining caps a session at one hour.
@@ -80,7 +88,7 @@ impl StsError {
     }
 
     /// `InvalidClientTokenId`: unknown access key or token.
-    pub fn invalid_client_token() -> Self {
+    fn invalid_client_token() -> Self {
         Self::new(
             "InvalidClientTokenId",
             StatusCode::FORBIDDEN,
@@ -89,7 +97,7 @@ impl StsError {
     }
 
     /// `ExpiredToken`.
-    pub fn expired_token() -> Self {
+    fn expired_token() -> Self {
         Self::new(
             "ExpiredToken",
             StatusCode::BAD_REQUEST,
@@ -98,12 +106,12 @@ impl StsError {
     }
 
     /// `SignatureDoesNotMatch`.
-    pub fn signature(message: String) -> Self {
+    fn signature(message: String) -> Self {
         Self::new("SignatureDoesNotMatch", StatusCode::FORBIDDEN, message)
     }
 
     /// `MissingAuthenticationToken`.
-    pub fn missing_authentication() -> Self {
+    fn missing_authentication() -> Self {
         Self::new(
             "MissingAuthenticationToken",
             StatusCode::FORBIDDEN,
@@ -112,7 +120,7 @@ impl StsError {
     }
 
     /// `InternalFailure` (500), without internal detail.
-    pub fn internal() -> Self {
+    fn internal() -> Self {
         Self::new(
             "InternalFailure",
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -133,24 +141,111 @@ fn xml_response(status: StatusCode, body: String, request_id: &str) -> Response<
     response
 }
 
-/// Handles an authenticated STS request (query parameters already merged).
-pub async fn handle(
-    state: &Arc<State>,
-    caller: &Session,
-    params: &[(String, String)],
-    request_id: &str,
-) -> Response<Full<Bytes>> {
-    let action = param(params, "Action").unwrap_or_default();
-    let result = match action {
-        "GetCallerIdentity" => Ok(get_caller_identity(&caller.principal, request_id)),
-        "AssumeRole" => assume_role(state, caller, params, request_id).await,
-        other => Err(StsError::new(
-            "InvalidAction",
-            StatusCode::BAD_REQUEST,
-            format!("Could not find operation {other} for version 2011-06-15"),
-        )),
-    };
-    result.unwrap_or_else(|e| e.into_response(request_id))
+/// STS as the gateway serves it: AssumeRole and GetCallerIdentity.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sts;
+
+/// What STS answers once a request is allowed.
+#[derive(Debug)]
+pub enum Answer {
+    /// GetCallerIdentity: who the caller is.
+    CallerIdentity,
+    /// AssumeRole: a new session of the role.
+    Session(Box<NewSession>),
+}
+
+/// The session AssumeRole issues once every check is allowed.
+#[derive(Debug)]
+pub struct NewSession {
+    /// The request, syntax-checked.
+    pub input: AssumeRoleInput,
+    /// Who the new session is: its tags (the caller's transitive ones
+    /// included), source identity and session policy.
+    pub principal: RoleSession,
+}
+
+impl AwsService for Sts {
+    type Forward = Answer;
+    type Error = StsError;
+    const NAME: &'static str = "sts";
+
+    async fn map(
+        &self,
+        state: &State,
+        caller: &RoleSession,
+        head: Head<'_>,
+        body: &Bytes,
+    ) -> Result<Mapped<Answer>, Refusal<StsError>> {
+        // The query protocol: parameters in the query string and the form body.
+        let mut params: Vec<(String, String)> = head
+            .parts
+            .uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        params.extend(form_urlencoded::parse(body).into_owned());
+        match param(&params, "Action").unwrap_or_default() {
+            // AWS asks no permission for it.
+            "GetCallerIdentity" => Ok(Mapped::unchecked(Answer::CallerIdentity)),
+            "AssumeRole" => map_assume_role(state, caller, &params)
+                .await
+                .map_err(Refusal::Service),
+            other => Err(Refusal::Service(StsError::new(
+                "InvalidAction",
+                StatusCode::BAD_REQUEST,
+                format!("Could not find operation {other} for version 2011-06-15"),
+            ))),
+        }
+    }
+
+    async fn forward(
+        &self,
+        state: &State,
+        caller: &RoleSession,
+        answer: Answer,
+        head: Head<'_>,
+    ) -> Result<HttpResponse, Refusal<StsError>> {
+        Ok(match answer {
+            Answer::CallerIdentity => get_caller_identity(caller, head.request_id),
+            Answer::Session(session) => issue(state, caller, *session, head.request_id),
+        })
+    }
+
+    fn refuse(&self, refusal: Refusal<StsError>, head: Head<'_>) -> HttpResponse {
+        let error = match refusal {
+            Refusal::Unauthenticated(failure) => auth_error(&failure),
+            Refusal::TooLarge => {
+                StsError::validation(format!("Request body exceeds {MAX_BODY_BYTES} bytes"))
+            }
+            Refusal::Service(error) => error,
+            Refusal::Unmappable(u) => StsError::new(
+                "AccessDenied",
+                StatusCode::FORBIDDEN,
+                format!(
+                    "User: {} is not authorized to perform this request: the sandbox can't map it with certainty ({})",
+                    u.principal, u.why
+                ),
+            ),
+            Refusal::Denied(denial) => {
+                StsError::access_denied(&denial.principal, &denial.action, &denial.resource)
+            }
+            Refusal::Internal => StsError::internal(),
+        };
+        error.into_response(head.request_id)
+    }
+}
+
+/// STS's errors for a request that could not be authenticated.
+fn auth_error(failure: &AuthFailure) -> StsError {
+    match failure {
+        AuthFailure::Missing => StsError::missing_authentication(),
+        AuthFailure::Malformed => StsError::signature(
+            "Authorization header is not a valid AWS4-HMAC-SHA256 header.".into(),
+        ),
+        AuthFailure::UnknownKey => StsError::invalid_client_token(),
+        AuthFailure::Expired => StsError::expired_token(),
+        AuthFailure::Signature(problem) => StsError::signature(problem.to_string()),
+    }
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -160,7 +255,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn get_caller_identity(principal: &RoleSession, request_id: &str) -> Response<Full<Bytes>> {
+fn get_caller_identity(principal: &RoleSession, request_id: &str) -> HttpResponse {
     let body = format!(
         "<GetCallerIdentityResponse xmlns=\"{NAMESPACE}\">\n  <GetCallerIdentityResult>\n    <Arn>{}</Arn>\n    <UserId>{}</UserId>\n    <Account>{ACCOUNT_ID}</Account>\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>{request_id}</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n",
         escape(&principal.arn()),
@@ -391,15 +486,18 @@ fn indexed_tags(params: &[(String, String)]) -> Result<Vec<(String, String)>, St
     Ok(tags)
 }
 
-async fn assume_role(
-    state: &Arc<State>,
-    caller: &Session,
+/// AssumeRole's checks, as AWS makes them: `sts:AssumeRole`, plus
+/// `sts:TagSession` with tags and `sts:SetSourceIdentity` with a source
+/// identity, each to be allowed by the role's trust policy and by the
+/// caller's own policies; and the session it will issue.
+async fn map_assume_role(
+    state: &State,
+    caller: &RoleSession,
     params: &[(String, String)],
-    request_id: &str,
-) -> Result<Response<Full<Bytes>>, StsError> {
+) -> Result<Mapped<Answer>, StsError> {
     let input = parse_assume_role(params)?;
-    let caller_arn = caller.principal.arn();
-    // Every sandbox principal is a role session, so this is role chaining.
+    let caller_arn = caller.arn();
+    // Every gateway principal is a role session, so this is role chaining.
     if input.duration_seconds > CHAINED_MAX_SECONDS {
         return Err(StsError::validation(
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
@@ -422,8 +520,8 @@ async fn assume_role(
 
     // Transitive tags of the caller carry into the new session.
     let mut tags = input.tags.clone();
-    for key in &caller.principal.transitive_tag_keys {
-        if let Some(value) = caller.principal.tags.get(key) {
+    for key in &caller.transitive_tag_keys {
+        if let Some(value) = caller.tags.get(key) {
             if tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
                 return Err(StsError::invalid_parameter(
                     "One or more of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.",
@@ -433,14 +531,13 @@ async fn assume_role(
         }
     }
     // A source identity, once set, stays for the whole chain.
-    let source_identity = match (&caller.principal.source_identity, &input.source_identity) {
+    let source_identity = match (&caller.source_identity, &input.source_identity) {
         (Some(old), Some(new)) if old != new => return Err(denied()),
         (Some(old), _) => Some(old.clone()),
         (None, new) => new.clone(),
     };
 
-    let context = trust_context(&caller.principal, &input, &tags, source_identity.as_deref());
-
+    let context = trust_context(&input, &tags, source_identity.as_deref());
     let mut actions = vec!["sts:AssumeRole"];
     if !tags.is_empty() {
         actions.push("sts:TagSession");
@@ -448,35 +545,14 @@ async fn assume_role(
     if source_identity.is_some() {
         actions.push("sts:SetSourceIdentity");
     }
-    let caller_permissions = read_role(&state.moto, &caller.principal.role_name)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "reading the caller's role from moto");
-            StsError::internal()
-        })?
-        .map(|r| r.permissions)
-        .unwrap_or_default();
-    for action in actions {
-        let request = Request::new(action, &input.role_arn)
-            .with_principal(caller_arn.clone())
-            .with_context(context.clone());
-        let trusted = evaluate_trust(&request, &role.trust).decision == Decision::Allowed;
-        let permitted = evaluate(
-            &request,
-            &caller_permissions,
-            caller.principal.session_policy.as_ref(),
-        )
-        .decision
-            == Decision::Allowed;
-        if !(trusted && permitted) {
-            tracing::info!(caller = %caller_arn, action, role = %input.role_arn, trusted, permitted, "sts request denied");
-            return Err(StsError::access_denied(
-                &caller_arn,
-                action,
-                &input.role_arn,
-            ));
-        }
-    }
+    let checks = actions
+        .into_iter()
+        .map(|action| {
+            Check::new(action, &input.role_arn)
+                .with_context(context.clone())
+                .with_resource_policy(role.trust.clone())
+        })
+        .collect();
 
     let session_policy = input
         .policy
@@ -493,19 +569,34 @@ async fn assume_role(
     let principal = RoleSession {
         role_name: input.role_name.clone(),
         role_arn: input.role_arn.clone(),
-        role_id: role.role_id.clone(),
+        role_id: role.role_id,
         session_name: input.session_name.clone(),
         tags: tags.into_iter().collect(),
         transitive_tag_keys: input.transitive_tag_keys.clone(),
-        source_identity: source_identity.clone(),
+        source_identity,
         session_policy,
     };
+    Ok(Mapped::checked(
+        checks,
+        Answer::Session(Box::new(NewSession { input, principal })),
+    ))
+}
+
+/// Issues the allowed session and answers AssumeRole with its credentials.
+fn issue(
+    state: &State,
+    caller: &RoleSession,
+    session: NewSession,
+    request_id: &str,
+) -> HttpResponse {
+    let NewSession { input, principal } = session;
     let expiration = state.clock.now() + Duration::seconds(input.duration_seconds);
     let arn = principal.arn();
     let user_id = principal.user_id();
+    let source_identity = principal.source_identity.clone();
     let credentials = state.sessions.issue(principal, Some(expiration));
-    tracing::info!(caller = %caller_arn, session = %arn, access_key_id = %credentials.access_key_id, "assumed role");
-    Ok(xml_response(
+    tracing::info!(caller = %caller.arn(), session = %arn, access_key_id = %credentials.access_key_id, "assumed role");
+    xml_response(
         StatusCode::OK,
         assume_role_xml(
             &credentials,
@@ -516,18 +607,17 @@ async fn assume_role(
             request_id,
         ),
         request_id,
-    ))
+    )
 }
 
-/// The condition keys of an AssumeRole request.
+/// The condition keys of an AssumeRole request (the caller's principal keys
+/// are added when it is decided).
 fn trust_context(
-    caller: &RoleSession,
     input: &AssumeRoleInput,
     tags: &[(String, String)],
     source_identity: Option<&str>,
 ) -> RequestContext {
     let mut context = RequestContext::new();
-    add_principal_keys(&mut context, caller);
     for (key, value) in tags {
         context.set(&format!("aws:RequestTag/{key}"), value.clone());
     }

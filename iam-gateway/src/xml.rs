@@ -1,4 +1,4 @@
-//! Small XML helpers: escaping what the sandbox writes, reading what moto writes.
+//! Small XML helpers: escaping what the gateway writes, reading what moto writes.
 
 /// Escapes text for an XML element or attribute.
 pub fn escape(text: &str) -> String {

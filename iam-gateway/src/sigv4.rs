@@ -1,6 +1,6 @@
 //! SigV4: reading a caller's `Authorization` header, recomputing its
 //! signature with `aws-sigv4` (the SDK's own signer), and signing the
-//! sandbox's requests to moto.
+//! gateway's requests to moto.
 
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
@@ -16,12 +16,12 @@ use chrono::{NaiveDateTime, TimeZone, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use sha2::{Digest, Sha256};
 
-use crate::REGION;
+use crate::account::REGION;
 
-/// How far a request's signing time may be from the sandbox's clock, as AWS allows.
+/// How far a request's signing time may be from the gateway's clock, as AWS allows.
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_mins(15);
 
-/// The AWS services the sandbox speaks for (and IAM, to read moto's state).
+/// The AWS services the gateway speaks for (and IAM, to read moto's state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     /// STS, query protocol.
@@ -110,7 +110,7 @@ impl Authorization {
         })
     }
 
-    /// The service named in the credential scope, if the sandbox serves it.
+    /// The service named in the credential scope, if the gateway serves it.
     pub fn service(&self) -> Option<Service> {
         Service::from_signing_name(&self.service_name)
     }

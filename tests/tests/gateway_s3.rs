@@ -1,12 +1,12 @@
-//! Tenant isolation in S3 through the sandbox with the Rust SDK: a tenant
+//! Tenant isolation in S3 through the gateway with the Rust SDK: a tenant
 //! reads, writes, lists and deletes under its own prefix only. Tenant B's
 //! key `k1x` starts with tenant A's `k1`, so `k1x/…` is A's look-alike.
 
-mod sandbox_support;
+mod gateway_support;
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
-use sandbox_support::{TENANT_A, TENANT_B, s3, start, tenant};
+use gateway_support::{TENANT_A, TENANT_B, s3, start, tenant};
 use vendor_fn::Scope;
 
 fn assert_denied<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
@@ -20,16 +20,17 @@ fn assert_denied<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
 }
 
 #[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one scenario, read top to bottom")]
 async fn a_tenant_uses_its_own_prefix_and_nothing_else() {
-    let sandbox = start().await;
-    let bucket = sandbox.deployment().bucket.clone();
+    let gateway = start().await;
+    let bucket = gateway.deployment().bucket.clone();
     let a = s3(
-        &sandbox,
-        &tenant(&sandbox, TENANT_A, Scope::ReadWrite).await,
+        &gateway,
+        &tenant(&gateway, TENANT_A, Scope::ReadWrite).await,
     );
     let b = s3(
-        &sandbox,
-        &tenant(&sandbox, TENANT_B, Scope::ReadWrite).await,
+        &gateway,
+        &tenant(&gateway, TENANT_B, Scope::ReadWrite).await,
     );
 
     // Own prefix: put, get, head, list, delete.
@@ -195,11 +196,11 @@ async fn a_tenant_uses_its_own_prefix_and_nothing_else() {
 
 #[tokio::test]
 async fn a_read_only_session_reads_and_lists_but_cannot_write() {
-    let sandbox = start().await;
-    let bucket = sandbox.deployment().bucket.clone();
+    let gateway = start().await;
+    let bucket = gateway.deployment().bucket.clone();
     let writer = s3(
-        &sandbox,
-        &tenant(&sandbox, TENANT_A, Scope::ReadWrite).await,
+        &gateway,
+        &tenant(&gateway, TENANT_A, Scope::ReadWrite).await,
     );
     writer
         .put_object()
@@ -209,7 +210,7 @@ async fn a_read_only_session_reads_and_lists_but_cannot_write() {
         .send()
         .await
         .expect("put");
-    let reader = s3(&sandbox, &tenant(&sandbox, TENANT_A, Scope::ReadOnly).await);
+    let reader = s3(&gateway, &tenant(&gateway, TENANT_A, Scope::ReadOnly).await);
     reader
         .get_object()
         .bucket(&bucket)

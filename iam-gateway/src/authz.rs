@@ -1,0 +1,243 @@
+//! Deciding a request for a session with iam-eval: the role's policies as
+//! stored in moto, intersected with the session policy, with the session's
+//! principal keys in the context; and, where a check names one, a resource
+//! policy (a role's trust policy) that must allow it too.
+
+use iam_eval::{Decision, Policy, Request, RequestContext, evaluate, evaluate_trust};
+
+use crate::account::{ACCOUNT_ID, REGION};
+use crate::error::GatewayError;
+use crate::moto::MotoClient;
+use crate::roles::read_role;
+use crate::sessions::RoleSession;
+
+/// One IAM authorization a request needs: action, resource, condition keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// `service:Action`.
+    pub action: String,
+    /// Resource ARN.
+    pub resource: String,
+    /// Request-specific condition keys (principal keys are added by [`decide`]).
+    pub context: RequestContext,
+    /// A resource-based policy that must allow the check as well as the
+    /// caller's own policies: the role's trust policy for `sts:AssumeRole`
+    /// (stricter than AWS's same-account rule, where either can suffice).
+    /// `None` for DynamoDB and S3, whose resource policies are not modelled.
+    pub resource_policy: Option<Policy>,
+}
+
+impl Check {
+    /// A check with an empty context and no resource policy.
+    pub fn new(action: impl Into<String>, resource: impl Into<String>) -> Self {
+        Self {
+            action: action.into(),
+            resource: resource.into(),
+            context: RequestContext::new(),
+            resource_policy: None,
+        }
+    }
+
+    /// The check with `context` as its request-specific condition keys.
+    #[must_use]
+    pub fn with_context(mut self, context: RequestContext) -> Self {
+        self.context = context;
+        self
+    }
+
+    /// The check, also to be allowed by `policy` (see [`Check::resource_policy`]).
+    #[must_use]
+    pub fn with_resource_policy(mut self, policy: Policy) -> Self {
+        self.resource_policy = Some(policy);
+        self
+    }
+}
+
+/// Why a request was refused, in the words AWS uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    /// The caller's ARN.
+    pub principal: String,
+    /// The action that was not allowed.
+    pub action: String,
+    /// The resource it was not allowed on.
+    pub resource: String,
+    /// `because …` clause.
+    pub reason: String,
+}
+
+impl Denial {
+    /// `User: <arn> is not authorized to perform: <action> on resource: <arn> because …`.
+    pub fn message(&self) -> String {
+        format!(
+            "User: {} is not authorized to perform: {} on resource: {} {}",
+            self.principal, self.action, self.resource, self.reason
+        )
+    }
+}
+
+/// Adds the keys AWS sets for a role session's requests.
+pub fn add_principal_keys(context: &mut RequestContext, session: &RoleSession) {
+    for (key, value) in &session.tags {
+        context.set(&format!("aws:PrincipalTag/{key}"), value.clone());
+    }
+    context.set("aws:PrincipalArn", session.role_arn.clone());
+    context.set("aws:PrincipalAccount", ACCOUNT_ID);
+    context.set("aws:PrincipalType", "AssumedRole");
+    context.set("aws:userid", session.user_id());
+    context.set("aws:RequestedRegion", REGION);
+    if let Some(source) = &session.source_identity {
+        context.set("aws:SourceIdentity", source.clone());
+    }
+}
+
+/// Decides every check (all must be allowed) for `session`.
+///
+/// # Errors
+/// [`GatewayError`] when the role can't be read from moto. A role that no
+/// longer exists denies everything.
+pub async fn decide(
+    moto: &MotoClient,
+    session: &RoleSession,
+    checks: &[Check],
+) -> Result<Result<(), Denial>, GatewayError> {
+    let permissions = read_role(moto, &session.role_name)
+        .await?
+        .map(|r| r.permissions)
+        .unwrap_or_default();
+    for check in checks {
+        if let Err(denial) = decide_one(&permissions, session, check) {
+            return Ok(Err(denial));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Decides one check against already-read identity policies.
+///
+/// # Errors
+/// The [`Denial`] when the check is not allowed.
+pub fn decide_one(identity: &[Policy], session: &RoleSession, check: &Check) -> Result<(), Denial> {
+    let mut context = check.context.clone();
+    add_principal_keys(&mut context, session);
+    let request = Request::new(&check.action, &check.resource)
+        .with_principal(session.arn())
+        .with_context(context);
+    let evaluation = evaluate(&request, identity, session.session_policy.as_ref());
+    let reason = match evaluation.decision {
+        Decision::Allowed => match &check.resource_policy {
+            None => return Ok(()),
+            Some(policy) => match evaluate_trust(&request, policy).decision {
+                Decision::Allowed => return Ok(()),
+                Decision::ExplicitDeny => {
+                    "with an explicit deny in a resource-based policy".to_owned()
+                }
+                Decision::ImplicitDeny => format!(
+                    "because no resource-based policy allows the {} action",
+                    check.action
+                ),
+            },
+        },
+        Decision::ExplicitDeny => {
+            let in_session = session
+                .session_policy
+                .as_ref()
+                .is_some_and(|p| evaluation.deciding.iter().all(|s| s.policy == p.name));
+            if in_session {
+                "with an explicit deny in a session policy".to_owned()
+            } else {
+                "with an explicit deny in an identity-based policy".to_owned()
+            }
+        }
+        Decision::ImplicitDeny => {
+            if session.session_policy.is_some()
+                && evaluate(&request, identity, None).decision == Decision::Allowed
+            {
+                format!(
+                    "because no session policy allows the {} action",
+                    check.action
+                )
+            } else {
+                format!(
+                    "because no identity-based policy allows the {} action",
+                    check.action
+                )
+            }
+        }
+    };
+    Err(Denial {
+        principal: session.arn(),
+        action: check.action.clone(),
+        resource: check.resource.clone(),
+        reason,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn caller() -> RoleSession {
+        RoleSession {
+            role_name: "VendorFunctionRole".into(),
+            role_arn: "arn:aws:iam::123456789012:role/VendorFunctionRole".into(),
+            role_id: "AROAEXAMPLE".into(),
+            session_name: "VendorFunction".into(),
+            tags: BTreeMap::new(),
+            transitive_tag_keys: Vec::new(),
+            source_identity: None,
+            session_policy: None,
+        }
+    }
+
+    fn policy(name: &str, text: &str) -> Policy {
+        Policy::parse(name, text).expect("valid policy")
+    }
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/TenantRole";
+
+    #[test]
+    fn a_check_with_a_resource_policy_needs_both_policies_to_allow() {
+        let identity = [policy(
+            "permissions",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
+        )];
+        let trusting = policy(
+            "trust",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/VendorFunctionRole"},"Action":"sts:AssumeRole"}]}"#,
+        );
+        let other = policy(
+            "trust",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/Other"},"Action":"sts:AssumeRole"}]}"#,
+        );
+        let check =
+            |trust: &Policy| Check::new("sts:AssumeRole", ROLE).with_resource_policy(trust.clone());
+
+        assert_eq!(decide_one(&identity, &caller(), &check(&trusting)), Ok(()));
+        let denial = decide_one(&identity, &caller(), &check(&other)).expect_err("not trusted");
+        assert_eq!(
+            denial.reason,
+            "because no resource-based policy allows the sts:AssumeRole action"
+        );
+        let denial = decide_one(&[], &caller(), &check(&trusting)).expect_err("not permitted");
+        assert_eq!(
+            denial.reason,
+            "because no identity-based policy allows the sts:AssumeRole action"
+        );
+    }
+
+    #[test]
+    fn a_check_without_a_resource_policy_is_decided_by_the_callers_policies() {
+        let identity = [policy(
+            "permissions",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}"#,
+        )];
+        let check = Check::new(
+            "dynamodb:GetItem",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/T",
+        );
+        assert_eq!(decide_one(&identity, &caller(), &check), Ok(()));
+    }
+}

@@ -1,0 +1,173 @@
+//! [`Gateway`]: the running AWS stand-in, its endpoint, and the principals
+//! it hands credentials to.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+
+use crate::bootstrap::{self, Deployment};
+use crate::error::GatewayError;
+use crate::moto::{MotoClient, MotoServer};
+use crate::roles;
+use crate::server;
+use crate::sessions::{Clock, IssuedCredentials, RoleSession, SessionStore};
+use crate::state::State;
+
+/// A running AWS stand-in: moto with the deployment bootstrapped, and the
+/// gateway in front of it listening on 127.0.0.1. Dropping it stops both.
+#[derive(Debug)]
+pub struct Gateway {
+    moto: MotoServer,
+    state: Arc<State>,
+    addr: SocketAddr,
+    server: JoinHandle<()>,
+}
+
+impl Gateway {
+    /// Starts moto from `<root>/.venv`, bootstraps the deployment from
+    /// `<root>/template.yaml` and `<root>/policies/`, and listens on
+    /// `127.0.0.1:<port>` (0: any free port).
+    ///
+    /// # Errors
+    /// [`GatewayError::MotoMissing`] with the install command when moto is
+    /// not installed; other variants when start-up or bootstrap fails.
+    pub async fn start_on(root: &Path, port: u16) -> Result<Self, GatewayError> {
+        let moto = MotoServer::start(root).await?;
+        let client = MotoClient::new(moto.addr());
+        let deployment = Deployment::default();
+        bootstrap::bootstrap(&client, root, &deployment).await?;
+        let state = Arc::new(State {
+            moto: client,
+            deployment,
+            sessions: SessionStore::default(),
+            clock: Clock::default(),
+        });
+        let (addr, server) = server::serve(port, Arc::clone(&state))
+            .await
+            .map_err(GatewayError::Listen)?;
+        Ok(Self {
+            moto,
+            state,
+            addr,
+            server,
+        })
+    }
+
+    /// [`Gateway::start_on`] any free port.
+    ///
+    /// # Errors
+    /// As [`Gateway::start_on`].
+    pub async fn start(root: &Path) -> Result<Self, GatewayError> {
+        Self::start_on(root, 0).await
+    }
+
+    /// The project root of this checkout (for tests: the workspace root).
+    pub fn workspace_root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    /// `http://127.0.0.1:<port>`: the endpoint for STS, DynamoDB and S3
+    /// (S3 path-style).
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The names of the deployed resources.
+    pub fn deployment(&self) -> &Deployment {
+        &self.state.deployment
+    }
+
+    /// A client for moto itself (bypasses the gateway: for setup and benchmarks).
+    pub fn moto(&self) -> &MotoClient {
+        &self.state.moto
+    }
+
+    /// moto's address.
+    pub fn moto_addr(&self) -> SocketAddr {
+        self.moto.addr()
+    }
+
+    /// Credentials of a session of `role_name` (which must exist in moto)
+    /// named `session_name`, without tags, that do not expire: what Lambda
+    /// hands a function running as that role.
+    ///
+    /// # Errors
+    /// [`GatewayError::Bootstrap`] when the role does not exist.
+    pub async fn role_credentials(
+        &self,
+        role_name: &str,
+        session_name: &str,
+    ) -> Result<IssuedCredentials, GatewayError> {
+        let role = roles::read_role(&self.state.moto, role_name)
+            .await?
+            .ok_or_else(|| GatewayError::Bootstrap(format!("no role {role_name}")))?;
+        let principal = RoleSession {
+            role_name: role_name.to_owned(),
+            role_arn: role.arn,
+            role_id: role.role_id,
+            session_name: session_name.to_owned(),
+            tags: BTreeMap::new(),
+            transitive_tag_keys: Vec::new(),
+            source_identity: None,
+            session_policy: None,
+        };
+        Ok(self.state.sessions.issue(principal, None))
+    }
+
+    /// Credentials of the vendor function's execution role (session
+    /// `VendorFunction`), the principal the tenant role trusts.
+    ///
+    /// # Errors
+    /// As [`Gateway::role_credentials`].
+    pub async fn vendor_credentials(&self) -> Result<IssuedCredentials, GatewayError> {
+        let d = &self.state.deployment;
+        self.role_credentials(&d.vendor_role, &d.vendor_session_name)
+            .await
+    }
+
+    /// Creates a role with one inline permission policy (for principals
+    /// other than the vendor, e.g. one the trust policy does not name).
+    ///
+    /// # Errors
+    /// [`GatewayError`] when moto refuses.
+    pub async fn create_role(
+        &self,
+        role_name: &str,
+        permissions: &str,
+    ) -> Result<(), GatewayError> {
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        self.state
+            .moto
+            .iam(
+                "CreateRole",
+                &[("RoleName", role_name), ("AssumeRolePolicyDocument", trust)],
+            )
+            .await?;
+        self.state
+            .moto
+            .iam(
+                "PutRolePolicy",
+                &[
+                    ("RoleName", role_name),
+                    ("PolicyName", "permissions"),
+                    ("PolicyDocument", permissions),
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Moves the gateway's clock forward, so sessions expire without waiting.
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.state.clock.advance(by);
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
