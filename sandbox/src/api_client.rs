@@ -9,6 +9,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
+use tenant_registry::CredentialsBody;
 
 /// An HTTP/1.1 client for the local API (keeps connections alive).
 #[derive(Debug, Clone)]
@@ -33,24 +34,18 @@ impl ApiResponse {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
     }
 
-    /// The vended credentials for an AWS SDK, when the call succeeded.
-    pub fn credentials(&self) -> Option<aws_credential_types::Credentials> {
+    /// The credentials body, parsed and checked, when the call succeeded.
+    pub fn credentials_body(&self) -> Option<CredentialsBody> {
         if self.status != StatusCode::OK {
             return None;
         }
-        let body = self.json();
-        let text = |k: &str| body[k].as_str().map(str::to_owned);
-        let expiry = body["Expiration"]
-            .as_str()
-            .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
-            .map(|e| std::time::SystemTime::from(e.with_timezone(&chrono::Utc)));
-        Some(aws_credential_types::Credentials::new(
-            text("AccessKeyId")?,
-            text("SecretAccessKey")?,
-            text("SessionToken"),
-            expiry,
-            "credentials-api",
-        ))
+        CredentialsBody::parse(&self.body).ok()
+    }
+
+    /// The vended credentials for an AWS SDK, when the call succeeded.
+    pub fn credentials(&self) -> Option<aws_credential_types::Credentials> {
+        self.credentials_body()
+            .map(|body| body.to_sdk_credentials("credentials-api"))
     }
 }
 

@@ -76,14 +76,14 @@ async fn dynamodb_refuses_unknown_expired_and_tampered_requests_with_its_error_c
     assert_eq!(err.code(), Some("UnrecognizedClientException"));
 
     let mut foreign_token = creds.clone();
-    foreign_token.session_token = iam_gateway::Secret::new("a-token-sandbox-never-issued".into());
+    foreign_token.session_token = iam_gateway::Secret::new("a-token-sandbox-never-issued");
     let err = get(dynamodb(&gateway, &foreign_token))
         .await
         .expect_err("foreign token");
     assert_eq!(err.code(), Some("UnrecognizedClientException"));
 
     let mut wrong_secret = creds.clone();
-    wrong_secret.secret_access_key = iam_gateway::Secret::new("not-the-secret".into());
+    wrong_secret.secret_access_key = iam_gateway::Secret::new("not-the-secret");
     let err = get(dynamodb(&gateway, &wrong_secret))
         .await
         .expect_err("wrong secret");
@@ -135,7 +135,7 @@ async fn s3_refuses_unknown_expired_and_wrongly_signed_requests_with_its_error_c
     assert_eq!(err.code(), Some("InvalidAccessKeyId"));
 
     let mut wrong_secret = creds.clone();
-    wrong_secret.secret_access_key = iam_gateway::Secret::new("not-the-secret".into());
+    wrong_secret.secret_access_key = iam_gateway::Secret::new("not-the-secret");
     let err = list(s3(&gateway, &wrong_secret))
         .await
         .expect_err("wrong secret");

@@ -274,7 +274,7 @@ async fn unknown_expired_and_wrongly_signed_credentials_are_refused() {
     );
 
     let mut wrong_secret = vendor.clone();
-    wrong_secret.secret_access_key = iam_gateway::Secret::new("not-the-secret".into());
+    wrong_secret.secret_access_key = iam_gateway::Secret::new("not-the-secret");
     let err = sts(&gateway, &wrong_secret)
         .get_caller_identity()
         .send()

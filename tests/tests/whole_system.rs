@@ -159,7 +159,7 @@ async fn missing_unknown_and_disabled_api_keys_are_forbidden_by_the_gateway() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_spoofed_identity_in_body_headers_or_query_is_ignored() {
+async fn a_spoofed_identity_in_headers_or_query_is_ignored_and_in_the_body_refused() {
     let system = start().await;
     let me = onboard(&system, "Me", Tier::Standard).await;
     let victim = onboard(&system, "Victim", Tier::Premium).await;
@@ -176,13 +176,30 @@ async fn a_spoofed_identity_in_body_headers_or_query_is_ignored() {
         system.credentials_url(),
         victim.api_key_id
     );
-    let response = sandbox::api_client::ApiClient::default()
+    // A body that claims an identity is refused outright (strict bodies).
+    let refused_body = sandbox::api_client::ApiClient::default()
         .send(
             http::Method::POST,
             &url,
             Some(&me.api_key),
             &headers,
             Some(&body),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused_body.status, 400, "{}", refused_body.body);
+    assert_eq!(refused_body.json()["code"], "UnknownField");
+    assert!(refused_body.credentials().is_none());
+    assert!(!refused_body.body.contains(victim.api_key_id.as_str()));
+
+    // Claims in headers and the query string are ignored.
+    let response = sandbox::api_client::ApiClient::default()
+        .send(
+            http::Method::POST,
+            &url,
+            Some(&me.api_key),
+            &headers,
+            Some(r#"{"scope": "read-write"}"#),
         )
         .await
         .unwrap();

@@ -30,10 +30,6 @@ fn key(pk: &str, sk: &str) -> std::collections::HashMap<String, AttributeValue> 
     .into()
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "the tenant's program, read top to bottom"
-)]
 async fn run() -> Result<(), String> {
     let other = std::env::args()
         .nth(1)
