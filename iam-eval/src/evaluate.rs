@@ -107,6 +107,42 @@ pub fn evaluate_trust(request: &Request, trust: &Policy) -> Evaluation {
     decide(request, &[std::slice::from_ref(trust)], true)
 }
 
+/// Whether an Allow of `trust` that applies to `request` names the calling
+/// principal itself (its ARN, its role's ARN for a role session, or `*`),
+/// rather than only its account.
+///
+/// That is AWS's same-account rule for role trust policies: a trust policy
+/// that names the principal grants `sts:AssumeRole` on its own, with no
+/// identity-based permission needed; one that names the account (`…:root`
+/// or the account ID) only defers to the principal's identity-based
+/// policies, which must then allow it too ("Policy evaluation for requests
+/// within a single account", IAM User Guide; `@cloud-copilot/iam-simulate`'s
+/// `StsServiceAuthorizer` decides the same). An explicit deny anywhere still
+/// denies: callers combine this with [`evaluate`] and [`evaluate_trust`].
+pub fn trust_names_principal(request: &Request, trust: &Policy) -> bool {
+    trust.statements.iter().any(|statement| {
+        statement.effect == Effect::Allow
+            && applies(statement, request, trust.substitutes_variables(), true)
+            && match &statement.principals {
+                Some(Matcher::Listed(entries)) => entries
+                    .iter()
+                    .any(|e| principal_matches(e, request.principal.as_deref()) && !is_account(e)),
+                // NotPrincipal in a trust policy matches everyone it does not
+                // list: not a grant to this principal by name.
+                _ => false,
+            }
+    })
+}
+
+/// An account principal: `123456789012` or `arn:…:iam::123456789012:root`.
+fn is_account(entry: &PrincipalEntry) -> bool {
+    let PrincipalEntry::Aws(id) = entry else {
+        return false;
+    };
+    (id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))
+        || arn_parts(id).is_some_and(|p| p[2] == "iam" && p[5] == "root")
+}
+
 fn decide(request: &Request, layers: &[&[Policy]], resource_policy: bool) -> Evaluation {
     let mut denies = Vec::new();
     let mut allows = Vec::new();

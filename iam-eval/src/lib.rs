@@ -34,6 +34,7 @@ pub use context::{ContextValue, RequestContext};
 pub use error::PolicyError;
 pub use evaluate::{
     Decision, Evaluation, Request, StatementRef, action_matches, applies, evaluate, evaluate_trust,
+    trust_names_principal,
 };
 pub use policy::{Effect, Matcher, Policy, PrincipalEntry, Statement, VERSION_2012};
 

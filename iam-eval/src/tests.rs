@@ -1,6 +1,8 @@
 //! Evaluation tests across elements; operator details live beside the code.
 
-use crate::{Decision, Policy, Request, RequestContext, evaluate, evaluate_trust};
+use crate::{
+    Decision, Policy, Request, RequestContext, evaluate, evaluate_trust, trust_names_principal,
+};
 
 const TABLE: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/TenantData";
 const ROLE: &str = "arn:aws:iam::123456789012:role/TenantRole";
@@ -363,4 +365,33 @@ fn a_not_resource_for_another_service_excludes_nothing_even_if_unresolvable() {
         Decision::Allowed,
         "unresolvable: the Deny doesn't apply"
     );
+}
+
+#[test]
+fn a_trust_policy_naming_the_role_grants_alone_one_naming_the_account_defers() {
+    let caller = "arn:aws:sts::123456789012:assumed-role/TenantRole/k1";
+    let request = Request::new("sts:AssumeRole", "arn:aws:iam::123456789012:role/Other")
+        .with_principal(caller);
+    let naming = |principal: &str| {
+        policy(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"sts:AssumeRole"}}]}}"#
+        ))
+    };
+    for direct in ["arn:aws:iam::123456789012:role/TenantRole", caller, "*"] {
+        assert!(trust_names_principal(&request, &naming(direct)), "{direct}");
+    }
+    for account in ["123456789012", "arn:aws:iam::123456789012:root"] {
+        let trust = naming(account);
+        assert_eq!(evaluate_trust(&request, &trust).decision, Decision::Allowed);
+        assert!(!trust_names_principal(&request, &trust), "{account}");
+    }
+    // Another role, or a statement whose condition fails, names nobody.
+    assert!(!trust_names_principal(
+        &request,
+        &naming("arn:aws:iam::123456789012:role/VendorFunctionRole")
+    ));
+    let conditioned = policy(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/TenantRole"},"Action":"sts:AssumeRole","Condition":{"Null":{"sts:SourceIdentity":"false"}}}]}"#,
+    );
+    assert!(!trust_names_principal(&request, &conditioned));
 }

@@ -3,7 +3,9 @@
 //! principal keys in the context; and, where a check names one, a resource
 //! policy (a role's trust policy) that must allow it too.
 
-use iam_eval::{Decision, Policy, Request, RequestContext, evaluate, evaluate_trust};
+use iam_eval::{
+    Decision, Policy, Request, RequestContext, evaluate, evaluate_trust, trust_names_principal,
+};
 
 use crate::account::{ACCOUNT_ID, REGION};
 use crate::error::GatewayError;
@@ -20,10 +22,10 @@ pub struct Check {
     pub resource: String,
     /// Request-specific condition keys (principal keys are added by [`decide`]).
     pub context: RequestContext,
-    /// A resource-based policy that must allow the check as well as the
-    /// caller's own policies: the role's trust policy for `sts:AssumeRole`
-    /// (stricter than AWS's same-account rule, where either can suffice).
-    /// `None` for DynamoDB and S3, whose resource policies are not modelled.
+    /// A resource-based policy that must allow the check: the role's trust
+    /// policy for `sts:AssumeRole`, `sts:TagSession`, `sts:SetSourceIdentity`,
+    /// decided with AWS's same-account rule (see [`decide_one`]). `None` for
+    /// DynamoDB and S3, whose resource policies are not modelled.
     pub resource_policy: Option<Policy>,
 }
 
@@ -89,6 +91,14 @@ pub fn add_principal_keys(context: &mut RequestContext, session: &RoleSession) {
     if let Some(source) = &session.source_identity {
         context.set("aws:SourceIdentity", source.clone());
     }
+    // Whole seconds, as STS issues them: a revocation's DateLessThan then
+    // compares exactly what AWS would.
+    if let Some(issued) = session.token_issue_time {
+        context.set(
+            "aws:TokenIssueTime",
+            issued.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+    }
 }
 
 /// Decides every check (all must be allowed) for `session`.
@@ -115,6 +125,15 @@ pub async fn decide(
 
 /// Decides one check against already-read identity policies.
 ///
+/// A check with a resource policy (a role's trust policy) follows AWS's
+/// same-account rule: the trust policy must always allow; when an allowing
+/// statement names the caller (its session, its role or `*`) that is
+/// enough, and when it names only the account the caller's identity-based
+/// policies must allow too ([`iam_eval::trust_names_principal`]). A
+/// session policy, when the caller has one, must allow either way (AWS
+/// waives it only for a trust policy naming the session's own ARN; the
+/// gateway is stricter there). An explicit deny anywhere denies.
+///
 /// # Errors
 /// The [`Denial`] when the check is not allowed.
 pub fn decide_one(identity: &[Policy], session: &RoleSession, check: &Check) -> Result<(), Denial> {
@@ -124,46 +143,28 @@ pub fn decide_one(identity: &[Policy], session: &RoleSession, check: &Check) -> 
         .with_principal(session.arn())
         .with_context(context);
     let evaluation = evaluate(&request, identity, session.session_policy.as_ref());
-    let reason = match evaluation.decision {
-        Decision::Allowed => match &check.resource_policy {
-            None => return Ok(()),
-            Some(policy) => match evaluate_trust(&request, policy).decision {
-                Decision::Allowed => return Ok(()),
-                Decision::ExplicitDeny => {
-                    "with an explicit deny in a resource-based policy".to_owned()
+    let reason = match (&check.resource_policy, evaluation.decision) {
+        (_, Decision::ExplicitDeny) => explicit_deny_reason(session, &evaluation),
+        (None, Decision::Allowed) => return Ok(()),
+        (None, Decision::ImplicitDeny) => implicit_deny_reason(identity, session, &request, check),
+        (Some(trust), decision) => match evaluate_trust(&request, trust).decision {
+            Decision::ExplicitDeny => "with an explicit deny in a resource-based policy".to_owned(),
+            Decision::ImplicitDeny => format!(
+                "because no resource-based policy allows the {} action",
+                check.action
+            ),
+            Decision::Allowed if decision == Decision::Allowed => return Ok(()),
+            Decision::Allowed => {
+                let session_allows = session.session_policy.as_ref().is_none_or(|policy| {
+                    evaluate(&request, std::slice::from_ref(policy), None).decision
+                        == Decision::Allowed
+                });
+                if trust_names_principal(&request, trust) && session_allows {
+                    return Ok(());
                 }
-                Decision::ImplicitDeny => format!(
-                    "because no resource-based policy allows the {} action",
-                    check.action
-                ),
-            },
+                implicit_deny_reason(identity, session, &request, check)
+            }
         },
-        Decision::ExplicitDeny => {
-            let in_session = session
-                .session_policy
-                .as_ref()
-                .is_some_and(|p| evaluation.deciding.iter().all(|s| s.policy == p.name));
-            if in_session {
-                "with an explicit deny in a session policy".to_owned()
-            } else {
-                "with an explicit deny in an identity-based policy".to_owned()
-            }
-        }
-        Decision::ImplicitDeny => {
-            if session.session_policy.is_some()
-                && evaluate(&request, identity, None).decision == Decision::Allowed
-            {
-                format!(
-                    "because no session policy allows the {} action",
-                    check.action
-                )
-            } else {
-                format!(
-                    "because no identity-based policy allows the {} action",
-                    check.action
-                )
-            }
-        }
     };
     Err(Denial {
         principal: session.arn(),
@@ -171,6 +172,39 @@ pub fn decide_one(identity: &[Policy], session: &RoleSession, check: &Check) -> 
         resource: check.resource.clone(),
         reason,
     })
+}
+
+fn explicit_deny_reason(session: &RoleSession, evaluation: &iam_eval::Evaluation) -> String {
+    let in_session = session
+        .session_policy
+        .as_ref()
+        .is_some_and(|p| evaluation.deciding.iter().all(|s| s.policy == p.name));
+    if in_session {
+        "with an explicit deny in a session policy".to_owned()
+    } else {
+        "with an explicit deny in an identity-based policy".to_owned()
+    }
+}
+
+fn implicit_deny_reason(
+    identity: &[Policy],
+    session: &RoleSession,
+    request: &Request,
+    check: &Check,
+) -> String {
+    if session.session_policy.is_some()
+        && evaluate(request, identity, None).decision == Decision::Allowed
+    {
+        format!(
+            "because no session policy allows the {} action",
+            check.action
+        )
+    } else {
+        format!(
+            "because no identity-based policy allows the {} action",
+            check.action
+        )
+    }
 }
 
 #[cfg(test)]
@@ -189,6 +223,7 @@ mod tests {
             transitive_tag_keys: Vec::new(),
             source_identity: None,
             session_policy: None,
+            token_issue_time: None,
         }
     }
 
@@ -199,7 +234,7 @@ mod tests {
     const ROLE: &str = "arn:aws:iam::123456789012:role/TenantRole";
 
     #[test]
-    fn a_check_with_a_resource_policy_needs_both_policies_to_allow() {
+    fn a_trust_policy_follows_the_same_account_rule() {
         let identity = [policy(
             "permissions",
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
@@ -221,10 +256,29 @@ mod tests {
             denial.reason,
             "because no resource-based policy allows the sts:AssumeRole action"
         );
-        let denial = decide_one(&[], &caller(), &check(&trusting)).expect_err("not permitted");
+        // A trust policy naming the caller's role grants on its own (AWS's
+        // same-account rule): no identity-based permission needed.
+        assert_eq!(decide_one(&[], &caller(), &check(&trusting)), Ok(()));
+        // One naming only the account defers to the identity policies.
+        let account = policy(
+            "trust",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#,
+        );
+        assert_eq!(decide_one(&identity, &caller(), &check(&account)), Ok(()));
+        let denial = decide_one(&[], &caller(), &check(&account)).expect_err("not permitted");
         assert_eq!(
             denial.reason,
             "because no identity-based policy allows the sts:AssumeRole action"
+        );
+        // An explicit deny in the caller's policies wins over a direct grant.
+        let denying = [policy(
+            "deny",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"sts:*","Resource":"*"}]}"#,
+        )];
+        let denial = decide_one(&denying, &caller(), &check(&trusting)).expect_err("denied");
+        assert_eq!(
+            denial.reason,
+            "with an explicit deny in an identity-based policy"
         );
     }
 

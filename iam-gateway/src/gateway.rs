@@ -113,8 +113,12 @@ impl Gateway {
             transitive_tag_keys: Vec::new(),
             source_identity: None,
             session_policy: None,
+            token_issue_time: None,
         };
-        Ok(self.state.sessions.issue(principal, None))
+        Ok(self
+            .state
+            .sessions
+            .issue(principal, self.state.clock.now(), None))
     }
 
     /// Credentials of the vendor function's execution role (session

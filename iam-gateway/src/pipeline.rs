@@ -355,8 +355,9 @@ mod tests {
             transitive_tag_keys: Vec::new(),
             source_identity: None,
             session_policy: None,
+            token_issue_time: None,
         };
-        let credentials = state.sessions.issue(caller, None);
+        let credentials = state.sessions.issue(caller, state.clock.now(), None);
         (state, credentials)
     }
 

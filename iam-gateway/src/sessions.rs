@@ -53,6 +53,9 @@ pub struct RoleSession {
     pub source_identity: Option<String>,
     /// The session policy, if one was passed.
     pub session_policy: Option<Policy>,
+    /// When the credentials were issued: `aws:TokenIssueTime`, which
+    /// session revocations compare against. Set by [`SessionStore::issue`].
+    pub token_issue_time: Option<DateTime<Utc>>,
 }
 
 impl RoleSession {
@@ -121,12 +124,15 @@ pub enum Lookup {
 }
 
 impl SessionStore {
-    /// Issues new credentials for `principal`.
+    /// Issues new credentials for `principal`, issued at `issued_at` (the
+    /// gateway's clock; its `aws:TokenIssueTime`).
     pub fn issue(
         &self,
-        principal: RoleSession,
+        mut principal: RoleSession,
+        issued_at: DateTime<Utc>,
         expiration: Option<DateTime<Utc>>,
     ) -> IssuedCredentials {
+        principal.token_issue_time = Some(issued_at);
         let credentials = IssuedCredentials {
             access_key_id: format!("ASIA{}", random_upper_alnum(16)),
             secret_access_key: Secret::new(random_token(30)),
@@ -225,6 +231,7 @@ mod tests {
             transitive_tag_keys: Vec::new(),
             source_identity: None,
             session_policy: None,
+            token_issue_time: None,
         }
     }
 
@@ -232,7 +239,7 @@ mod tests {
     fn finds_a_session_only_with_its_token_and_before_expiry() {
         let store = SessionStore::default();
         let now = Utc::now();
-        let creds = store.issue(principal(), Some(now + Duration::seconds(900)));
+        let creds = store.issue(principal(), now, Some(now + Duration::seconds(900)));
         assert!(creds.access_key_id.starts_with("ASIA") && creds.access_key_id.len() == 20);
         let token = creds.session_token.expose();
         assert!(store.find(&creds.access_key_id, Some(token), now).is_ok());
@@ -262,7 +269,7 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let creds = SessionStore::default().issue(principal(), None);
+        let creds = SessionStore::default().issue(principal(), Utc::now(), None);
         let printed = format!("{creds:?}");
         assert!(!printed.contains(creds.secret_access_key.expose()));
         assert!(!printed.contains(creds.session_token.expose()));

@@ -575,6 +575,7 @@ async fn map_assume_role(
         transitive_tag_keys: input.transitive_tag_keys.clone(),
         source_identity,
         session_policy,
+        token_issue_time: None,
     };
     Ok(Mapped::checked(
         checks,
@@ -594,7 +595,9 @@ fn issue(
     let arn = principal.arn();
     let user_id = principal.user_id();
     let source_identity = principal.source_identity.clone();
-    let credentials = state.sessions.issue(principal, Some(expiration));
+    let credentials = state
+        .sessions
+        .issue(principal, state.clock.now(), Some(expiration));
     tracing::info!(caller = %caller.arn(), session = %arn, access_key_id = %credentials.access_key_id, "assumed role");
     xml_response(
         StatusCode::OK,

@@ -85,8 +85,8 @@ pub async fn tenant(gateway: &Gateway, api_key_id: &str, scope: Scope) -> Issued
         .unwrap_or_else(|e| panic!("vendor-fn issues a session: {e:?}"));
     IssuedCredentials {
         access_key_id: vended.access_key_id,
-        secret_access_key: iam_gateway::Secret::new(vended.secret_access_key.expose().to_owned()),
-        session_token: iam_gateway::Secret::new(vended.session_token.expose().to_owned()),
+        secret_access_key: vended.secret_access_key,
+        session_token: vended.session_token,
         expiration: None,
     }
 }
