@@ -39,6 +39,11 @@ pub struct Deployment {
     pub vendor_session_name: String,
     /// The vendor function's log group.
     pub vendor_log_group: String,
+    /// The operator's role (not in template.yaml: on AWS the operator
+    /// brings their own credentials). Allowed everything, like an
+    /// administrator; `tenantctl` and the AWS CLI act with its sessions
+    /// through the gateway (`state.json`'s `operatorEnv`).
+    pub operator_role: String,
 }
 
 impl Default for Deployment {
@@ -53,6 +58,7 @@ impl Default for Deployment {
             vendor_role: "VendorFunctionRole".into(),
             vendor_session_name: "VendorFunction".into(),
             vendor_log_group: "/aws/lambda/VendorFunction".into(),
+            operator_role: "SandboxOperator".into(),
         }
     }
 }
@@ -268,6 +274,38 @@ pub async fn bootstrap(
             ("RoleName", &deployment.tenant_role),
             ("PolicyName", "tenant-role-permissions"),
             ("PolicyDocument", &permissions),
+        ],
+    )
+    .await?;
+    create_operator_role(moto, deployment).await
+}
+
+/// The operator's role: trusted by nobody (its sessions are handed out
+/// directly), allowed everything.
+async fn create_operator_role(
+    moto: &MotoClient,
+    deployment: &Deployment,
+) -> Result<(), GatewayError> {
+    // A service principal no local caller can be: the operator's sessions
+    // are handed out directly, never assumed.
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"operator.sandbox.invalid"},"Action":"sts:AssumeRole"}]}"#;
+    moto.iam(
+        "CreateRole",
+        &[
+            ("RoleName", &deployment.operator_role),
+            ("AssumeRolePolicyDocument", trust),
+        ],
+    )
+    .await?;
+    moto.iam(
+        "PutRolePolicy",
+        &[
+            ("RoleName", &deployment.operator_role),
+            ("PolicyName", "administrator"),
+            (
+                "PolicyDocument",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+            ),
         ],
     )
     .await?;

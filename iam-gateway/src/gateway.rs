@@ -132,6 +132,17 @@ impl Gateway {
             .await
     }
 
+    /// Credentials of the operator's role (session `operator`), allowed
+    /// everything: what `tenantctl` and the AWS CLI act with on the local
+    /// system, through the gateway like any caller.
+    ///
+    /// # Errors
+    /// As [`Gateway::role_credentials`].
+    pub async fn operator_credentials(&self) -> Result<IssuedCredentials, GatewayError> {
+        let role = self.state.deployment.operator_role.clone();
+        self.role_credentials(&role, "operator").await
+    }
+
     /// Creates a role with one inline permission policy (for principals
     /// other than the vendor, e.g. one the trust policy does not name).
     ///

@@ -65,12 +65,14 @@
 //! 127.0.0.1 only.
 
 pub mod account;
+pub mod apigateway;
 pub mod auth;
 pub mod authz;
 pub mod bootstrap;
 pub mod dynamodb;
 pub mod error;
 pub mod gateway;
+pub mod iam;
 pub mod key_condition;
 pub mod moto;
 pub mod partiql;

@@ -15,8 +15,10 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::apigateway::ApiGateway;
 use crate::auth;
 use crate::dynamodb::DynamoDb;
+use crate::iam::Iam;
 use crate::pipeline::{self, HttpResponse};
 use crate::s3::S3;
 use crate::sessions::request_id;
@@ -30,6 +32,8 @@ struct Services {
     sts: Sts,
     dynamodb: DynamoDb,
     s3: S3,
+    iam: Iam,
+    apigateway: ApiGateway,
 }
 
 /// Binds `127.0.0.1:<port>` (0 for any free port) and serves until the
@@ -88,13 +92,13 @@ async fn handle(state: &State, services: &Services, request: Request<Incoming>) 
     let request_id = request_id();
     let authorization = auth::authorization(request.headers());
     let Some(service) = route(request.headers(), authorization.as_ref().ok()) else {
-        return StsError::validation("The sandbox serves sts, dynamodb and s3 only.")
-            .into_response(&request_id);
+        return StsError::validation(
+            "The sandbox serves sts, dynamodb, s3, iam and apigateway only.",
+        )
+        .into_response(&request_id);
     };
     match service {
-        // The gateway reads moto's IAM for its own decisions; IAM-signed
-        // calls get STS's answers (InvalidAction for every IAM action).
-        Service::Sts | Service::Iam => {
+        Service::Sts => {
             pipeline::run(
                 state,
                 &services.sts,
@@ -120,6 +124,28 @@ async fn handle(state: &State, services: &Services, request: Request<Incoming>) 
             pipeline::run(
                 state,
                 &services.s3,
+                service,
+                authorization,
+                request,
+                &request_id,
+            )
+            .await
+        }
+        Service::Iam => {
+            pipeline::run(
+                state,
+                &services.iam,
+                service,
+                authorization,
+                request,
+                &request_id,
+            )
+            .await
+        }
+        Service::ApiGateway => {
+            pipeline::run(
+                state,
+                &services.apigateway,
                 service,
                 authorization,
                 request,

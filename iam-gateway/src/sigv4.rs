@@ -30,8 +30,10 @@ pub enum Service {
     DynamoDb,
     /// S3, REST protocol (path-style).
     S3,
-    /// IAM, query protocol (only towards moto).
+    /// IAM, query protocol.
     Iam,
+    /// API Gateway's management API, REST.
+    ApiGateway,
 }
 
 impl Service {
@@ -42,6 +44,7 @@ impl Service {
             Self::DynamoDb => "dynamodb",
             Self::S3 => "s3",
             Self::Iam => "iam",
+            Self::ApiGateway => "apigateway",
         }
     }
 
@@ -50,6 +53,8 @@ impl Service {
             "sts" => Some(Self::Sts),
             "dynamodb" => Some(Self::DynamoDb),
             "s3" => Some(Self::S3),
+            "iam" => Some(Self::Iam),
+            "apigateway" => Some(Self::ApiGateway),
             _ => None,
         }
     }

@@ -155,26 +155,120 @@ async fn wait_for_interrupt() -> Result<(), String> {
     }
 }
 
-/// Writes `contents` to `path` readable by the owner only, creating parent
-/// directories.
+/// Writes `contents` to `path`, readable and writable by the owner only
+/// (0600), whatever was there before: a new file is written next to it
+/// (created exclusively, so never through a symlink) and renamed over
+/// `path` (which replaces a symlink there rather than following it). A
+/// reader sees the old file or the new one, never half of either.
 ///
 /// # Errors
 /// The I/O error.
 pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the state file path names no file"))?;
+    let mut temporary = dir.to_path_buf();
+    temporary.push(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&temporary);
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path)?.write_all(contents.as_bytes())
+    let written = options.open(&temporary).and_then(|mut file| {
+        file.write_all(contents.as_bytes())?;
+        file.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&temporary, path)) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// `<root>/target/sandbox/state.json`.
 pub fn default_state_file(root: &Path) -> PathBuf {
     root.join(DEFAULT_STATE_FILE)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("sandbox-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    #[test]
+    fn an_existing_state_file_ends_up_0600_with_the_new_contents() {
+        let dir = scratch("mode");
+        let path = dir.join("state.json");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private(&path, "new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(mode(&path), 0o600);
+        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_symlink_at_the_path_is_replaced_never_followed() {
+        let dir = scratch("symlink");
+        let elsewhere = dir.join("elsewhere.txt");
+        std::fs::write(&elsewhere, "keep me").unwrap();
+        std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let path = dir.join("state.json");
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        write_private(&path, "secret keys").unwrap();
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "keep me");
+        assert_eq!(mode(&elsewhere), 0o644);
+        assert!(
+            !std::fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(mode(&path), 0o600);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_symlink_in_place_of_the_temporary_file_is_not_followed() {
+        let dir = scratch("tmplink");
+        let elsewhere = dir.join("elsewhere.txt");
+        std::fs::write(&elsewhere, "keep me").unwrap();
+        let path = dir.join("state.json");
+        let temporary = dir.join(format!(".state.json.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&elsewhere, &temporary).unwrap();
+        write_private(&path, "secret keys").unwrap();
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "keep me");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "secret keys");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

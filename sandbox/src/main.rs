@@ -5,7 +5,6 @@
 //! environment assignments, so vendor-fn or the AWS CLI can use them:
 //! `set -a; . target/sandbox/vendor.env; set +a`.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -108,7 +107,7 @@ async fn run(args: &Args) -> Result<(), String> {
         d.silo_table_prefix,
         region = iam_gateway::REGION,
     );
-    write_private(&args.env_file, &env)
+    sandbox::cli::write_private(&args.env_file, &env)
         .map_err(|e| format!("writing {}: {e}", args.env_file.display()))?;
     tracing::info!(%endpoint, env_file = %args.env_file.display(), "sandbox ready; vendor role credentials written to the env file");
     shutdown_signal().await?;
@@ -134,18 +133,4 @@ async fn shutdown_signal() -> Result<(), String> {
     {
         tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
     }
-}
-
-fn write_private(path: &PathBuf, contents: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)?.write_all(contents.as_bytes())
 }

@@ -17,7 +17,7 @@ use tenant_registry::{Isolation, Tier};
 use tokio::task::JoinHandle;
 
 use iam_gateway::bootstrap::Deployment;
-use iam_gateway::{ACCOUNT_ID, Gateway, REGION};
+use iam_gateway::{ACCOUNT_ID, Gateway, IssuedCredentials, REGION};
 
 use crate::api_front::{self, ApiFront, ApiKeyStore, Throttle};
 use crate::error::SandboxError;
@@ -97,6 +97,7 @@ pub struct System {
     server: JoinHandle<()>,
     plans: Vec<UsagePlan>,
     moto_config: SdkConfig,
+    operator: IssuedCredentials,
     lifecycle: Lifecycle,
 }
 
@@ -154,7 +155,12 @@ impl System {
             premium_usage_plan: plan_of(Tier::Premium),
             tenant_role_name: Some(d.tenant_role.clone()),
         };
-        let lifecycle = Lifecycle::new(Clients::from_conf(&moto_config), resources)
+        // The life cycle acts as the operator does on AWS: through the
+        // gateway, with credentials its policies decide (and every IAM
+        // write passing where the gateway sees it).
+        let operator = gateway.operator_credentials().await?;
+        let operator_config = sdk_config(&gateway.endpoint_url(), operator.to_sdk());
+        let lifecycle = Lifecycle::new(Clients::from_conf(&operator_config), resources)
             .map_err(|e| SandboxError::Bootstrap(format!("tenant-lifecycle: {e}")))?
             .with_poll_interval(Duration::from_millis(50));
         Ok(Self {
@@ -164,6 +170,7 @@ impl System {
             server,
             plans,
             moto_config,
+            operator,
             lifecycle,
         })
     }
@@ -268,10 +275,56 @@ impl System {
         ])
     }
 
-    /// The state file's document: where everything is and the tenants' keys.
+    /// Environment variables under which `tenantctl` and the AWS CLI act as
+    /// the operator on this system: the endpoint, the operator's
+    /// credentials (a session allowed everything, decided by the gateway
+    /// like any caller's), the region, and the resource names tenantctl
+    /// reads (DESIGN.md, `operatorEnv`).
+    pub fn operator_env(&self) -> Vec<(&'static str, String)> {
+        let d = self.deployment();
+        let plan_of = |tier: Tier| {
+            self.plans
+                .iter()
+                .find(|p| p.tier == tier)
+                .map(|p| p.id.clone())
+                .unwrap_or_default()
+        };
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint_url()),
+            ("AWS_REGION", REGION.to_owned()),
+            ("AWS_DEFAULT_REGION", REGION.to_owned()),
+            ("AWS_ACCESS_KEY_ID", self.operator.access_key_id.clone()),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                self.operator.secret_access_key.expose().to_owned(),
+            ),
+            (
+                "AWS_SESSION_TOKEN",
+                self.operator.session_token.expose().to_owned(),
+            ),
+            // Nothing on loopback answers the instance metadata service.
+            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+            ("TENANT_TABLE", d.tenant_table.clone()),
+            ("DATA_TABLE", d.data_table.clone()),
+            ("SILO_TABLE_PREFIX", d.silo_table_prefix.clone()),
+            ("BASIC_USAGE_PLAN_ID", plan_of(Tier::Basic)),
+            ("STANDARD_USAGE_PLAN_ID", plan_of(Tier::Standard)),
+            ("PREMIUM_USAGE_PLAN_ID", plan_of(Tier::Premium)),
+            ("TENANT_ROLE_NAME", d.tenant_role.clone()),
+        ]
+    }
+
+    /// The state file's document: where everything is, the tenants' keys
+    /// and the operator's environment.
     pub fn state(&self, tenants: &[Tenant]) -> Value {
         let d = self.deployment();
+        let operator_env: serde_json::Map<String, Value> = self
+            .operator_env()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), Value::String(v)))
+            .collect();
         json!({
+            "operatorEnv": operator_env,
             "endpoint": self.endpoint_url(),
             "region": REGION,
             "credentialsUrl": self.credentials_url(),
@@ -338,10 +391,14 @@ fn moto_sdk_config(addr: std::net::SocketAddr) -> SdkConfig {
         None,
         "sandbox-admin",
     );
+    sdk_config(&format!("http://{addr}"), credentials)
+}
+
+fn sdk_config(endpoint: &str, credentials: aws_credential_types::Credentials) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(REGION))
-        .endpoint_url(format!("http://{addr}"))
+        .endpoint_url(endpoint)
         .credentials_provider(
             aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
         )

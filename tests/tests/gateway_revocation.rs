@@ -153,3 +153,65 @@ async fn a_trust_policy_naming_the_tenant_role_lets_tenant_sessions_in_as_aws_wo
         }
     }
 }
+
+fn config(gateway: &Gateway, credentials: &IssuedCredentials) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(iam_gateway::REGION))
+        .endpoint_url(gateway.endpoint_url())
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials.to_sdk()),
+        )
+        .build()
+}
+
+#[tokio::test]
+async fn a_tenant_session_can_not_lift_its_revocation_or_re_enable_a_key_but_the_operator_can() {
+    let gateway = start().await;
+    let role = gateway.deployment().tenant_role.clone();
+    let session = tenant(&gateway, TENANT_A, Scope::ReadWrite).await;
+    let operator = gateway.operator_credentials().await.expect("operator");
+
+    let iam = aws_sdk_iam::Client::new(&config(&gateway, &session));
+    let lifted = iam
+        .delete_role_policy()
+        .role_name(&role)
+        .policy_name(REVOCATIONS_POLICY)
+        .send()
+        .await
+        .expect_err("a tenant deleting the revocations policy");
+    assert_eq!(lifted.code(), Some("AccessDenied"), "{lifted:?}");
+    let listing = iam.list_role_policies().role_name(&role).send().await;
+    assert_eq!(
+        listing.expect_err("tenant lists").code(),
+        Some("AccessDenied")
+    );
+
+    let apigateway = aws_sdk_apigateway::Client::new(&config(&gateway, &session));
+    let keys = apigateway
+        .get_api_keys()
+        .send()
+        .await
+        .expect_err("tenant reads keys");
+    assert_eq!(keys.code(), Some("AccessDeniedException"), "{keys:?}");
+
+    // The operator, through the same gateway, may.
+    let iam = aws_sdk_iam::Client::new(&config(&gateway, &operator));
+    let names = iam
+        .list_role_policies()
+        .role_name(&role)
+        .send()
+        .await
+        .expect("the operator lists the tenant role's policies");
+    assert!(
+        names
+            .policy_names()
+            .iter()
+            .any(|n| n == "tenant-role-permissions")
+    );
+    aws_sdk_apigateway::Client::new(&config(&gateway, &operator))
+        .get_api_keys()
+        .send()
+        .await
+        .expect("the operator reads API keys");
+}

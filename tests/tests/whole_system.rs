@@ -363,6 +363,7 @@ async fn the_guided_tour_holds_every_expectation_and_the_state_file_has_the_docu
             "credentialsUrl",
             "dataTable",
             "endpoint",
+            "operatorEnv",
             "region",
             "tenantRoleArn",
             "tenantTable",
@@ -373,6 +374,26 @@ async fn the_guided_tour_holds_every_expectation_and_the_state_file_has_the_docu
         state["credentialsUrl"],
         format!("{}/credentials", state["endpoint"].as_str().unwrap())
     );
+    let operator = &state["operatorEnv"];
+    assert_eq!(operator["AWS_ENDPOINT_URL"], state["endpoint"]);
+    assert_eq!(operator["TENANT_TABLE"], state["tenantTable"]);
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_REGION",
+        "DATA_TABLE",
+        "SILO_TABLE_PREFIX",
+        "BASIC_USAGE_PLAN_ID",
+        "STANDARD_USAGE_PLAN_ID",
+        "PREMIUM_USAGE_PLAN_ID",
+        "TENANT_ROLE_NAME",
+    ] {
+        assert!(
+            operator[name].as_str().is_some_and(|v| !v.is_empty()),
+            "operatorEnv.{name}: {operator}"
+        );
+    }
     for (tenant, entry) in tenants.iter().zip(state["tenants"].as_array().unwrap()) {
         let mut keys: Vec<_> = entry.as_object().unwrap().keys().cloned().collect();
         keys.sort();

@@ -1,0 +1,181 @@
+//! The operator's side of the local system, as README's walk-through does
+//! it: the real `tenantctl` binary under `operatorEnv` (the state file's
+//! environment) against the running system, its calls decided by the
+//! gateway like anyone's. Onboard a tenant, the tenant vends and writes,
+//! `suspend --revoke-sessions` right after the vend, the credentials
+//! already issued are refused on DynamoDB and S3 while another tenant's
+//! keep working, resume, and new credentials work once the revocation's
+//! deadline has passed.
+
+mod system_support;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde_json::Value;
+use system_support::{dynamodb, get, start};
+
+/// The tenantctl executable Cargo built beside this test.
+fn tenantctl() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("tenantctl"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("tenantctl not built: run `cargo build -p tenantctl` (cargo test --workspace builds it)"))
+}
+
+/// Runs `tenantctl args` under `env` only (plus PATH), returns its JSON output.
+fn run(env: &[(&'static str, String)], args: &[&str]) -> Value {
+    let output = Command::new(tenantctl())
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("tenantctl runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "tenantctl {args:?} failed ({}): {stdout}\n{stderr}",
+        output.status
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("JSON from {args:?}: {e}: {stdout}"))
+}
+
+fn s3(
+    system: &sandbox::system::System,
+    response: &sandbox::api_client::ApiResponse,
+) -> aws_sdk_s3::Client {
+    let credentials = response.credentials().expect("credentials");
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new(iam_gateway::REGION))
+        .endpoint_url(system.endpoint_url())
+        .force_path_style(true)
+        .credentials_provider(credentials)
+        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Whether the vended credentials still write the tenant's own item and object.
+async fn own_data_works(
+    system: &sandbox::system::System,
+    response: &sandbox::api_client::ApiResponse,
+    id: &str,
+) -> bool {
+    let item = dynamodb(system, response)
+        .put_item()
+        .table_name(&system.deployment().data_table)
+        .item("pk", AttributeValue::S(id.to_owned()))
+        .item("sk", AttributeValue::S("walkthrough".to_owned()))
+        .send()
+        .await;
+    let object = s3(system, response)
+        .put_object()
+        .bucket(&system.deployment().bucket)
+        .key(format!("{id}/walkthrough.txt"))
+        .body(ByteStream::from_static(b"hello"))
+        .send()
+        .await;
+    match (item, object) {
+        (Ok(_), Ok(_)) => true,
+        (Err(item), Err(object)) => {
+            assert_eq!(item.code(), Some("AccessDeniedException"), "{item:?}");
+            assert_eq!(object.code(), Some("AccessDenied"), "{object:?}");
+            false
+        }
+        (item, object) => panic!("DynamoDB and S3 disagree: {item:?} / {object:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_walkthrough_works_with_tenantctl_under_operator_env() {
+    let system = start().await;
+    let demo = system.onboard_demo_tenants().await.expect("demo tenants");
+    let env = system.operator_env();
+
+    // 1. Onboard a third tenant.
+    let onboarded = run(
+        &env,
+        &[
+            "onboard",
+            "--name",
+            "Initech",
+            "--email",
+            "ops@initech.example",
+            "--tier",
+            "basic",
+            "--output",
+            "json",
+        ],
+    );
+    let id = onboarded["apiKeyId"].as_str().expect("apiKeyId").to_owned();
+    let key = onboarded["apiKey"].as_str().expect("apiKey").to_owned();
+    let listed = run(&env, &["list", "--output", "json"]);
+    assert!(listed.to_string().contains(&id), "{listed}");
+    assert!(
+        !listed.to_string().contains(&key),
+        "list never shows a key value"
+    );
+
+    // 2. The tenant vends and writes its item; 3. suspend right after.
+    let vended = get(&system, Some(&key)).await;
+    assert_eq!(vended.status, 200, "{}", vended.body);
+    assert!(own_data_works(&system, &vended, &id).await);
+    let acme = get(&system, Some(&demo[0].api_key)).await;
+    let suspended = run(
+        &env,
+        &[
+            "suspend",
+            "--name",
+            "Initech",
+            "--revoke-sessions",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(suspended["status"], "suspended", "{suspended}");
+    assert!(
+        suspended["sessionsRevokedBefore"].is_string(),
+        "{suspended}"
+    );
+
+    // 4. The credentials already issued are refused by the enforcement.
+    assert!(
+        !own_data_works(&system, &vended, &id).await,
+        "the session vended before the suspend is refused"
+    );
+    assert!(
+        own_data_works(&system, &acme, &demo[0].api_key_id).await,
+        "another tenant's session is untouched"
+    );
+    let refused = get(&system, Some(&key)).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+
+    // 5. Resume; 6. new credentials work once the deadline has passed.
+    let resumed = run(&env, &["resume", "--name", "Initech", "--output", "json"]);
+    assert_eq!(resumed["status"], "active", "{resumed}");
+    assert!(
+        resumed["newSessionsRefusedUntil"].is_string(),
+        "resume says until when: {resumed}"
+    );
+    let bound = tenant_lifecycle::revocation::max_refusal_after_suspend();
+    system.gateway().advance_clock(Duration::from_secs(
+        u64::try_from(bound.num_seconds()).unwrap() + 1,
+    ));
+    let fresh = get(&system, Some(&key)).await;
+    assert_eq!(fresh.status, 200, "{}", fresh.body);
+    assert!(own_data_works(&system, &fresh, &id).await);
+    assert!(
+        !own_data_works(&system, &vended, &id).await,
+        "the old one stays refused"
+    );
+}
