@@ -1,4 +1,5 @@
-//! Reading policy files with CloudFormation placeholders filled in.
+//! Reading the audit's inputs: the policy documents with their placeholders
+//! filled in, by role, and the template as JSON.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -6,24 +7,34 @@ use std::path::{Path, PathBuf};
 use iam_eval::Policy;
 use serde_json::Value;
 
-use crate::error::CliError;
+use crate::error::AuditError;
 
 /// Example values for the template's placeholders, overridable by `--param`.
+///
+/// The audit needs concrete names (an account, a bucket, role ARNs) to build
+/// requests; these stand in for a deployment's. Every placeholder
+/// `policies/README.md` documents has a value, plus `AWS::StackName` and
+/// `AWS::URLSuffix`.
 #[derive(Debug, Clone)]
-pub(crate) struct Params {
+pub struct Params {
     values: BTreeMap<String, String>,
 }
 
 impl Params {
     /// The defaults, then `overrides` (`Name=Value`), then values derived
-    /// from partition, region and account unless given explicitly.
-    pub(crate) fn new(overrides: &[String]) -> Result<Self, CliError> {
+    /// from partition, region and account unless given explicitly: with
+    /// `AWS::AccountId=111122223333`, `TenantRoleArn` is
+    /// `arn:aws:iam::111122223333:role/TenantRole`.
+    ///
+    /// # Errors
+    /// [`AuditError::Param`] for an override that is not `Name=Value`.
+    pub fn new(overrides: &[String]) -> Result<Self, AuditError> {
         let mut given = BTreeMap::new();
         for raw in overrides {
             let (name, value) = raw
                 .split_once('=')
                 .filter(|(n, _)| !n.is_empty())
-                .ok_or_else(|| CliError::Param(raw.clone()))?;
+                .ok_or_else(|| AuditError::Param(raw.clone()))?;
             given.insert(name.to_owned(), value.to_owned());
         }
         let get = |name: &str, default: &str| {
@@ -63,14 +74,15 @@ impl Params {
         Ok(Self { values })
     }
 
-    /// A placeholder's value; every name `new` sets is present.
-    pub(crate) fn get(&self, name: &str) -> &str {
+    /// A placeholder's value, or `""` for a name it has none for (every
+    /// name [`Params::new`] sets is present).
+    pub fn get(&self, name: &str) -> &str {
         self.values.get(name).map_or("", String::as_str)
     }
 
     /// Replaces `${Name}` placeholders (not policy variables, which hold a
     /// single colon, nor `${!...}` escapes) in every string of `value`.
-    fn fill(&self, value: &mut Value, path: &Path) -> Result<(), CliError> {
+    fn fill(&self, value: &mut Value, path: &Path) -> Result<(), AuditError> {
         match value {
             Value::String(text) => *text = self.fill_str(text, path)?,
             Value::Array(items) => {
@@ -88,7 +100,7 @@ impl Params {
         Ok(())
     }
 
-    fn fill_str(&self, text: &str, path: &Path) -> Result<String, CliError> {
+    fn fill_str(&self, text: &str, path: &Path) -> Result<String, AuditError> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find("${") {
@@ -100,13 +112,13 @@ impl Params {
             };
             let name = &after[..end];
             if is_placeholder(name) {
-                let value = self
-                    .values
-                    .get(name)
-                    .ok_or_else(|| CliError::UnknownPlaceholder {
-                        path: path.to_owned(),
-                        name: name.to_owned(),
-                    })?;
+                let value =
+                    self.values
+                        .get(name)
+                        .ok_or_else(|| AuditError::UnknownPlaceholder {
+                            path: Some(path.to_owned()),
+                            name: name.to_owned(),
+                        })?;
                 out.push_str(value);
             } else {
                 out.push_str(&rest[start..=start + 2 + end]);
@@ -120,7 +132,7 @@ impl Params {
 
 /// A CloudFormation placeholder: `Name` or `AWS::Name`; policy variables
 /// (`aws:username`) and escapes (`*`, `!x`) are not.
-pub(crate) fn is_placeholder(name: &str) -> bool {
+pub fn is_placeholder(name: &str) -> bool {
     let simple = |s: &str| {
         !s.is_empty()
             && s.chars()
@@ -132,14 +144,19 @@ pub(crate) fn is_placeholder(name: &str) -> bool {
     }
 }
 
-/// Reads a policy file, fills placeholders and parses it. The name in
-/// results is the file name.
-pub(crate) fn load_policy(path: &Path, params: &Params) -> Result<(Policy, Value), CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+/// Reads a policy file, fills placeholders and parses it: the policy (named
+/// by its file name, as evaluation results show it) and the document as
+/// written.
+///
+/// # Errors
+/// [`AuditError`] when the file can't be read, is not JSON, holds a
+/// placeholder without a value or is not an IAM policy.
+pub fn load_policy(path: &Path, params: &Params) -> Result<(Policy, Value), AuditError> {
+    let text = std::fs::read_to_string(path).map_err(|source| AuditError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let mut value: Value = serde_json::from_str(&text).map_err(|e| CliError::Json {
+    let mut value: Value = serde_json::from_str(&text).map_err(|e| AuditError::Json {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
@@ -152,24 +169,39 @@ pub(crate) fn load_policy(path: &Path, params: &Params) -> Result<(Policy, Value
     Ok((Policy::from_value(&name, &value)?, raw))
 }
 
-/// The documents the audit needs, by role.
-#[derive(Debug)]
-pub(crate) struct PolicySet {
-    pub(crate) tenant_permissions: Policy,
-    pub(crate) tenant_trust: Policy,
-    pub(crate) session_read_only: Policy,
-    /// Raw (unfilled) session policy, to check it has no placeholders.
-    pub(crate) session_read_only_raw: Value,
-    pub(crate) vendor_permissions: Option<Policy>,
+/// The documents the audit needs, by role, filled and parsed.
+#[derive(Debug, Clone)]
+pub struct PolicySet {
+    /// The tenant role's permissions ([`TENANT_PERMISSIONS`]).
+    pub tenant_permissions: Policy,
+    /// The tenant role's trust policy ([`TENANT_TRUST`]).
+    pub tenant_trust: Policy,
+    /// The read-only session policy ([`SESSION_READ_ONLY`]).
+    pub session_read_only: Policy,
+    /// The session policy as written (unfilled): vendor-fn sends it
+    /// verbatim, so it must hold no placeholders.
+    pub session_read_only_raw: Value,
+    /// The vendor function's permissions ([`VENDOR_PERMISSIONS`]), when the
+    /// directory has them; without, the vendor checks are left out.
+    pub vendor_permissions: Option<Policy>,
 }
 
-pub(crate) const TENANT_PERMISSIONS: &str = "tenant-role-permissions.json";
-pub(crate) const TENANT_TRUST: &str = "tenant-role-trust.json";
-pub(crate) const SESSION_READ_ONLY: &str = "session-read-only.json";
-pub(crate) const VENDOR_PERMISSIONS: &str = "vendor-fn-permissions.json";
+/// File name of the tenant role's permissions.
+pub const TENANT_PERMISSIONS: &str = "tenant-role-permissions.json";
+/// File name of the tenant role's trust policy.
+pub const TENANT_TRUST: &str = "tenant-role-trust.json";
+/// File name of the read-only session policy.
+pub const SESSION_READ_ONLY: &str = "session-read-only.json";
+/// File name of the vendor function's permissions (optional).
+pub const VENDOR_PERMISSIONS: &str = "vendor-fn-permissions.json";
 
 impl PolicySet {
-    pub(crate) fn load(dir: &Path, params: &Params) -> Result<Self, CliError> {
+    /// Loads the documents from `dir` (see [`load_policy`]).
+    ///
+    /// # Errors
+    /// [`AuditError`] when a required file is missing or any file is
+    /// unusable.
+    pub fn load(dir: &Path, params: &Params) -> Result<Self, AuditError> {
         let file = |name: &str| -> PathBuf { dir.join(name) };
         let (tenant_permissions, _) = load_policy(&file(TENANT_PERMISSIONS), params)?;
         let (tenant_trust, _) = load_policy(&file(TENANT_TRUST), params)?;
@@ -188,6 +220,63 @@ impl PolicySet {
             session_read_only_raw,
             vendor_permissions,
         })
+    }
+}
+
+/// Reads the SAM template as JSON, short-form tags (`!Sub x`) turned into
+/// their long form (`{"Fn::Sub": x}`) so lints see one shape.
+///
+/// # Errors
+/// [`AuditError::Read`] or [`AuditError::Yaml`].
+pub fn read_template(path: &Path) -> Result<Value, AuditError> {
+    let text = std::fs::read_to_string(path).map_err(|source| AuditError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let yaml: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| AuditError::Yaml {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+    Ok(yaml_to_json(yaml))
+}
+
+/// Converts YAML to JSON, turning short-form tags (`!Sub x`) into their
+/// long form (`{"Fn::Sub": x}`) so lints see one shape.
+fn yaml_to_json(value: serde_yaml_ng::Value) -> Value {
+    use serde_yaml_ng::Value as Y;
+    match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => serde_json::to_value(&n).unwrap_or(Value::Null),
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect()),
+        Y::Mapping(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Y::String(s) => s,
+                        other => serde_yaml_ng::to_string(&other)
+                            .unwrap_or_default()
+                            .trim()
+                            .to_owned(),
+                    };
+                    (key, yaml_to_json(v))
+                })
+                .collect(),
+        ),
+        Y::Tagged(tagged) => {
+            let tag = tagged.tag.to_string();
+            let name = tag.trim_start_matches('!');
+            let key = if name == "Ref" || name == "Condition" {
+                name.to_owned()
+            } else {
+                format!("Fn::{name}")
+            };
+            let mut map = serde_json::Map::new();
+            map.insert(key, yaml_to_json(tagged.value));
+            Value::Object(map)
+        }
     }
 }
 
@@ -212,7 +301,7 @@ mod tests {
         let params = Params::new(&[]).unwrap();
         assert!(matches!(
             params.fill_str("${Nope}", Path::new("p")),
-            Err(CliError::UnknownPlaceholder { .. })
+            Err(AuditError::UnknownPlaceholder { .. })
         ));
         assert!(Params::new(&["novalue".into()]).is_err());
     }
