@@ -75,6 +75,23 @@ pub enum AuditError {
     },
 }
 
+impl AuditError {
+    /// The same error, located in `path` (placeholder errors only).
+    pub(crate) fn in_file(self, path: &Path) -> Self {
+        match self {
+            Self::UnknownPlaceholder { path: None, name } => Self::UnknownPlaceholder {
+                path: Some(path.to_owned()),
+                name,
+            },
+            Self::UnterminatedPlaceholder { path: None, text } => Self::UnterminatedPlaceholder {
+                path: Some(path.to_owned()),
+                text,
+            },
+            other => other,
+        }
+    }
+}
+
 fn in_file(path: Option<&Path>) -> String {
     path.map(|p| format!("{}: ", p.display()))
         .unwrap_or_default()

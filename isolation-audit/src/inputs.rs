@@ -8,6 +8,7 @@ use iam_eval::Policy;
 use serde_json::Value;
 
 use crate::error::AuditError;
+use crate::placeholders::{self, PlaceholderValues};
 
 /// Example values for the template's placeholders, overridable by `--param`.
 ///
@@ -79,68 +80,12 @@ impl Params {
     pub fn get(&self, name: &str) -> &str {
         self.values.get(name).map_or("", String::as_str)
     }
-
-    /// Replaces `${Name}` placeholders (not policy variables, which hold a
-    /// single colon, nor `${!...}` escapes) in every string of `value`.
-    fn fill(&self, value: &mut Value, path: &Path) -> Result<(), AuditError> {
-        match value {
-            Value::String(text) => *text = self.fill_str(text, path)?,
-            Value::Array(items) => {
-                for item in items {
-                    self.fill(item, path)?;
-                }
-            }
-            Value::Object(map) => {
-                for item in map.values_mut() {
-                    self.fill(item, path)?;
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn fill_str(&self, text: &str, path: &Path) -> Result<String, AuditError> {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else {
-                out.push_str(&rest[start..]);
-                return Ok(out);
-            };
-            let name = &after[..end];
-            if is_placeholder(name) {
-                let value =
-                    self.values
-                        .get(name)
-                        .ok_or_else(|| AuditError::UnknownPlaceholder {
-                            path: Some(path.to_owned()),
-                            name: name.to_owned(),
-                        })?;
-                out.push_str(value);
-            } else {
-                out.push_str(&rest[start..=start + 2 + end]);
-            }
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        Ok(out)
-    }
 }
 
-/// A CloudFormation placeholder: `Name` or `AWS::Name`; policy variables
-/// (`aws:username`) and escapes (`*`, `!x`) are not.
-pub fn is_placeholder(name: &str) -> bool {
-    let simple = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
-    };
-    match name.split_once("::") {
-        Some((a, b)) => simple(a) && simple(b),
-        None => simple(name),
+/// The example values (and overrides) for [`placeholders::fill`].
+impl PlaceholderValues for Params {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
     }
 }
 
@@ -150,23 +95,42 @@ pub fn is_placeholder(name: &str) -> bool {
 ///
 /// # Errors
 /// [`AuditError`] when the file can't be read, is not JSON, holds a
-/// placeholder without a value or is not an IAM policy.
-pub fn load_policy(path: &Path, params: &Params) -> Result<(Policy, Value), AuditError> {
+/// placeholder without a value (naming the file) or is not an IAM policy.
+pub fn load_policy(
+    path: &Path,
+    values: &dyn PlaceholderValues,
+) -> Result<(Policy, Value), AuditError> {
     let text = std::fs::read_to_string(path).map_err(|source| AuditError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let mut value: Value = serde_json::from_str(&text).map_err(|e| AuditError::Json {
+    let value: Value = serde_json::from_str(&text).map_err(|e| AuditError::Json {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
-    let raw = value.clone();
-    params.fill(&mut value, path)?;
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    Ok((Policy::from_value(&name, &value)?, raw))
+    let policy = parse_policy(&name, &value, values).map_err(|e| e.in_file(path))?;
+    Ok((policy, value))
+}
+
+/// Fills the placeholders of a policy document as written and parses it,
+/// named `name`: for documents that are not (or no longer) files, such as a
+/// test's mutated copy.
+///
+/// # Errors
+/// [`AuditError`] for a placeholder without a value or a document that is
+/// not an IAM policy.
+pub fn parse_policy(
+    name: &str,
+    raw: &Value,
+    values: &dyn PlaceholderValues,
+) -> Result<Policy, AuditError> {
+    let mut filled = raw.clone();
+    placeholders::fill_json(&mut filled, values)?;
+    Ok(Policy::from_value(name, &filled)?)
 }
 
 /// The documents the audit needs, by role, filled and parsed.
@@ -201,15 +165,15 @@ impl PolicySet {
     /// # Errors
     /// [`AuditError`] when a required file is missing or any file is
     /// unusable.
-    pub fn load(dir: &Path, params: &Params) -> Result<Self, AuditError> {
+    pub fn load(dir: &Path, values: &dyn PlaceholderValues) -> Result<Self, AuditError> {
         let file = |name: &str| -> PathBuf { dir.join(name) };
-        let (tenant_permissions, _) = load_policy(&file(TENANT_PERMISSIONS), params)?;
-        let (tenant_trust, _) = load_policy(&file(TENANT_TRUST), params)?;
+        let (tenant_permissions, _) = load_policy(&file(TENANT_PERMISSIONS), values)?;
+        let (tenant_trust, _) = load_policy(&file(TENANT_TRUST), values)?;
         let (session_read_only, session_read_only_raw) =
-            load_policy(&file(SESSION_READ_ONLY), params)?;
+            load_policy(&file(SESSION_READ_ONLY), values)?;
         let vendor = file(VENDOR_PERMISSIONS);
         let vendor_permissions = if vendor.exists() {
-            Some(load_policy(&vendor, params)?.0)
+            Some(load_policy(&vendor, values)?.0)
         } else {
             None
         };
@@ -285,11 +249,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fills_placeholders_but_keeps_policy_variables_and_escapes() {
+    fn params_fill_placeholders_but_keep_policy_variables_and_escapes() {
         let params = Params::new(&["TenantBucket=b".into()]).unwrap();
-        let out = params
-            .fill_str("arn:${AWS::Partition}:s3:::${TenantBucket}/${aws:PrincipalTag/api-key-id}/${!x}${*}", Path::new("p"))
-            .unwrap();
+        let out = placeholders::fill(
+            "arn:${AWS::Partition}:s3:::${TenantBucket}/${aws:PrincipalTag/api-key-id}/${!x}${*}",
+            &params,
+        )
+        .unwrap();
         assert_eq!(
             out,
             "arn:aws:s3:::b/${aws:PrincipalTag/api-key-id}/${!x}${*}"
@@ -300,10 +266,14 @@ mod tests {
     fn unknown_placeholders_and_bad_params_are_errors() {
         let params = Params::new(&[]).unwrap();
         assert!(matches!(
-            params.fill_str("${Nope}", Path::new("p")),
+            placeholders::fill("${Nope}", &params),
             Err(AuditError::UnknownPlaceholder { .. })
         ));
-        assert!(Params::new(&["novalue".into()]).is_err());
+        assert!(matches!(
+            Params::new(&["novalue".into()]),
+            Err(AuditError::Param(_))
+        ));
+        assert!(Params::new(&["=value".into()]).is_err());
     }
 
     #[test]
@@ -312,6 +282,28 @@ mod tests {
         assert_eq!(
             params.get("TenantRoleArn"),
             "arn:aws:iam::111122223333:role/TenantRole"
+        );
+    }
+
+    #[test]
+    fn an_unknown_placeholder_in_a_file_names_the_file() {
+        let dir =
+            std::env::temp_dir().join(format!("isolation-audit-inputs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("p.json");
+        std::fs::write(
+            &path,
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"${Unknown}"}]}"#,
+        )
+        .unwrap();
+        let err = load_policy(&path, &Params::new(&[]).unwrap()).unwrap_err();
+        assert!(
+            matches!(&err, AuditError::UnknownPlaceholder { path: Some(p), name } if *p == path && name == "Unknown"),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("{}: no value for placeholder ${{Unknown}}", path.display())
         );
     }
 }

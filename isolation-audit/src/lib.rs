@@ -49,6 +49,7 @@ pub mod lints;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod matrix;
+pub mod placeholders;
 pub mod report;
 
 pub use audit::{AuditOptions, AuditReport, Decided, Outcome, Prepared, judge, prepare, run};

@@ -12,7 +12,8 @@ use iam_eval::{
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::inputs::{PolicySet, is_placeholder};
+use crate::inputs::PolicySet;
+use crate::placeholders::{Reference, has_placeholder, references};
 
 /// One lint finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -359,17 +360,11 @@ fn trust_lints(policy: &Policy, out: &mut Vec<Finding>) {
 
 fn contains_placeholder(value: &Value) -> bool {
     match value {
-        Value::String(s) => placeholders(s).any(is_placeholder),
+        Value::String(s) => has_placeholder(s),
         Value::Array(items) => items.iter().any(contains_placeholder),
         Value::Object(map) => map.values().any(contains_placeholder),
         _ => false,
     }
-}
-
-fn placeholders(text: &str) -> impl Iterator<Item = &str> {
-    text.split("${")
-        .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(inner, _)| inner))
 }
 
 /// A policy variable inside `Fn::Sub` must be `${!aws:...}`, or CloudFormation
@@ -386,8 +381,8 @@ fn template_lints(path: &Path, doc: &Value, out: &mut Vec<Finding>) {
             Value::Array(items) => items.first().and_then(Value::as_str).unwrap_or(""),
             _ => "",
         };
-        for inner in placeholders(text) {
-            if !inner.starts_with('!') && !is_placeholder(inner) && inner.contains(':') {
+        for reference in references(text) {
+            if let Reference::PolicyVariable(inner) = reference {
                 out.push(finding(
                     "ISO008",
                     &file,
