@@ -18,8 +18,9 @@
 //!    with the `live` feature, [`live::run`] asks IAM's policy simulator
 //!    about a deployed role instead.
 //! 5. [`lints`]: the pitfalls of DESIGN.md, each with a stable ID
-//!    (`ISO001`–`ISO011`, what the audit runs), and the stricter shape lints
-//!    the test suite holds the reviewed documents to.
+//!    (`ISO001`–`ISO011`, what the audit runs), and [`lints::strict`]
+//!    (`ISO012`–`ISO026`), the exact shape the test suite holds the reviewed
+//!    documents to.
 //! 6. [`report`]: the [`AuditReport`] as a table for people or JSON for
 //!    machines.
 //!

@@ -1,8 +1,12 @@
 //! Lints: the pitfalls of DESIGN.md ("Policies"), each with a stable ID.
 //!
 //! [`run`] runs `ISO001`–`ISO011` over a [`PolicySet`] and the template:
-//! what `tenantctl audit` reports. Each finding names the lint, the file,
-//! the statement and what is wrong.
+//! what `tenantctl audit` reports. [`strict::run`] runs `ISO012`–`ISO026`,
+//! which hold the reviewed documents to their exact shape (the system tests
+//! run them). Each finding names the lint, the file, the statement and what
+//! is wrong.
+
+pub mod strict;
 
 use std::path::Path;
 
@@ -105,7 +109,11 @@ pub const LINTS: &[Lint] = &[
 ];
 
 fn finding(id: &'static str, policy: &str, location: &str, message: String) -> Finding {
-    let name = LINTS.iter().find(|l| l.id == id).map_or("", |l| l.name);
+    let name = LINTS
+        .iter()
+        .chain(strict::STRICT_LINTS)
+        .find(|l| l.id == id)
+        .map_or("", |l| l.name);
     Finding {
         id,
         name,

@@ -134,6 +134,14 @@ enum Part {
     Stream,
 }
 
+/// Whether `action` names the items it touches, so DynamoDB sends
+/// `dynamodb:LeadingKeys` (case-insensitive).
+pub(crate) fn is_item_action(action: &str) -> bool {
+    DYNAMODB_ACTIONS
+        .iter()
+        .any(|(a, kind)| matches!(kind, DynamoKind::Item { .. }) && a.eq_ignore_ascii_case(action))
+}
+
 fn is_stream_action(action: &str) -> bool {
     matches!(
         action,
@@ -155,19 +163,20 @@ fn leading_key_shapes(own: &str, other: &str) -> Vec<(String, Option<Vec<String>
     ]
 }
 
-/// The deployment's names the matrix (and the shape lints) use, taken from
+/// The deployment's names the matrix (and the strict lints) use, taken from
 /// the placeholder values.
 #[derive(Debug, Clone)]
 pub struct Names {
-    partition: String,
-    region: String,
-    account: String,
-    pooled_table: String,
-    silo_prefix: String,
-    bucket: String,
-    tenant_role: String,
-    vendor_role: String,
-    registry_table: String,
+    pub(crate) partition: String,
+    pub(crate) region: String,
+    pub(crate) account: String,
+    pub(crate) pooled_table: String,
+    pub(crate) silo_prefix: String,
+    pub(crate) bucket: String,
+    pub(crate) tenant_role: String,
+    pub(crate) vendor_role: String,
+    pub(crate) registry_table: String,
+    pub(crate) vendor_log_group: String,
 }
 
 impl Names {
@@ -183,17 +192,18 @@ impl Names {
             tenant_role: params.get("TenantRoleArn").to_owned(),
             vendor_role: params.get("VendorFunctionRoleArn").to_owned(),
             registry_table: params.get("TenantTable").to_owned(),
+            vendor_log_group: params.get("VendorFunctionLogGroup").to_owned(),
         }
     }
 
-    fn table_arn(&self, table: &str) -> String {
+    pub(crate) fn table_arn(&self, table: &str) -> String {
         format!(
             "arn:{}:dynamodb:{}:{}:table/{table}",
             self.partition, self.region, self.account
         )
     }
 
-    fn bucket_arn(&self) -> String {
+    pub(crate) fn bucket_arn(&self) -> String {
         format!("arn:{}:s3:::{}", self.partition, self.bucket)
     }
 
