@@ -15,7 +15,7 @@
 //! 3. [`matrix`]: thousands of requests for a set of tenants, each with the
 //!    outcome the isolation rule expects ([`matrix::Expectation`]).
 //! 4. [`run`] decides every request with `iam-eval` and [`judge`]s it;
-//!    with the `live` feature, [`live::run`] asks IAM's policy simulator
+//!    with the `live` feature, `live::run` asks IAM's policy simulator
 //!    about a deployed role instead.
 //! 5. [`lints`]: the pitfalls of DESIGN.md, each with a stable ID
 //!    (`ISO001`–`ISO011`, what the audit runs), and [`lints::strict`]

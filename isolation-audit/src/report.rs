@@ -1,4 +1,4 @@
-//! Rendering an audit report: [`table`] for people, [`json`] for machines.
+//! Rendering an audit report: [`table`] for people, [`json()`] for machines.
 //! `tenantctl audit` prints exactly these.
 
 use std::collections::BTreeMap;
