@@ -1,8 +1,6 @@
 //! The full life cycle of a pooled and a siloed tenant against moto, over
 //! the real wire formats of API Gateway, DynamoDB, IAM and CloudFormation.
 
-mod moto;
-
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -11,12 +9,12 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, TableStatus,
 };
 use chrono::{DateTime, Utc};
-use moto::Moto;
 use tenant_lifecycle::{
     Clients, DataDeletion, Email, Lifecycle, LifecycleError, OnboardRequest, Resources, Silent,
     TenantName, TenantRef, exit_code,
 };
 use tenant_registry::{ApiKeyId, Isolation, TenantStatus, Tier};
+use test_support::Moto;
 
 const TENANT_TABLE: &str = "tcv-Tenants";
 const DATA_TABLE: &str = "tcv-TenantData";

@@ -1,14 +1,13 @@
 //! `tenantctl`: the operator CLI of the tenant credential vendor.
 //!
 //! - `tenantctl audit` proves offline that the policies in `policies/` keep
-//!   tenants apart (see [`audit`]); exit 0 pass, 1 violation, 2 bad input.
+//!   tenants apart (the `isolation-audit` library); exit 0 pass, 1 violation,
+//!   2 bad input.
 //! - `tenantctl simulate` answers ad-hoc IAM questions from JSON lines.
 //!
 //! `main` only parses arguments and maps results to exit codes.
 
-mod audit;
 mod error;
-mod inputs;
 mod lifecycle_cli;
 mod simulate;
 
@@ -16,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use isolation_audit::{AuditOptions, AuditReport, report};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -100,7 +100,7 @@ fn main() -> ExitCode {
             live,
             role_arn,
         } => {
-            let options = audit::AuditOptions {
+            let options = AuditOptions {
                 policies,
                 template: (!no_template).then_some(template),
                 params,
@@ -109,13 +109,13 @@ fn main() -> ExitCode {
             let result = if live {
                 run_live(&options, role_arn)
             } else {
-                audit::run(&options)
+                isolation_audit::run(&options).map_err(error::CliError::from)
             };
             match result {
                 Ok(report) => {
                     match format {
-                        Format::Table => print!("{}", audit::report::table(&report, verbose)),
-                        Format::Json => println!("{:#}", audit::report::json(&report, verbose)),
+                        Format::Table => print!("{}", report::table(&report, verbose)),
+                        Format::Json => println!("{:#}", report::json(&report, verbose)),
                     }
                     if report.passed() {
                         ExitCode::SUCCESS
@@ -157,17 +157,14 @@ fn main() -> ExitCode {
 
 /// Builds the IAM client from the environment and runs the live audit.
 fn run_live(
-    options: &audit::AuditOptions,
+    options: &AuditOptions,
     role_arn: Option<String>,
-) -> Result<audit::AuditReport, error::CliError> {
+) -> Result<AuditReport, error::CliError> {
     let role_arn = role_arn.ok_or(error::CliError::LiveNeedsRole)?;
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| error::CliError::Live {
-        operation: "start",
-        code: e.to_string(),
-    })?;
+    let runtime = tokio::runtime::Runtime::new().map_err(error::CliError::Runtime)?;
     runtime.block_on(async {
         let config = aws_config::load_from_env().await;
         let client = aws_sdk_iam::Client::new(&config);
-        audit::live::run(options, &client, &role_arn).await
+        Ok(isolation_audit::live::run(options, &client, &role_arn).await?)
     })
 }

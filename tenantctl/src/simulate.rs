@@ -9,11 +9,12 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use iam_eval::{Policy, Request, RequestContext, evaluate, evaluate_trust};
+use isolation_audit::Params;
+use isolation_audit::inputs::load_policy;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::CliError;
-use crate::inputs::{Params, load_policy};
 
 /// Which policies decide.
 #[derive(Debug, Clone)]

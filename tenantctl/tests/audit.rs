@@ -10,8 +10,9 @@ fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The audit's fixtures live with the library.
 fn fixtures() -> PathBuf {
-    crate_dir().join("tests/fixtures")
+    crate_dir().join("../isolation-audit/tests/fixtures")
 }
 
 fn tenantctl(args: &[&str], cwd: &Path) -> Output {

@@ -2,9 +2,6 @@
 //! moto, configured the ways an operator would (environment variables, the
 //! SDK's AWS_ENDPOINT_URL, --stack), checking outputs and exit codes.
 
-#[path = "../../tenant-lifecycle/tests/moto/mod.rs"]
-mod moto;
-
 use std::process::{Command, Output};
 
 use aws_sdk_dynamodb::types::{
@@ -12,13 +9,14 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 use serde_json::Value;
+use test_support::Moto;
 
 const TENANT_TABLE: &str = "cli-Tenants";
 const DATA_TABLE: &str = "cli-TenantData";
 const ROLE_NAME: &str = "cli-TenantRole";
 
 struct Cli {
-    moto: moto::Moto,
+    moto: Moto,
     env: Vec<(&'static str, String)>,
 }
 
@@ -97,7 +95,7 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str, keys: &[(&s
 
 /// A deployment in moto, and the CLI's environment naming it explicitly.
 async fn deployment() -> (Cli, Vec<String>) {
-    let moto = moto::Moto::start();
+    let moto = Moto::start();
     let conf = moto.sdk_config().await;
     let ddb = aws_sdk_dynamodb::Client::new(&conf);
     create_table(&ddb, TENANT_TABLE, &[("apiKeyId", KeyType::Hash)]).await;
@@ -129,12 +127,8 @@ async fn deployment() -> (Cli, Vec<String>) {
         .send()
         .await
         .unwrap();
-    let env = vec![
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "LOCALMOTOTEST0000001".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "moto-test-secret".to_owned()),
-        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
-        ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
+    let mut env = moto.env();
+    env.extend([
         ("TENANT_TABLE", TENANT_TABLE.to_owned()),
         ("DATA_TABLE", DATA_TABLE.to_owned()),
         ("SILO_TABLE_PREFIX", "cli-silo".to_owned()),
@@ -145,7 +139,7 @@ async fn deployment() -> (Cli, Vec<String>) {
             "TENANT_ROLE_NAME",
             format!("arn:aws:iam::123456789012:role/{ROLE_NAME}"),
         ),
-    ];
+    ]);
     (Cli { moto, env }, plans)
 }
 
@@ -295,7 +289,7 @@ async fn a_siloed_tenant_is_onboarded_from_the_stack_outputs_through_endpoint_ur
         .send()
         .await
         .unwrap();
-    let endpoint = cli.moto.endpoint.clone();
+    let endpoint = cli.moto.endpoint().to_owned();
     let mut cli = cli;
     for key in [
         "AWS_ENDPOINT_URL",

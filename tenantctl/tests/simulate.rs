@@ -7,7 +7,9 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 fn run(args: &[&str], input: &str) -> (i32, Vec<Value>, String) {
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good");
+    // The audit's fixtures, kept with the isolation-audit library.
+    let fixtures =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../isolation-audit/tests/fixtures/good");
     let mut child = Command::new(env!("CARGO_BIN_EXE_tenantctl"))
         .args(args)
         .current_dir(fixtures)

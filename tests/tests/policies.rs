@@ -1,20 +1,100 @@
 //! The IAM documents in `policies/`: they parse, use only documented
-//! placeholders, and avoid every pitfall in DESIGN.md ("Policies"). Each
-//! pitfall test runs its check on the real file and on a copy with the
-//! pitfall put back, so a check that can't fail is caught too.
+//! placeholders, and pass every lint of the isolation-audit library: the
+//! pitfalls of DESIGN.md ("Policies", `ISO001`–`ISO011`, what `tenantctl
+//! audit` runs) and the strict lints that pin their reviewed shape
+//! (`ISO012`–`ISO026`). Each pitfall test runs its lint on the real file and
+//! on a copy with the pitfall put back, so a lint that can't fail is caught
+//! too.
 
-mod policy_support;
+mod repo_files;
 
-use policy_support::{
-    DOCUMENTED_PLACEHOLDERS, POLICY_FILES, POLICY_VARIABLES, READ_ACTIONS, SESSION_READ_ONLY,
-    TENANT_ROLE_PERMISSIONS, TENANT_ROLE_TRUST, VENDOR_FN_PERMISSIONS, actions, all_strings,
-    dynamodb_resource_problems, is_allow, leading_keys_problems, non_item_action_problems,
-    partiql_scan_problems, placeholders, policy, prefix_match_problems, read_text, resources,
-    s3_scope_problems, source_identity_problems, statement_mut, statements,
-    transitive_tag_problems, trust_principal_problems, trust_tag_problems,
-    wildcard_action_problems,
+use iam_eval::Matcher;
+use isolation_audit::inputs::parse_policy;
+use isolation_audit::lints::{self, strict};
+use isolation_audit::matrix::Names;
+use isolation_audit::placeholders::references;
+use isolation_audit::{Params, PolicySet};
+use repo_files::{
+    POLICY_FILES, SESSION_READ_ONLY, TENANT_ROLE_PERMISSIONS, TENANT_ROLE_TRUST,
+    VENDOR_FN_PERMISSIONS, all_strings, policy, read_text, repo_root,
 };
 use serde_json::{Value, json};
+
+/// The deploy-time placeholders documented in `policies/README.md`.
+const DOCUMENTED_PLACEHOLDERS: [&str; 10] = [
+    "${AWS::Partition}",
+    "${AWS::Region}",
+    "${AWS::AccountId}",
+    "${TenantDataTable}",
+    "${TenantBucket}",
+    "${SiloTablePrefix}",
+    "${TenantTable}",
+    "${TenantRoleArn}",
+    "${VendorFunctionRoleArn}",
+    "${VendorFunctionLogGroup}",
+];
+
+/// The IAM policy variables the documents may use: the session tag, as seen
+/// by the tenant's requests and by the `AssumeRole` request that sets it.
+const POLICY_VARIABLES: [&str; 2] = [
+    "${aws:PrincipalTag/api-key-id}",
+    "${aws:RequestTag/api-key-id}",
+];
+
+/// Every `${...}` in a document, as written.
+fn references_in(doc: &Value) -> Vec<String> {
+    all_strings(doc)
+        .into_iter()
+        .flat_map(references)
+        .map(|r| r.to_string())
+        .collect()
+}
+
+/// The reviewed documents, `name` replaced by `doc` (as written), filled with
+/// the audit's example values.
+fn policy_set(name: &str, doc: &Value) -> (PolicySet, Names) {
+    let params = Params::new(&[]).expect("the example values");
+    let parse = |file: &str| {
+        let raw = if file == name {
+            doc.clone()
+        } else {
+            policy(file)
+        };
+        let parsed = parse_policy(file, &raw, &params)
+            .unwrap_or_else(|e| panic!("policies/{file} (or its mutated copy): {e}"));
+        (parsed, raw)
+    };
+    let (session_read_only, session_read_only_raw) = parse(SESSION_READ_ONLY);
+    let set = PolicySet {
+        tenant_permissions: parse(TENANT_ROLE_PERMISSIONS).0,
+        tenant_trust: parse(TENANT_ROLE_TRUST).0,
+        session_read_only,
+        session_read_only_raw,
+        vendor_permissions: Some(parse(VENDOR_FN_PERMISSIONS).0),
+    };
+    (set, Names::new(&params))
+}
+
+/// The findings of lint `id` over the reviewed documents with `name`
+/// replaced by `doc`, each as "file statement: message".
+fn findings(id: &str, name: &str, doc: &Value) -> Vec<String> {
+    let (set, names) = policy_set(name, doc);
+    lints::run(&set, None)
+        .into_iter()
+        .chain(strict::run(&set, &names, None))
+        .filter(|f| f.id == id)
+        .map(|f| format!("{} {}: {}", f.file, f.location, f.message))
+        .collect()
+}
+
+/// The findings of lint `id` over the reviewed documents as they are.
+fn findings_on_reviewed(id: &str) -> Vec<String> {
+    findings(
+        id,
+        TENANT_ROLE_PERMISSIONS,
+        &policy(TENANT_ROLE_PERMISSIONS),
+    )
+}
 
 fn assert_clean(what: &str, problems: &[String]) {
     assert!(problems.is_empty(), "{what}:\n  {}", problems.join("\n  "));
@@ -23,46 +103,53 @@ fn assert_clean(what: &str, problems: &[String]) {
 fn assert_caught(mutation: &str, problems: &[String], expected: &str) {
     assert!(
         problems.iter().any(|p| p.contains(expected)),
-        "the check missed a reintroduced pitfall ({mutation}); expected a problem mentioning {expected:?}, got {problems:?}"
+        "the lint missed a reintroduced pitfall ({mutation}); expected a finding mentioning {expected:?}, got {problems:?}"
     );
+}
+
+/// The mutable statement with this `Sid`, for building mutated copies.
+fn statement_mut<'a>(doc: &'a mut Value, wanted: &str) -> &'a mut Value {
+    doc["Statement"]
+        .as_array_mut()
+        .and_then(|list| list.iter_mut().find(|s| s["Sid"] == wanted))
+        .unwrap_or_else(|| panic!("no statement with Sid {wanted}"))
 }
 
 // ------------------------------------------------------------- shape
 
 #[test]
 fn every_policy_document_is_iam_json_with_explicit_statements() {
+    let params = Params::new(&[]).unwrap();
     for name in POLICY_FILES {
-        let doc = policy(name);
+        // iam-eval refuses unknown elements and an Effect other than Allow or Deny.
+        let doc = parse_policy(name, &policy(name), &params)
+            .unwrap_or_else(|e| panic!("policies/{name} is not an IAM policy: {e}"));
         assert_eq!(
-            doc["Version"], "2012-10-17",
+            doc.version.as_deref(),
+            Some(iam_eval::VERSION_2012),
             "policies/{name}: Version must be 2012-10-17 (older versions ignore policy variables)"
         );
-        let stmts = statements(&doc);
-        assert!(!stmts.is_empty(), "policies/{name}: no statements");
-        for stmt in stmts {
-            let effect = &stmt["Effect"];
-            assert!(
-                effect == "Allow" || effect == "Deny",
-                "policies/{name}: statement {stmt} has Effect {effect}"
+        assert!(!doc.statements.is_empty(), "policies/{name}: no statements");
+        for (i, stmt) in doc.statements.iter().enumerate() {
+            assert_ne!(
+                stmt.sid,
+                format!("#{i}"),
+                "policies/{name}: every statement needs a Sid saying what it is for: statement {i}"
             );
             assert!(
-                stmt["Sid"].is_string(),
-                "policies/{name}: every statement needs a Sid saying what it is for: {stmt}"
-            );
-            assert!(
-                !actions(stmt).is_empty(),
+                matches!(&stmt.actions, Matcher::Listed(a) if !a.is_empty()),
                 "policies/{name}: statement {} has no Action",
-                stmt["Sid"]
+                stmt.sid
             );
             let has_target = if name == TENANT_ROLE_TRUST {
-                stmt.get("Principal").is_some()
+                stmt.principals.is_some()
             } else {
-                !resources(stmt).is_empty()
+                matches!(&stmt.resources, Some(Matcher::Listed(r)) if !r.is_empty())
             };
             assert!(
                 has_target,
                 "policies/{name}: statement {} has no {}",
-                stmt["Sid"],
+                stmt.sid,
                 if name == TENANT_ROLE_TRUST {
                     "Principal"
                 } else {
@@ -76,11 +163,12 @@ fn every_policy_document_is_iam_json_with_explicit_statements() {
 #[test]
 fn policy_documents_use_only_documented_placeholders_and_policy_variables() {
     for name in POLICY_FILES {
-        let doc = policy(name);
-        let unknown: Vec<&str> = all_strings(&doc)
+        let unknown: Vec<String> = references_in(&policy(name))
             .into_iter()
-            .flat_map(placeholders)
-            .filter(|p| !DOCUMENTED_PLACEHOLDERS.contains(p) && !POLICY_VARIABLES.contains(p))
+            .filter(|p| {
+                !DOCUMENTED_PLACEHOLDERS.contains(&p.as_str())
+                    && !POLICY_VARIABLES.contains(&p.as_str())
+            })
             .collect();
         assert!(
             unknown.is_empty(),
@@ -95,10 +183,12 @@ fn placeholder_check_catches_a_misspelt_placeholder() {
     doc["Statement"][0]["Resource"] = json!(
         "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TenantDataTabel}"
     );
-    let unknown: Vec<&str> = all_strings(&doc)
+    let unknown: Vec<String> = references_in(&doc)
         .into_iter()
-        .flat_map(placeholders)
-        .filter(|p| !DOCUMENTED_PLACEHOLDERS.contains(p) && !POLICY_VARIABLES.contains(p))
+        .filter(|p| {
+            !DOCUMENTED_PLACEHOLDERS.contains(&p.as_str())
+                && !POLICY_VARIABLES.contains(&p.as_str())
+        })
         .collect();
     assert_eq!(
         unknown,
@@ -124,13 +214,7 @@ fn policies_readme_documents_every_placeholder_and_document() {
     }
     let used: Vec<String> = POLICY_FILES
         .iter()
-        .flat_map(|n| {
-            all_strings(&policy(n))
-                .into_iter()
-                .flat_map(placeholders)
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|n| references_in(&policy(n)))
         .collect();
     for p in DOCUMENTED_PLACEHOLDERS {
         assert!(
@@ -140,45 +224,29 @@ fn policies_readme_documents_every_placeholder_and_document() {
     }
 }
 
-// --------------------------------------------------- session policy
-
-/// STS limits a plaintext session policy to 2,048 characters, before the
-/// packed-size limit it shares with the session tags.
-const SESSION_POLICY_MAX_CHARS: usize = 2048;
-
-fn session_policy_problems(doc: &Value) -> Vec<String> {
-    let mut problems = Vec::new();
-    let compact = serde_json::to_string(doc).expect("a JSON value serializes");
-    if compact.len() > SESSION_POLICY_MAX_CHARS / 2 {
-        problems.push(format!("compact form is {} characters; keep it under {} (STS allows {SESSION_POLICY_MAX_CHARS}, shared headroom with tags)", compact.len(), SESSION_POLICY_MAX_CHARS / 2));
-    }
-    for p in all_strings(doc).into_iter().flat_map(placeholders) {
-        problems.push(format!(
-            "contains {p}; vendor-fn embeds the file verbatim, so nothing can fill it in"
-        ));
-    }
-    for stmt in statements(doc) {
-        if !is_allow(stmt) {
-            problems.push(format!(
-                "statement {} is not Allow; a session policy only narrows",
-                stmt["Sid"]
-            ));
-        }
-        for a in actions(stmt) {
-            if !READ_ACTIONS.contains(&a) {
-                problems.push(format!("allows {a}, which is not a read action"));
-            }
-        }
-    }
-    problems
+#[test]
+fn the_reviewed_documents_pass_every_lint() {
+    let (set, names) = policy_set(TENANT_ROLE_PERMISSIONS, &policy(TENANT_ROLE_PERMISSIONS));
+    let template_path = repo_root().join("template.yaml");
+    let template = isolation_audit::inputs::read_template(&template_path).expect("template.yaml");
+    let all: Vec<String> = lints::run(&set, Some((&template_path, &template)))
+        .into_iter()
+        .chain(strict::run(&set, &names, Some((&template_path, &template))))
+        .map(|f| format!("{} {} {}: {}", f.id, f.file, f.location, f.message))
+        .collect();
+    assert_clean("policies/ and template.yaml", &all);
 }
+
+// --------------------------------------------------- session policy
 
 #[test]
 fn read_only_session_policy_is_compact_read_only_and_placeholder_free() {
-    assert_clean(
-        "policies/session-read-only.json",
-        &session_policy_problems(&policy(SESSION_READ_ONLY)),
-    );
+    for id in ["ISO023", "ISO024", "ISO011"] {
+        assert_clean(
+            &format!("policies/session-read-only.json ({id})"),
+            &findings_on_reviewed(id),
+        );
+    }
 }
 
 #[test]
@@ -190,15 +258,15 @@ fn read_only_session_policy_check_catches_a_write_action_or_a_placeholder() {
         .push(json!("dynamodb:PutItem"));
     assert_caught(
         "PutItem in the read-only policy",
-        &session_policy_problems(&doc),
+        &findings("ISO023", SESSION_READ_ONLY, &doc),
         "dynamodb:PutItem",
     );
     let mut doc = policy(SESSION_READ_ONLY);
     doc["Statement"][0]["Resource"] = json!("arn:aws:s3:::${TenantBucket}/*");
     assert_caught(
         "a placeholder in the session policy",
-        &session_policy_problems(&doc),
-        "${TenantBucket}",
+        &findings("ISO011", SESSION_READ_ONLY, &doc),
+        "placeholder that nothing fills",
     );
 }
 
@@ -206,10 +274,12 @@ fn read_only_session_policy_check_catches_a_write_action_or_a_placeholder() {
 
 #[test]
 fn dynamodb_grants_pin_leading_keys_with_for_all_values_and_a_null_guard() {
-    assert_clean(
-        "policies/tenant-role-permissions.json",
-        &leading_keys_problems(&policy(TENANT_ROLE_PERMISSIONS)),
-    );
+    for id in ["ISO001", "ISO012"] {
+        assert_clean(
+            &format!("policies/tenant-role-permissions.json ({id})"),
+            &findings_on_reviewed(id),
+        );
+    }
 }
 
 #[test]
@@ -219,7 +289,13 @@ fn leading_keys_check_catches_a_missing_null_guard() {
         .as_object_mut()
         .unwrap()
         .remove("Null");
-    assert_caught("Null guard removed", &leading_keys_problems(&doc), "Null");
+    for id in ["ISO001", "ISO012"] {
+        assert_caught(
+            "Null guard removed",
+            &findings(id, TENANT_ROLE_PERMISSIONS, &doc),
+            "Null",
+        );
+    }
 }
 
 #[test]
@@ -232,7 +308,7 @@ fn leading_keys_check_catches_for_any_value_and_a_missing_condition() {
     cond.insert("ForAnyValue:StringEquals".into(), v);
     assert_caught(
         "ForAnyValue instead of ForAllValues",
-        &leading_keys_problems(&doc),
+        &findings("ISO012", TENANT_ROLE_PERMISSIONS, &doc),
         "ForAnyValue",
     );
 
@@ -243,7 +319,7 @@ fn leading_keys_check_catches_for_any_value_and_a_missing_condition() {
         .remove("Condition");
     assert_caught(
         "no condition at all",
-        &leading_keys_problems(&doc),
+        &findings("ISO012", TENANT_ROLE_PERMISSIONS, &doc),
         "without ForAllValues",
     );
 }
@@ -252,10 +328,10 @@ fn leading_keys_check_catches_for_any_value_and_a_missing_condition() {
 
 #[test]
 fn actions_are_listed_explicitly_in_every_document() {
-    for name in POLICY_FILES {
+    for id in ["ISO002", "ISO013"] {
         assert_clean(
-            &format!("policies/{name}"),
-            &wildcard_action_problems(&policy(name)),
+            &format!("every document in policies/ ({id})"),
+            &findings_on_reviewed(id),
         );
     }
 }
@@ -264,15 +340,20 @@ fn actions_are_listed_explicitly_in_every_document() {
 fn explicit_action_check_catches_dynamodb_star() {
     let mut doc = policy(TENANT_ROLE_PERMISSIONS);
     statement_mut(&mut doc, "PooledTableOwnPartitionOnly")["Action"] = json!("dynamodb:*");
-    assert_caught("dynamodb:*", &wildcard_action_problems(&doc), "dynamodb:*");
-    assert_caught("dynamodb:*", &non_item_action_problems(&doc), "dynamodb:*");
+    for id in ["ISO013", "ISO014"] {
+        assert_caught(
+            "dynamodb:*",
+            &findings(id, TENANT_ROLE_PERMISSIONS, &doc),
+            "dynamodb:*",
+        );
+    }
 }
 
 #[test]
 fn tenant_role_allows_only_keyed_dynamodb_item_actions() {
     assert_clean(
-        "policies/tenant-role-permissions.json",
-        &non_item_action_problems(&policy(TENANT_ROLE_PERMISSIONS)),
+        "policies/tenant-role-permissions.json (ISO014)",
+        &findings_on_reviewed("ISO014"),
     );
 }
 
@@ -285,7 +366,7 @@ fn item_action_check_catches_scan() {
         .push(json!("dynamodb:Scan"));
     assert_caught(
         "dynamodb:Scan",
-        &non_item_action_problems(&doc),
+        &findings("ISO014", TENANT_ROLE_PERMISSIONS, &doc),
         "dynamodb:Scan",
     );
 }
@@ -294,10 +375,12 @@ fn item_action_check_catches_scan() {
 
 #[test]
 fn partiql_full_table_scans_are_denied() {
-    assert_clean(
-        "policies/tenant-role-permissions.json",
-        &partiql_scan_problems(&policy(TENANT_ROLE_PERMISSIONS)),
-    );
+    for id in ["ISO007", "ISO015"] {
+        assert_clean(
+            &format!("policies/tenant-role-permissions.json ({id})"),
+            &findings_on_reviewed(id),
+        );
+    }
 }
 
 #[test]
@@ -307,11 +390,13 @@ fn partiql_check_catches_a_removed_or_weakened_deny() {
         .as_array_mut()
         .unwrap()
         .retain(|s| s["Sid"] != "DenyPartiQLFullTableScan");
-    assert_caught(
-        "FullTableScan deny removed",
-        &partiql_scan_problems(&doc),
-        "FullTableScan",
-    );
+    for id in ["ISO007", "ISO015"] {
+        assert_caught(
+            "FullTableScan deny removed",
+            &findings(id, TENANT_ROLE_PERMISSIONS, &doc),
+            "FullTableScan",
+        );
+    }
 
     let mut doc = policy(TENANT_ROLE_PERMISSIONS);
     statement_mut(&mut doc, "DenyPartiQLFullTableScan")["Resource"] = json!(
@@ -319,7 +404,7 @@ fn partiql_check_catches_a_removed_or_weakened_deny() {
     );
     assert_caught(
         "deny narrowed to the pooled table (silo tables left open)",
-        &partiql_scan_problems(&doc),
+        &findings("ISO015", TENANT_ROLE_PERMISSIONS, &doc),
         "FullTableScan",
     );
 }
@@ -328,10 +413,12 @@ fn partiql_check_catches_a_removed_or_weakened_deny() {
 
 #[test]
 fn trust_admits_only_the_vendor_function_role() {
-    assert_clean(
-        "policies/tenant-role-trust.json",
-        &trust_principal_problems(&policy(TENANT_ROLE_TRUST)),
-    );
+    for id in ["ISO009", "ISO016"] {
+        assert_clean(
+            &format!("policies/tenant-role-trust.json ({id})"),
+            &findings_on_reviewed(id),
+        );
+    }
 }
 
 #[test]
@@ -345,18 +432,25 @@ fn trust_principal_check_catches_the_account_root_or_anyone() {
         statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Principal"] = principal.clone();
         assert_caught(
             &format!("principal {principal}"),
-            &trust_principal_problems(&doc),
+            &findings("ISO016", TENANT_ROLE_TRUST, &doc),
             "not only the vendor role",
+        );
+        assert_caught(
+            &format!("principal {principal}"),
+            &findings("ISO009", TENANT_ROLE_TRUST, &doc),
+            "lets more than the vendor role assume",
         );
     }
 }
 
 #[test]
 fn trust_requires_exactly_one_non_empty_api_key_id_tag() {
-    assert_clean(
-        "policies/tenant-role-trust.json",
-        &trust_tag_problems(&policy(TENANT_ROLE_TRUST)),
-    );
+    for id in ["ISO005", "ISO017"] {
+        assert_clean(
+            &format!("policies/tenant-role-trust.json ({id})"),
+            &findings_on_reviewed(id),
+        );
+    }
 }
 
 #[test]
@@ -368,7 +462,7 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
         .remove("ForAllValues:StringEquals");
     assert_caught(
         "aws:TagKeys restriction removed",
-        &trust_tag_problems(&doc),
+        &findings("ISO017", TENANT_ROLE_TRUST, &doc),
         "not limited",
     );
 
@@ -377,7 +471,7 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
         ["aws:TagKeys"] = json!(["api-key-id", "tier"]);
     assert_caught(
         "a second tag key admitted",
-        &trust_tag_problems(&doc),
+        &findings("ISO017", TENANT_ROLE_TRUST, &doc),
         "not limited",
     );
 
@@ -386,7 +480,7 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
         json!("*");
     assert_caught(
         "empty tag value admitted",
-        &trust_tag_problems(&doc),
+        &findings("ISO017", TENANT_ROLE_TRUST, &doc),
         "may be empty",
     );
 
@@ -397,17 +491,19 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
         .remove("aws:RequestTag/api-key-id");
     assert_caught(
         "AssumeRole without the tag",
-        &trust_tag_problems(&doc),
+        &findings("ISO017", TENANT_ROLE_TRUST, &doc),
         "does not require the api-key-id tag",
     );
 }
 
 #[test]
 fn trust_forbids_transitive_tags() {
-    assert_clean(
-        "policies/tenant-role-trust.json",
-        &transitive_tag_problems(&policy(TENANT_ROLE_TRUST)),
-    );
+    for id in ["ISO006", "ISO018"] {
+        assert_clean(
+            &format!("policies/tenant-role-trust.json ({id})"),
+            &findings_on_reviewed(id),
+        );
+    }
 }
 
 #[test]
@@ -417,18 +513,20 @@ fn transitive_tag_check_catches_a_removed_guard() {
         .as_object_mut()
         .unwrap()
         .remove("sts:TransitiveTagKeys");
-    assert_caught(
-        "transitive tags admitted",
-        &transitive_tag_problems(&doc),
-        "TagSessionWithTheApiKeyIdOnly",
-    );
+    for id in ["ISO006", "ISO018"] {
+        assert_caught(
+            "transitive tags admitted",
+            &findings(id, TENANT_ROLE_TRUST, &doc),
+            "TagSessionWithTheApiKeyIdOnly",
+        );
+    }
 }
 
 #[test]
 fn trust_allows_a_source_identity_equal_to_the_tag() {
     assert_clean(
-        "policies/tenant-role-trust.json",
-        &source_identity_problems(&policy(TENANT_ROLE_TRUST)),
+        "policies/tenant-role-trust.json (ISO019)",
+        &findings_on_reviewed("ISO019"),
     );
 }
 
@@ -441,7 +539,7 @@ fn source_identity_check_catches_any_value_or_no_permission() {
         .remove("Condition");
     assert_caught(
         "any source identity",
-        &source_identity_problems(&doc),
+        &findings("ISO019", TENANT_ROLE_TRUST, &doc),
         "not required to equal",
     );
 
@@ -452,7 +550,7 @@ fn source_identity_check_catches_any_value_or_no_permission() {
         .retain(|s| s["Sid"] != "SourceIdentityIsTheApiKeyId");
     assert_caught(
         "SetSourceIdentity not allowed",
-        &source_identity_problems(&doc),
+        &findings("ISO019", TENANT_ROLE_TRUST, &doc),
         "no statement allows sts:SetSourceIdentity",
     );
 }
@@ -461,10 +559,10 @@ fn source_identity_check_catches_any_value_or_no_permission() {
 
 #[test]
 fn tag_values_are_never_prefix_matched() {
-    for name in POLICY_FILES {
+    for id in ["ISO004", "ISO020"] {
         assert_clean(
-            &format!("policies/{name}"),
-            &prefix_match_problems(&policy(name)),
+            &format!("every document in policies/ ({id})"),
+            &findings_on_reviewed(id),
         );
     }
 }
@@ -476,25 +574,30 @@ fn prefix_match_check_catches_a_wildcard_after_the_tag() {
         ["dynamodb:LeadingKeys"] = json!(["${aws:PrincipalTag/api-key-id}*"]);
     assert_caught(
         "LeadingKeys tag*",
-        &prefix_match_problems(&doc),
+        &findings("ISO020", TENANT_ROLE_PERMISSIONS, &doc),
         "prefix match",
     );
 
     let mut doc = policy(TENANT_ROLE_PERMISSIONS);
     statement_mut(&mut doc, "ObjectsUnderOwnPrefixOnly")["Resource"] =
         json!("arn:${AWS::Partition}:s3:::${TenantBucket}/${aws:PrincipalTag/api-key-id}*");
-    assert_caught(
-        "S3 object ARN without the trailing slash",
-        &prefix_match_problems(&doc),
-        "prefix match",
-    );
+    for (id, expected) in [
+        ("ISO004", "matches any tenant whose id starts with this one"),
+        ("ISO020", "prefix match"),
+    ] {
+        assert_caught(
+            "S3 object ARN without the trailing slash",
+            &findings(id, TENANT_ROLE_PERMISSIONS, &doc),
+            expected,
+        );
+    }
 }
 
 #[test]
 fn s3_access_is_limited_to_the_tenants_own_prefix() {
     assert_clean(
-        "policies/tenant-role-permissions.json",
-        &s3_scope_problems(&policy(TENANT_ROLE_PERMISSIONS)),
+        "policies/tenant-role-permissions.json (ISO021)",
+        &findings_on_reviewed("ISO021"),
     );
 }
 
@@ -505,7 +608,7 @@ fn s3_scope_check_catches_the_whole_bucket_and_unconditioned_listing() {
         json!("arn:${AWS::Partition}:s3:::${TenantBucket}/*");
     assert_caught(
         "objects of the whole bucket",
-        &s3_scope_problems(&doc),
+        &findings("ISO021", TENANT_ROLE_PERMISSIONS, &doc),
         "not only",
     );
 
@@ -516,7 +619,7 @@ fn s3_scope_check_catches_the_whole_bucket_and_unconditioned_listing() {
         .remove("Condition");
     assert_caught(
         "listing without s3:prefix",
-        &s3_scope_problems(&doc),
+        &findings("ISO021", TENANT_ROLE_PERMISSIONS, &doc),
         "s3:prefix",
     );
 
@@ -525,7 +628,7 @@ fn s3_scope_check_catches_the_whole_bucket_and_unconditioned_listing() {
         json!(["*"]);
     assert_caught(
         "listing any prefix",
-        &s3_scope_problems(&doc),
+        &findings("ISO021", TENANT_ROLE_PERMISSIONS, &doc),
         "not limited",
     );
 }
@@ -533,8 +636,8 @@ fn s3_scope_check_catches_the_whole_bucket_and_unconditioned_listing() {
 #[test]
 fn dynamodb_access_is_limited_to_the_pooled_table_and_the_tenants_own_silo_table() {
     assert_clean(
-        "policies/tenant-role-permissions.json",
-        &dynamodb_resource_problems(&policy(TENANT_ROLE_PERMISSIONS)),
+        "policies/tenant-role-permissions.json (ISO022)",
+        &findings_on_reviewed("ISO022"),
     );
 }
 
@@ -546,59 +649,18 @@ fn silo_check_catches_a_wildcard_table_name() {
     );
     assert_caught(
         "every silo table",
-        &dynamodb_resource_problems(&doc),
+        &findings("ISO022", TENANT_ROLE_PERMISSIONS, &doc),
         "neither the pooled table",
     );
 }
 
 // ------------------------------------------------ vendor function
 
-fn vendor_problems(doc: &Value) -> Vec<String> {
-    let mut problems = Vec::new();
-    for stmt in statements(doc).into_iter().filter(|s| is_allow(s)) {
-        for r in resources(stmt) {
-            if r == "*" {
-                problems.push(format!("statement {}: Resource \"*\"", stmt["Sid"]));
-            }
-        }
-        for a in actions(stmt) {
-            let expected: &[&str] = if a.starts_with("sts:") {
-                &["${TenantRoleArn}"]
-            } else if a.starts_with("dynamodb:") {
-                &[
-                    "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TenantTable}",
-                ]
-            } else if a.starts_with("logs:") {
-                &[
-                    "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${VendorFunctionLogGroup}:*",
-                ]
-            } else {
-                problems.push(format!("statement {}: unexpected action {a}", stmt["Sid"]));
-                continue;
-            };
-            if resources(stmt) != expected {
-                problems.push(format!(
-                    "statement {}: {a} on {:?}, expected only {expected:?}",
-                    stmt["Sid"],
-                    resources(stmt)
-                ));
-            }
-            if a.starts_with("dynamodb:") && a != "dynamodb:GetItem" {
-                problems.push(format!(
-                    "statement {}: the vendor only reads tenant records by key; {a} is not needed",
-                    stmt["Sid"]
-                ));
-            }
-        }
-    }
-    problems
-}
-
 #[test]
 fn vendor_function_may_only_read_the_registry_assume_the_tenant_role_and_log() {
     assert_clean(
-        "policies/vendor-fn-permissions.json",
-        &vendor_problems(&policy(VENDOR_FN_PERMISSIONS)),
+        "policies/vendor-fn-permissions.json (ISO025)",
+        &findings_on_reviewed("ISO025"),
     );
 }
 
@@ -608,7 +670,7 @@ fn vendor_check_catches_assuming_any_role() {
     statement_mut(&mut doc, "AssumeTenantRoleWithTagAndSourceIdentity")["Resource"] = json!("*");
     assert_caught(
         "sts:AssumeRole on *",
-        &vendor_problems(&doc),
+        &findings("ISO025", VENDOR_FN_PERMISSIONS, &doc),
         "Resource \"*\"",
     );
 }

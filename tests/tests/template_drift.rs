@@ -3,11 +3,16 @@
 //! template stays readable by any YAML parser, and the stack has what
 //! vendor-fn, tenants and operators rely on.
 
-mod policy_support;
+mod repo_files;
 
-use policy_support::{
+use std::path::Path;
+
+use isolation_audit::lints::{self, strict};
+use isolation_audit::matrix::Names;
+use isolation_audit::{Params, PolicySet};
+use repo_files::{
     TENANT_ROLE_PERMISSIONS, TENANT_ROLE_TRUST, VENDOR_FN_PERMISSIONS, all_strings, policy,
-    read_text, strings, template,
+    read_text, repo_root, strings, template,
 };
 use serde_json::{Map, Value, json};
 
@@ -237,46 +242,19 @@ fn placeholder_mapping_unescapes_policy_variables_and_resolves_references() {
 // ------------------------------------------- pitfall: Fn::Sub escaping
 
 /// DESIGN.md: in a `Fn::Sub`, a policy variable must be written `${!aws:...}`
-/// (else `CloudFormation` tries to resolve it); outside `Fn::Sub` it must not
-/// be (nothing unescapes it, so IAM would see a literal `${!`).
-fn sub_escaping_problems(v: &Value, in_sub: bool, path: &str, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) => {
-            for p in policy_support::placeholders(s) {
-                let inner = &p[2..p.len() - 1];
-                let is_policy_variable = inner.trim_start_matches('!').contains(':')
-                    && !inner.trim_start_matches('!').starts_with("AWS::");
-                if in_sub && is_policy_variable && !inner.starts_with('!') {
-                    out.push(format!(
-                        "{path}: {p} inside Fn::Sub must be written ${{!{inner}}}"
-                    ));
-                }
-                if !in_sub && inner.starts_with('!') {
-                    out.push(format!(
-                        "{path}: {p} outside Fn::Sub reaches IAM literally; write ${{{}}}",
-                        &inner[1..]
-                    ));
-                }
-            }
-        }
-        Value::Array(list) => {
-            for (i, x) in list.iter().enumerate() {
-                sub_escaping_problems(x, in_sub, &format!("{path}/{i}"), out);
-            }
-        }
-        Value::Object(map) => {
-            for (k, x) in map {
-                sub_escaping_problems(x, in_sub || k == "Fn::Sub", &format!("{path}/{k}"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
+/// (else `CloudFormation` tries to resolve it: the audit's lint ISO008);
+/// outside `Fn::Sub` it must not be (nothing unescapes it, so IAM would see a
+/// literal `${!`: the strict lint ISO026).
 fn escaping_problems(tpl: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    sub_escaping_problems(tpl, false, "", &mut out);
-    out
+    let params = Params::new(&[]).expect("the example values");
+    let set = PolicySet::load(&repo_root().join("policies"), &params).expect("policies/");
+    let path = Path::new("template.yaml");
+    lints::run(&set, Some((path, tpl)))
+        .into_iter()
+        .chain(strict::run(&set, &Names::new(&params), Some((path, tpl))))
+        .filter(|f| matches!(f.id, "ISO008" | "ISO026"))
+        .map(|f| format!("{} {}: {}", f.id, f.location, f.message))
+        .collect()
 }
 
 #[test]
@@ -302,7 +280,7 @@ fn escaping_check_catches_an_unescaped_variable_in_fn_sub() {
     assert!(
         problems
             .iter()
-            .any(|p| p.contains("must be written ${!aws:PrincipalTag/api-key-id}")),
+            .any(|p| p.contains("write ${!aws:PrincipalTag/api-key-id}")),
         "missed an unescaped policy variable: {problems:?}"
     );
 

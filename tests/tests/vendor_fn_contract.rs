@@ -3,9 +3,9 @@
 //! light): the session policy it embeds is the reviewed file, and it reads
 //! the environment variables the template sets.
 
-mod policy_support;
+mod repo_files;
 
-use policy_support::{read_text, repo_root, template};
+use repo_files::{read_text, repo_root, template};
 
 /// Every `.rs` file under `vendor-fn/src`, as (path, text).
 fn vendor_fn_sources() -> Vec<(String, String)> {

@@ -1,15 +1,18 @@
 //! Shared test utilities: fixed names, mocked AWS clients, recorded progress.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_smithy_mocks::{Rule, RuleMode, mock_client};
-use aws_smithy_types::error::ErrorMetadata;
 use aws_smithy_types::retry::RetryConfig;
 use chrono::{DateTime, Utc};
 use tenant_lifecycle::{Clients, Lifecycle, Progress, Resources};
 use tenant_registry::{ApiKeyId, Isolation, TenantRecord, TenantStatus, Tier};
+use test_support::mocks::Captured;
+
+/// Error metadata carrying only an AWS error code (and a message text that
+/// must never be shown), as the SDK parses it.
+pub use test_support::mocks::error_code as code;
 
 /// The key ID API Gateway hands out in these tests.
 pub const KEY_ID: &str = "k1a2b3c4d5";
@@ -64,14 +67,6 @@ pub fn record(status: TenantStatus, isolation: Isolation) -> TenantRecord {
     }
 }
 
-/// Error metadata carrying only an AWS error code, as the SDK parses it.
-pub fn code(code: &str) -> ErrorMetadata {
-    ErrorMetadata::builder()
-        .code(code)
-        .message("AWS's message text, never shown")
-        .build()
-}
-
 /// A life-cycle over mocked clients: unmatched requests fail the test, no
 /// retries (each injected failure is seen once), 1 ms polling, fixed clock.
 pub fn lifecycle_with(
@@ -108,17 +103,17 @@ pub fn lifecycle(apigateway: &[&Rule], dynamodb: &[&Rule], iam: &[&Rule]) -> Lif
 
 /// Progress lines, kept for assertions.
 #[derive(Debug, Default)]
-pub struct Recorded(Mutex<Vec<String>>);
+pub struct Recorded(Captured<String>);
 
 impl Progress for Recorded {
     fn step(&self, message: &str) {
-        self.0.lock().unwrap().push(message.to_owned());
+        self.0.push(message.to_owned());
     }
 }
 
 impl Recorded {
     pub fn lines(&self) -> Vec<String> {
-        self.0.lock().unwrap().clone()
+        self.0.all()
     }
 }
 

@@ -1,7 +1,6 @@
 //! Shared test utilities: fixtures, registry items, mocked AWS clients.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayProxyResponse;
@@ -65,36 +64,11 @@ pub fn tenant(tier: Tier, status: TenantStatus) -> TenantRecord {
 }
 
 /// Records every input a rule sees, so tests assert on exactly what was sent.
-#[derive(Clone)]
-pub struct Captured<T>(Arc<Mutex<Vec<T>>>);
-
-impl<T> Default for Captured<T> {
-    fn default() -> Self {
-        Self(Arc::default())
-    }
-}
-
-impl<T: Clone> Captured<T> {
-    pub fn push(&self, t: T) {
-        self.0.lock().unwrap().push(t);
-    }
-    pub fn all(&self) -> Vec<T> {
-        self.0.lock().unwrap().clone()
-    }
-    pub fn only(&self) -> T {
-        let all = self.all();
-        assert_eq!(all.len(), 1, "expected exactly one call");
-        all[0].clone()
-    }
-}
+pub use test_support::mocks::Captured;
 
 pub fn get_item_returns(record: Option<TenantRecord>, seen: &Captured<GetItemInput>) -> Rule {
-    let seen = seen.clone();
     mock!(aws_sdk_dynamodb::Client::get_item)
-        .match_requests(move |input| {
-            seen.push(input.clone());
-            true
-        })
+        .match_requests(seen.recorder())
         .then_output(move || {
             GetItemOutput::builder()
                 .set_item(record.as_ref().map(TenantRecord::to_item))
@@ -113,12 +87,8 @@ pub fn vended_credentials() -> Credentials {
 }
 
 pub fn assume_role_succeeds(seen: &Captured<AssumeRoleInput>) -> Rule {
-    let seen = seen.clone();
     mock!(aws_sdk_sts::Client::assume_role)
-        .match_requests(move |input| {
-            seen.push(input.clone());
-            true
-        })
+        .match_requests(seen.recorder())
         .then_output(|| {
             AssumeRoleOutput::builder()
                 .credentials(vended_credentials())

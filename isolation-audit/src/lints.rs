@@ -1,4 +1,12 @@
 //! Lints: the pitfalls of DESIGN.md ("Policies"), each with a stable ID.
+//!
+//! [`run`] runs `ISO001`–`ISO011` over a [`PolicySet`] and the template:
+//! what `tenantctl audit` reports. [`strict::run`] runs `ISO012`–`ISO026`,
+//! which hold the reviewed documents to their exact shape (the system tests
+//! run them). Each finding names the lint, the file, the statement and what
+//! is wrong.
+
+pub mod strict;
 
 use std::path::Path;
 
@@ -8,76 +16,92 @@ use iam_eval::{
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::inputs::{PolicySet, is_placeholder};
+use crate::inputs::PolicySet;
+use crate::placeholders::{Reference, has_placeholder, references};
 
 /// One lint finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Finding {
+pub struct Finding {
     /// Stable ID, e.g. `ISO001`.
-    pub(crate) id: &'static str,
+    pub id: &'static str,
     /// Stable short name, e.g. `forallvalues-without-null-guard`.
-    pub(crate) name: &'static str,
+    pub name: &'static str,
     /// File the finding is in.
-    pub(crate) file: String,
+    pub file: String,
     /// Statement `Sid` (or `#index`), or the template path.
-    pub(crate) location: String,
+    pub location: String,
     /// What is wrong and why it matters.
-    pub(crate) message: String,
+    pub message: String,
 }
 
-/// Every lint, for `--help`-style listing and the README.
-pub(crate) const LINTS: &[(&str, &str, &str)] = &[
-    (
+/// A lint: its stable ID and name, and the pitfall it catches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lint {
+    /// Stable ID, e.g. `ISO001`.
+    pub id: &'static str,
+    /// Stable short name, e.g. `forallvalues-without-null-guard`.
+    pub name: &'static str,
+    /// The pitfall, in one line.
+    pub summary: &'static str,
+}
+
+const fn lint(id: &'static str, name: &'static str, summary: &'static str) -> Lint {
+    Lint { id, name, summary }
+}
+
+/// Every lint [`run`] runs, for listings and the README.
+pub const LINTS: &[Lint] = &[
+    lint(
         "ISO001",
         "forallvalues-without-null-guard",
         "ForAllValues is true when the key is absent: add Null {key: false}",
     ),
-    (
+    lint(
         "ISO002",
         "dynamodb-wildcard-action",
         "wildcard DynamoDB actions (or NotAction) allow Scan, streams and exports",
     ),
-    (
+    lint(
         "ISO003",
         "resource-star",
         "an Allow on Resource \"*\" (or NotResource) in the tenant role reaches every tenant",
     ),
-    (
+    lint(
         "ISO004",
         "prefix-tag-match",
         "a wildcard right after the tenant id (or another literal) matches look-alike tenants",
     ),
-    (
+    lint(
         "ISO005",
         "unrestricted-tag-session",
         "TagSession must require the api-key-id tag and allow no other tag keys",
     ),
-    (
+    lint(
         "ISO006",
         "transitive-tags",
         "TagSession must forbid transitive tags (Null sts:TransitiveTagKeys true)",
     ),
-    (
+    lint(
         "ISO007",
         "no-fulltablescan-deny",
         "PartiQLSelect is allowed without a Deny on dynamodb:FullTableScan",
     ),
-    (
+    lint(
         "ISO008",
         "unescaped-variable-in-sub",
         "inside Fn::Sub a policy variable must be written ${!...}",
     ),
-    (
+    lint(
         "ISO009",
         "broad-trust-principal",
         "the trust policy must name the vendor role, not *, an account or NotPrincipal",
     ),
-    (
+    lint(
         "ISO010",
         "tenant-may-assume-roles",
         "the tenant role must not call STS AssumeRole/TagSession or iam:PassRole",
     ),
-    (
+    lint(
         "ISO011",
         "session-policy-placeholder",
         "the session policy is sent verbatim by vendor-fn: no placeholders",
@@ -85,7 +109,11 @@ pub(crate) const LINTS: &[(&str, &str, &str)] = &[
 ];
 
 fn finding(id: &'static str, policy: &str, location: &str, message: String) -> Finding {
-    let name = LINTS.iter().find(|l| l.0 == id).map_or("", |l| l.1);
+    let name = LINTS
+        .iter()
+        .chain(strict::STRICT_LINTS)
+        .find(|l| l.id == id)
+        .map_or("", |l| l.name);
     Finding {
         id,
         name,
@@ -129,8 +157,10 @@ fn is_prefix_pattern(value: &str) -> bool {
     })
 }
 
-/// Runs every lint over the policy set and the template.
-pub(crate) fn run(set: &PolicySet, template: Option<(&Path, &Value)>) -> Vec<Finding> {
+/// Runs `ISO001`–`ISO011` over the policy set and, when given, the template
+/// (its path, for findings, and its JSON from
+/// [`read_template`](crate::inputs::read_template)).
+pub fn run(set: &PolicySet, template: Option<(&Path, &Value)>) -> Vec<Finding> {
     let mut out = Vec::new();
     tenant_permission_lints(&set.tenant_permissions, &mut out);
     trust_lints(&set.tenant_trust, &mut out);
@@ -338,17 +368,11 @@ fn trust_lints(policy: &Policy, out: &mut Vec<Finding>) {
 
 fn contains_placeholder(value: &Value) -> bool {
     match value {
-        Value::String(s) => placeholders(s).any(is_placeholder),
+        Value::String(s) => has_placeholder(s),
         Value::Array(items) => items.iter().any(contains_placeholder),
         Value::Object(map) => map.values().any(contains_placeholder),
         _ => false,
     }
-}
-
-fn placeholders(text: &str) -> impl Iterator<Item = &str> {
-    text.split("${")
-        .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(inner, _)| inner))
 }
 
 /// A policy variable inside `Fn::Sub` must be `${!aws:...}`, or CloudFormation
@@ -365,8 +389,8 @@ fn template_lints(path: &Path, doc: &Value, out: &mut Vec<Finding>) {
             Value::Array(items) => items.first().and_then(Value::as_str).unwrap_or(""),
             _ => "",
         };
-        for inner in placeholders(text) {
-            if !inner.starts_with('!') && !is_placeholder(inner) && inner.contains(':') {
+        for reference in references(text) {
+            if let Reference::PolicyVariable(inner) = reference {
                 out.push(finding(
                     "ISO008",
                     &file,

@@ -16,7 +16,7 @@ use crate::inputs::Params;
 /// What the isolation rule and the product say about one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) enum Expectation {
+pub enum Expectation {
     /// An intended action on the tenant's own data: denying it breaks the product.
     MustAllow,
     /// Crosses a tenant boundary (or is not the vendor assuming): must be denied.
@@ -37,28 +37,47 @@ impl Expectation {
 
 /// Which policies decide a check.
 #[derive(Debug, Clone)]
-pub(crate) enum Subject {
+pub enum Subject {
     /// A tenant session: tenant permissions, optionally ∩ the read-only session policy.
-    TenantSession { read_only: bool, request: Request },
+    TenantSession {
+        /// Whether the read-only session policy applies.
+        read_only: bool,
+        /// The request the session makes.
+        request: Request,
+    },
     /// The vendor function's role, by its identity policy.
-    Vendor { request: Request },
+    Vendor {
+        /// The request the function makes.
+        request: Request,
+    },
     /// One `AssumeRole` call on the tenant role: every STS action it implies
     /// (`AssumeRole`, `TagSession` with tags, `SetSourceIdentity` with a
     /// source identity) must pass the trust policy.
-    AssumeCall { requests: Vec<Request> },
+    AssumeCall {
+        /// One request per implied action, all with the call's context.
+        requests: Vec<Request>,
+    },
 }
 
 /// One row of the matrix.
 #[derive(Debug, Clone)]
-pub(crate) struct Check {
-    pub(crate) area: &'static str,
-    pub(crate) actor: String,
-    pub(crate) scope: &'static str,
-    pub(crate) action: String,
-    pub(crate) resource: String,
-    pub(crate) detail: String,
-    pub(crate) expectation: Expectation,
-    pub(crate) subject: Subject,
+pub struct Check {
+    /// `dynamodb`, `s3`, `sts`, `trust` or `vendor`: the report tallies by it.
+    pub area: &'static str,
+    /// Who acts: a tenant ID or a principal's description.
+    pub actor: String,
+    /// `read-write`, `read-only` or `-`.
+    pub scope: &'static str,
+    /// The action (`+`-joined for an `AssumeRole` call).
+    pub action: String,
+    /// The resource ARN.
+    pub resource: String,
+    /// The case: leading-key shape, prefix, tag shape.
+    pub detail: String,
+    /// What the isolation rule expects.
+    pub expectation: Expectation,
+    /// Which policies decide, and the request(s).
+    pub subject: Subject,
 }
 
 /// How a DynamoDB action relates to partitions.
@@ -115,6 +134,14 @@ enum Part {
     Stream,
 }
 
+/// Whether `action` names the items it touches, so DynamoDB sends
+/// `dynamodb:LeadingKeys` (case-insensitive).
+pub(crate) fn is_item_action(action: &str) -> bool {
+    DYNAMODB_ACTIONS
+        .iter()
+        .any(|(a, kind)| matches!(kind, DynamoKind::Item { .. }) && a.eq_ignore_ascii_case(action))
+}
+
 fn is_stream_action(action: &str) -> bool {
     matches!(
         action,
@@ -136,22 +163,25 @@ fn leading_key_shapes(own: &str, other: &str) -> Vec<(String, Option<Vec<String>
     ]
 }
 
-/// The matrix's fixed names, derived from the placeholders.
+/// The deployment's names the matrix (and the strict lints) use, taken from
+/// the placeholder values.
 #[derive(Debug, Clone)]
-pub(crate) struct Names {
-    partition: String,
-    region: String,
-    account: String,
-    pooled_table: String,
-    silo_prefix: String,
-    bucket: String,
-    tenant_role: String,
-    vendor_role: String,
-    registry_table: String,
+pub struct Names {
+    pub(crate) partition: String,
+    pub(crate) region: String,
+    pub(crate) account: String,
+    pub(crate) pooled_table: String,
+    pub(crate) silo_prefix: String,
+    pub(crate) bucket: String,
+    pub(crate) tenant_role: String,
+    pub(crate) vendor_role: String,
+    pub(crate) registry_table: String,
+    pub(crate) vendor_log_group: String,
 }
 
 impl Names {
-    pub(crate) fn new(params: &Params) -> Self {
+    /// The names `params` gives.
+    pub fn new(params: &Params) -> Self {
         Self {
             partition: params.get("AWS::Partition").to_owned(),
             region: params.get("AWS::Region").to_owned(),
@@ -162,17 +192,18 @@ impl Names {
             tenant_role: params.get("TenantRoleArn").to_owned(),
             vendor_role: params.get("VendorFunctionRoleArn").to_owned(),
             registry_table: params.get("TenantTable").to_owned(),
+            vendor_log_group: params.get("VendorFunctionLogGroup").to_owned(),
         }
     }
 
-    fn table_arn(&self, table: &str) -> String {
+    pub(crate) fn table_arn(&self, table: &str) -> String {
         format!(
             "arn:{}:dynamodb:{}:{}:table/{table}",
             self.partition, self.region, self.account
         )
     }
 
-    fn bucket_arn(&self) -> String {
+    pub(crate) fn bucket_arn(&self) -> String {
         format!("arn:{}:s3:::{}", self.partition, self.bucket)
     }
 
@@ -200,8 +231,9 @@ fn tenant_context(names: &Names, tenant: &str) -> RequestContext {
         .with("aws:PrincipalAccount", names.account.clone())
 }
 
-/// Builds the whole matrix for `tenants` (at least two).
-pub(crate) fn build(names: &Names, tenants: &[String]) -> Vec<Check> {
+/// Builds the whole matrix for `tenants` (at least two, else the trust
+/// checks panic; [`prepare`](crate::prepare) ensures it).
+pub fn build(names: &Names, tenants: &[String]) -> Vec<Check> {
     let mut checks = Vec::new();
     for tenant in tenants {
         for other in tenants.iter().filter(|o| *o != tenant) {

@@ -1,12 +1,13 @@
-//! Rendering an audit report as a table or as JSON.
+//! Rendering an audit report: [`table`] for people, [`json()`] for machines.
+//! `tenantctl audit` prints exactly these.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use super::{AuditReport, Decided, Outcome};
-use crate::audit::matrix::Expectation;
+use crate::matrix::Expectation;
+use crate::{AuditReport, Decided, Outcome};
 
 fn expectation_name(e: Expectation) -> &'static str {
     match e {
@@ -82,8 +83,9 @@ fn tallies(report: &AuditReport) -> BTreeMap<&'static str, Tally> {
     by_area
 }
 
-/// The human-readable report.
-pub(crate) fn table(report: &AuditReport, verbose: bool) -> String {
+/// The human-readable report: a tally per area, the failed checks (every
+/// check with `verbose`), the lint findings and the result line.
+pub fn table(report: &AuditReport, verbose: bool) -> String {
     let mut out = String::new();
     let template = report
         .template
@@ -239,8 +241,9 @@ fn check_json(r: &Decided) -> Value {
     })
 }
 
-/// The machine-readable report.
-pub(crate) fn json(report: &AuditReport, verbose: bool) -> Value {
+/// The machine-readable report: result, tallies, failures and lint findings
+/// (and every result with `verbose`).
+pub fn json(report: &AuditReport, verbose: bool) -> Value {
     let areas: serde_json::Map<String, Value> = tallies(report)
         .into_iter()
         .map(|(area, t)| {

@@ -1,40 +1,37 @@
-//! `tenantctl audit`: proves tenant isolation of the policies offline.
-//!
-//! Reads the policy files and the template, builds the request matrix for
-//! the given tenants ([`matrix`]), decides each request with `iam-eval`,
-//! compares with the expectation the isolation rule gives, and runs the lints
-//! ([`lints`]). Exit 0 when everything holds, 1 on any violation or finding,
-//! 2 when the input is unusable.
+//! The audit itself: reads the policy files and the template, builds the
+//! request matrix for the given tenants ([`matrix`](crate::matrix)), decides
+//! each request with `iam-eval`, compares with the expectation the isolation
+//! rule gives, and runs the lints ([`lints`](crate::lints)).
 
-pub(crate) mod lints;
-pub(crate) mod live;
-pub(crate) mod matrix;
-pub(crate) mod report;
-
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use iam_eval::{Decision, StatementRef, evaluate, evaluate_trust};
-use serde_json::Value;
 use tenant_registry::ApiKeyId;
 
-use crate::error::CliError;
-use crate::inputs::{Params, PolicySet};
-use lints::Finding;
-use matrix::{Check, Expectation, Names, Subject};
+use crate::error::AuditError;
+use crate::inputs::{Params, PolicySet, read_template};
+use crate::lints::{self, Finding};
+use crate::matrix::{self, Check, Expectation, Names, Subject};
 
 /// What the audit was asked to do.
 #[derive(Debug, Clone)]
-pub(crate) struct AuditOptions {
-    pub(crate) policies: PathBuf,
-    pub(crate) template: Option<PathBuf>,
-    pub(crate) params: Vec<String>,
-    pub(crate) tenants: Vec<String>,
+pub struct AuditOptions {
+    /// Directory holding the policy documents (`policies/`).
+    pub policies: PathBuf,
+    /// The SAM template to lint, or `None` for the policies only.
+    pub template: Option<PathBuf>,
+    /// Placeholder overrides, `Name=Value` each (see [`Params::new`]).
+    pub params: Vec<String>,
+    /// Tenant API key IDs to check against each other (at least two
+    /// distinct ones; repeats are dropped).
+    pub tenants: Vec<String>,
 }
 
 /// A check's result against its expectation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) enum Outcome {
+pub enum Outcome {
+    /// The decision is what the expectation allows.
     Pass,
     /// Allowed where the isolation rule says deny.
     Violation,
@@ -46,25 +43,36 @@ pub(crate) enum Outcome {
 
 /// One decided check.
 #[derive(Debug, Clone)]
-pub(crate) struct Decided {
-    pub(crate) check: Check,
-    pub(crate) decision: Decision,
-    pub(crate) deciding: Vec<StatementRef>,
-    pub(crate) outcome: Outcome,
+pub struct Decided {
+    /// The request and what was expected of it.
+    pub check: Check,
+    /// What the evaluator (or IAM's simulator) decided.
+    pub decision: Decision,
+    /// The statements behind the decision.
+    pub deciding: Vec<StatementRef>,
+    /// The decision judged against the expectation.
+    pub outcome: Outcome,
 }
 
 /// Everything the audit found.
 #[derive(Debug)]
-pub(crate) struct AuditReport {
-    pub(crate) policies: PathBuf,
-    pub(crate) template: Option<PathBuf>,
-    pub(crate) tenants: Vec<String>,
-    pub(crate) results: Vec<Decided>,
-    pub(crate) findings: Vec<Finding>,
+pub struct AuditReport {
+    /// The policy directory audited.
+    pub policies: PathBuf,
+    /// The template linted, if any.
+    pub template: Option<PathBuf>,
+    /// The tenants checked against each other, as parsed.
+    pub tenants: Vec<String>,
+    /// Every check of the matrix, decided.
+    pub results: Vec<Decided>,
+    /// Every lint finding.
+    pub findings: Vec<Finding>,
 }
 
 impl AuditReport {
-    pub(crate) fn passed(&self) -> bool {
+    /// Whether nothing failed: no finding, and every check passed (or was
+    /// skipped).
+    pub fn passed(&self) -> bool {
         self.findings.is_empty()
             && self
                 .results
@@ -73,16 +81,24 @@ impl AuditReport {
     }
 }
 
-/// The inputs read, the matrix built and the lints run: everything but the decisions.
+/// The inputs read, the matrix built and the lints run: everything but the
+/// decisions, for a caller that decides the checks itself.
 #[derive(Debug)]
-pub(crate) struct Prepared {
-    pub(crate) set: PolicySet,
-    pub(crate) checks: Vec<Check>,
-    pub(crate) report: AuditReport,
+pub struct Prepared {
+    /// The documents, filled and parsed.
+    pub set: PolicySet,
+    /// The checks to decide.
+    pub checks: Vec<Check>,
+    /// The report so far: findings, no results yet.
+    pub report: AuditReport,
 }
 
 /// Reads the inputs, builds the matrix and runs the lints.
-pub(crate) fn prepare(options: &AuditOptions) -> Result<Prepared, CliError> {
+///
+/// # Errors
+/// [`AuditError`] when the input is unusable: a bad override or tenant, or a
+/// document that can't be read, filled or parsed.
+pub fn prepare(options: &AuditOptions) -> Result<Prepared, AuditError> {
     let params = Params::new(&options.params)?;
     let tenants = parse_tenants(&options.tenants)?;
     let set = PolicySet::load(&options.policies, &params)?;
@@ -110,7 +126,11 @@ pub(crate) fn prepare(options: &AuditOptions) -> Result<Prepared, CliError> {
 }
 
 /// Runs the audit offline, deciding every check with iam-eval.
-pub(crate) fn run(options: &AuditOptions) -> Result<AuditReport, CliError> {
+///
+/// # Errors
+/// As [`prepare`]; a policy that breaks isolation is not an error but a
+/// report that has not [`passed`](AuditReport::passed).
+pub fn run(options: &AuditOptions) -> Result<AuditReport, AuditError> {
     let Prepared {
         set,
         checks,
@@ -123,8 +143,9 @@ pub(crate) fn run(options: &AuditOptions) -> Result<AuditReport, CliError> {
     Ok(report)
 }
 
-/// Compares a decision with the check's expectation.
-pub(crate) fn judge(check: Check, decision: Decision, deciding: Vec<StatementRef>) -> Decided {
+/// Compares a decision with the check's expectation: an allowed `MustDeny`
+/// is a violation, a denied `MustAllow` an intended action denied.
+pub fn judge(check: Check, decision: Decision, deciding: Vec<StatementRef>) -> Decided {
     let allowed = decision == Decision::Allowed;
     let outcome = match (check.expectation, allowed) {
         (Expectation::MustDeny, true) => Outcome::Violation,
@@ -139,10 +160,10 @@ pub(crate) fn judge(check: Check, decision: Decision, deciding: Vec<StatementRef
     }
 }
 
-fn parse_tenants(raw: &[String]) -> Result<Vec<String>, CliError> {
+fn parse_tenants(raw: &[String]) -> Result<Vec<String>, AuditError> {
     let mut tenants: Vec<String> = Vec::new();
     for id in raw {
-        let parsed = ApiKeyId::parse(id).map_err(|e| CliError::Tenant {
+        let parsed = ApiKeyId::parse(id).map_err(|e| AuditError::Tenant {
             id: id.clone(),
             reason: e.to_string(),
         })?;
@@ -151,61 +172,9 @@ fn parse_tenants(raw: &[String]) -> Result<Vec<String>, CliError> {
         }
     }
     if tenants.len() < 2 {
-        return Err(CliError::TooFewTenants);
+        return Err(AuditError::TooFewTenants);
     }
     Ok(tenants)
-}
-
-fn read_template(path: &Path) -> Result<Value, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    let yaml: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&text).map_err(|e| CliError::Yaml {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-    Ok(yaml_to_json(yaml))
-}
-
-/// Converts YAML to JSON, turning short-form tags (`!Sub x`) into their
-/// long form (`{"Fn::Sub": x}`) so lints see one shape.
-fn yaml_to_json(value: serde_yaml_ng::Value) -> Value {
-    use serde_yaml_ng::Value as Y;
-    match value {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => serde_json::to_value(&n).unwrap_or(Value::Null),
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect()),
-        Y::Mapping(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        Y::String(s) => s,
-                        other => serde_yaml_ng::to_string(&other)
-                            .unwrap_or_default()
-                            .trim()
-                            .to_owned(),
-                    };
-                    (key, yaml_to_json(v))
-                })
-                .collect(),
-        ),
-        Y::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let name = tag.trim_start_matches('!');
-            let key = if name == "Ref" || name == "Condition" {
-                name.to_owned()
-            } else {
-                format!("Fn::{name}")
-            };
-            let mut map = serde_json::Map::new();
-            map.insert(key, yaml_to_json(tagged.value));
-            Value::Object(map)
-        }
-    }
 }
 
 fn decide(set: &PolicySet, check: Check) -> Decided {

@@ -1,4 +1,5 @@
-//! `tenantctl audit --live`: the tenant-session rows of the matrix, decided
+//! The live audit (`tenantctl audit --live`, feature `live`): the
+//! tenant-session rows of the matrix, decided
 //! by IAM's policy simulator (`SimulatePrincipalPolicy`) for a deployed
 //! tenant role instead of by iam-eval.
 //!
@@ -15,16 +16,22 @@ use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecisionType};
 use iam_eval::{ContextValue, Decision, Effect, Request, StatementRef};
 
-use super::matrix::Subject;
-use super::{AuditOptions, AuditReport, Decided, Outcome, Prepared, judge, prepare};
-use crate::error::CliError;
+use crate::error::AuditError;
+use crate::matrix::Subject;
+use crate::{AuditOptions, AuditReport, Decided, Outcome, Prepared, judge, prepare};
 
-/// Runs the audit with IAM's simulator deciding the tenant-session checks.
-pub(crate) async fn run(
+/// Runs the audit with IAM's simulator deciding the tenant-session checks
+/// for the deployed role `role_arn`; the other checks come back
+/// [`Outcome::Skipped`].
+///
+/// # Errors
+/// As [`prepare`], and [`AuditError::Live`] (with the AWS error code) when
+/// a simulator call fails.
+pub async fn run(
     options: &AuditOptions,
     client: &Client,
     role_arn: &str,
-) -> Result<AuditReport, CliError> {
+) -> Result<AuditReport, AuditError> {
     let Prepared {
         set,
         checks,
@@ -87,7 +94,7 @@ async fn simulate(
     role_arn: &str,
     request: &Request,
     session_policy: Option<&str>,
-) -> Result<(Decision, Vec<StatementRef>), CliError> {
+) -> Result<(Decision, Vec<StatementRef>), AuditError> {
     let mut call = client
         .simulate_principal_policy()
         .policy_source_arn(role_arn)
@@ -97,12 +104,12 @@ async fn simulate(
     if let Some(policy) = session_policy {
         call = call.permissions_boundary_policy_input_list(policy);
     }
-    let output = call.send().await.map_err(|e| CliError::Live {
+    let output = call.send().await.map_err(|e| AuditError::Live {
         operation: "SimulatePrincipalPolicy",
         code: e.code().unwrap_or("unknown").to_owned(),
     })?;
     let Some(result) = output.evaluation_results().first() else {
-        return Err(CliError::Live {
+        return Err(AuditError::Live {
             operation: "SimulatePrincipalPolicy",
             code: "EmptyResult".into(),
         });
@@ -143,7 +150,7 @@ mod tests {
     use iam_eval::{Policy, RequestContext, evaluate};
 
     use super::*;
-    use crate::inputs::{Params, PolicySet};
+    use crate::{Params, PolicySet};
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/TenantRole";
 
@@ -239,11 +246,7 @@ mod tests {
             "tenant checks go through the simulator: {simulated}"
         );
         assert_eq!(rule.num_calls(), simulated);
-        assert!(
-            report.passed(),
-            "{}",
-            crate::audit::report::table(&report, false)
-        );
+        assert!(report.passed(), "{}", crate::report::table(&report, false));
         assert!(
             report
                 .results
