@@ -96,36 +96,20 @@ impl Deployment {
     }
 }
 
-/// Replaces `${Name}` with its value; `${aws:…}` (a policy variable) stays.
+/// Replaces `${Name}` with its value, as the audit fills the same files
+/// ([`isolation_audit::placeholders::fill`]: `${aws:…}` policy variables and
+/// `${!…}` escapes stay).
 ///
 /// # Errors
-/// [`GatewayError::Bootstrap`] naming a placeholder that has no value, so a
-/// new placeholder in policies/ can't slip through unfilled.
+/// [`GatewayError::Bootstrap`] naming a placeholder that has no value (or an
+/// unterminated `${`), so a new placeholder in policies/ can't slip through
+/// unfilled.
 pub fn fill_placeholders<S: std::hash::BuildHasher>(
     text: &str,
     values: &HashMap<&'static str, String, S>,
 ) -> Result<String, GatewayError> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after
-            .find('}')
-            .ok_or_else(|| GatewayError::Bootstrap("unterminated ${ in a policy".into()))?;
-        let name = &after[..end];
-        if name.starts_with("aws:") {
-            out.push_str(&rest[start..=start + 2 + end]);
-        } else {
-            let value = values.get(name).ok_or_else(|| {
-                GatewayError::Bootstrap(format!("no value for placeholder ${{{name}}}"))
-            })?;
-            out.push_str(value);
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    isolation_audit::placeholders::fill(text, values)
+        .map_err(|e| GatewayError::Bootstrap(e.to_string()))
 }
 
 /// Reads and fills `policies/<file>`.

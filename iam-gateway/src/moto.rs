@@ -4,9 +4,11 @@
 //! moto stores state (tables, items, objects, roles, policies) and enforces
 //! nothing; every decision is the gateway's. It listens on loopback only.
 
-use std::net::{SocketAddr, TcpListener};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
@@ -15,6 +17,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::error::GatewayError;
@@ -28,21 +31,41 @@ pub const INSTALL_COMMAND: &str = "./scripts/setup.sh";
 const MOTO_ACCESS_KEY: &str = "LOCALSANDBOXMOTO0001";
 const MOTO_SECRET_KEY: &str = "sandbox-moto-secret";
 
+/// How long moto may take to start (a cold Python import of moto is slow on
+/// a loaded machine).
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Lines of moto's log kept for failure messages.
+const LOG_TAIL: usize = 40;
+
+type Log = Arc<Mutex<VecDeque<String>>>;
+
 /// A running `moto_server` child process, killed when dropped.
+///
+/// Whoever talks to it talks to this child, for sure: moto is started on
+/// port 0, so the kernel gives its socket a free port that no other process
+/// can hold, and the port is read from moto's start-up line
+/// (` * Running on http://127.0.0.1:<port>`). Picking a free port first and
+/// handing it to moto would leave a window in which another server (another
+/// test's, say) takes it, and an answer on it would prove nothing. moto uses
+/// its port setting only to build URLs back to itself (Lambda,
+/// CloudFormation custom resources, Step Functions, Batch), which nothing
+/// here uses.
 #[derive(Debug)]
 pub struct MotoServer {
     child: Child,
     addr: SocketAddr,
+    log: Log,
 }
 
 impl MotoServer {
     /// Starts `<root>/.venv/bin/moto_server` on a free loopback port and waits
-    /// until it answers.
+    /// until it answers `GET /moto-api/` with 200, the child still running.
     ///
     /// # Errors
     /// [`GatewayError::MotoMissing`] (naming the install command) when the
-    /// executable is absent, [`GatewayError::MotoStart`] when it does not
-    /// come up within 30 seconds.
+    /// executable is absent, [`GatewayError::MotoStart`] with the tail of
+    /// moto's log when it exits early or does not come up within 30 seconds.
     pub async fn start(root: &Path) -> Result<Self, GatewayError> {
         let exe = moto_executable(root);
         if !exe.is_file() {
@@ -51,18 +74,47 @@ impl MotoServer {
                 install: INSTALL_COMMAND,
             });
         }
-        let port = free_port()?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let child = Command::new(&exe)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let mut child = Command::new(&exe)
+            .args(["-H", "127.0.0.1", "-p", "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| GatewayError::MotoStart(format!("spawning {}: {e}", exe.display())))?;
-        let mut server = Self { child, addr };
-        server.wait_ready().await?;
+        let stderr = child
+            .stderr
+            .take()
+            .ok_or_else(|| GatewayError::MotoStart("moto's stderr is not piped".into()))?;
+        let log = Log::default();
+        let mut ports = drain(stderr, Arc::clone(&log));
+        let deadline = Instant::now() + START_TIMEOUT;
+        let port = loop {
+            match tokio::time::timeout(Duration::from_millis(200), ports.recv()).await {
+                Ok(Some(port)) => break port,
+                // stderr closed: moto is exiting; try_wait below says so.
+                Ok(None) => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(_elapsed) => {}
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(GatewayError::MotoStart(format!(
+                    "moto_server exited early ({status}):\n{}",
+                    tail(&log)
+                )));
+            }
+            if Instant::now() >= deadline {
+                return Err(GatewayError::MotoStart(format!(
+                    "moto_server did not report its port within {START_TIMEOUT:?}:\n{}",
+                    tail(&log)
+                )));
+            }
+        };
+        let mut server = Self {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            log,
+        };
+        server.wait_ready(deadline).await?;
         Ok(server)
     }
 
@@ -71,28 +123,29 @@ impl MotoServer {
         self.addr
     }
 
-    async fn wait_ready(&mut self) -> Result<(), GatewayError> {
-        let deadline = Instant::now() + Duration::from_secs(30);
+    async fn wait_ready(&mut self, deadline: Instant) -> Result<(), GatewayError> {
         let client = http_client();
         let uri = format!("http://{}/moto-api/", self.addr);
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(GatewayError::MotoStart(format!(
-                    "moto_server exited early ({status})"
+                    "moto_server exited early ({status}):\n{}",
+                    tail(&self.log)
                 )));
             }
             let request = Request::get(&uri)
                 .body(Full::new(Bytes::new()))
                 .map_err(|e| GatewayError::MotoStart(e.to_string()))?;
             if let Ok(response) = client.request(request).await
-                && response.status().is_success()
+                && response.status() == StatusCode::OK
             {
                 return Ok(());
             }
             if Instant::now() > deadline {
                 return Err(GatewayError::MotoStart(format!(
-                    "moto_server did not answer on {} within 30 s",
-                    self.addr
+                    "moto_server did not answer on {} within {START_TIMEOUT:?}:\n{}",
+                    self.addr,
+                    tail(&self.log)
                 )));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -107,18 +160,48 @@ impl Drop for MotoServer {
     }
 }
 
+/// Reads moto's log to its end (so moto never blocks on a full pipe), keeps
+/// its tail, and sends the port from the start-up line.
+fn drain(
+    stderr: tokio::process::ChildStderr,
+    log: Log,
+) -> tokio::sync::mpsc::UnboundedReceiver<u16> {
+    let (ports, port) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(stderr).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(port) = announced_port(&line) {
+                let _ = ports.send(port);
+            }
+            let mut log = log
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if log.len() == LOG_TAIL {
+                log.pop_front();
+            }
+            log.push_back(line);
+        }
+    });
+    port
+}
+
+fn tail(log: &Log) -> String {
+    let log = log
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    log.iter().cloned().collect::<Vec<_>>().join("\n")
+}
+
+/// The port in werkzeug's start-up line ` * Running on http://127.0.0.1:<port>`.
+fn announced_port(line: &str) -> Option<u16> {
+    let address = line.split("Running on http://127.0.0.1:").nth(1)?;
+    let digits: String = address.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|port| *port != 0)
+}
+
 /// `<root>/.venv/bin/moto_server`.
 pub fn moto_executable(root: &Path) -> PathBuf {
     root.join(".venv").join("bin").join("moto_server")
-}
-
-fn free_port() -> Result<u16, GatewayError> {
-    let listener = TcpListener::bind(("127.0.0.1", 0))
-        .map_err(|e| GatewayError::MotoStart(format!("finding a free port: {e}")))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| GatewayError::MotoStart(format!("finding a free port: {e}")))
 }
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
@@ -359,4 +442,27 @@ pub fn relay(response: MotoResponse) -> Response<Full<Bytes>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::announced_port;
+
+    #[test]
+    fn reads_the_port_from_the_start_up_line_only() {
+        assert_eq!(
+            announced_port(" * Running on http://127.0.0.1:37993"),
+            Some(37993)
+        );
+        assert_eq!(
+            announced_port("\u{1b}[33m * Running on http://127.0.0.1:5000\u{1b}[0m"),
+            Some(5000)
+        );
+        assert_eq!(announced_port("Press CTRL+C to quit"), None);
+        assert_eq!(announced_port(" * Running on http://127.0.0.1:0"), None);
+        assert_eq!(
+            announced_port("127.0.0.1 - - \"GET /moto-api/ HTTP/1.0\" 200 -"),
+            None
+        );
+    }
 }

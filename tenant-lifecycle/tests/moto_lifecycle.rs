@@ -54,7 +54,7 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str, keys: &[(&s
 }
 
 async fn deploy() -> Deployment {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let conf = moto.sdk_config().await;
     let clients = Clients::from_conf(&conf);
     create_table(

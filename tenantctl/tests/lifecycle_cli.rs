@@ -95,7 +95,7 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str, keys: &[(&s
 
 /// A deployment in moto, and the CLI's environment naming it explicitly.
 async fn deployment() -> (Cli, Vec<String>) {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let conf = moto.sdk_config().await;
     let ddb = aws_sdk_dynamodb::Client::new(&conf);
     create_table(&ddb, TENANT_TABLE, &[("apiKeyId", KeyType::Hash)]).await;
