@@ -695,19 +695,17 @@ mod tests {
     /// force, and 10-character API key IDs as API Gateway issues them.
     #[test]
     fn at_least_100_tenants_can_have_revocations_in_force_at_once() {
-        let permissions = include_str!("../../policies/tenant-role-permissions.json")
-            .replace("${AWS::Partition}", "aws")
-            .replace("${AWS::Region}", "ap-southeast-2")
-            .replace("${AWS::AccountId}", "123456789012")
-            .replace(
-                "${TenantDataTable}",
-                "tcv-production-TenantDataTable-1A2B3C4D5E6F7",
-            )
-            .replace(
-                "${TenantBucket}",
-                "tcv-production-tenantbucket-1a2b3c4d5e6f",
-            )
-            .replace("${SiloTablePrefix}", "tenant-silo");
+        let params = isolation_audit::Params::new(&[
+            "AWS::Region=ap-southeast-2".into(),
+            "TenantDataTable=tcv-production-TenantDataTable-1A2B3C4D5E6F7".into(),
+            "TenantBucket=tcv-production-tenantbucket-1a2b3c4d5e6f".into(),
+        ])
+        .unwrap();
+        let permissions = isolation_audit::placeholders::fill(
+            include_str!("../../policies/tenant-role-permissions.json"),
+            &params,
+        )
+        .unwrap();
         let permissions_chars = quota_chars(&permissions);
         let start = at("2026-11-27T09:00:00Z");
         // Deadlines that can be in force at once: one per window.

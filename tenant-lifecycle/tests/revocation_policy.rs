@@ -17,13 +17,17 @@ fn at(t: &str) -> chrono::DateTime<chrono::Utc> {
 }
 
 fn role_policies(revocations: &Revocations) -> Vec<Policy> {
-    let permissions = include_str!("../../policies/tenant-role-permissions.json")
-        .replace("${AWS::Partition}", "aws")
-        .replace("${AWS::Region}", "us-east-1")
-        .replace("${AWS::AccountId}", "123456789012")
-        .replace("${TenantDataTable}", "tcv-TenantData")
-        .replace("${TenantBucket}", "tcv-bucket")
-        .replace("${SiloTablePrefix}", "tcv-silo");
+    let params = isolation_audit::Params::new(&[
+        "TenantDataTable=tcv-TenantData".into(),
+        "TenantBucket=tcv-bucket".into(),
+        "SiloTablePrefix=tcv-silo".into(),
+    ])
+    .unwrap();
+    let permissions = isolation_audit::placeholders::fill(
+        include_str!("../../policies/tenant-role-permissions.json"),
+        &params,
+    )
+    .unwrap();
     vec![
         Policy::parse("tenant-role-permissions", &permissions).unwrap(),
         Policy::parse(REVOCATIONS_POLICY, &revocations.to_document()).unwrap(),
