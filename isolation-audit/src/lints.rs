@@ -1,11 +1,12 @@
 //! Lints: the pitfalls of DESIGN.md ("Policies"), each with a stable ID.
 //!
-//! [`run`] runs `ISO001`–`ISO011` over a [`PolicySet`] and the template:
+//! [`run`] runs `ISO001`–`ISO011`, `ISO027` and `ISO028` over a [`PolicySet`] and the template:
 //! what `tenantctl audit` reports. [`strict::run`] runs `ISO012`–`ISO026`,
 //! which hold the reviewed documents to their exact shape (the system tests
 //! run them). Each finding names the lint, the file, the statement and what
 //! is wrong.
 
+mod reach;
 pub mod strict;
 
 use std::path::Path;
@@ -106,6 +107,16 @@ pub const LINTS: &[Lint] = &[
         "session-policy-placeholder",
         "the session policy is sent verbatim by vendor-fn: no placeholders",
     ),
+    lint(
+        "ISO027",
+        "index-not-partitioned-by-tenant",
+        "an index of a table the tenant role reaches (or of a silo table) must be partitioned by the tenant key: LeadingKeys on an index is its own partition key",
+    ),
+    lint(
+        "ISO028",
+        "role-trusts-tenant-sessions",
+        "no role may trust the tenant role (or *): tenant sessions could chain into it with no permission of their own",
+    ),
 ];
 
 fn finding(id: &'static str, policy: &str, location: &str, message: String) -> Finding {
@@ -157,8 +168,9 @@ fn is_prefix_pattern(value: &str) -> bool {
     })
 }
 
-/// Runs `ISO001`–`ISO011` over the policy set and, when given, the template
-/// (its path, for findings, and its JSON from
+/// Runs `ISO001`–`ISO011`, `ISO027` and `ISO028` over the policy set, the
+/// contract's silo table layout and, when given, the template (its path,
+/// for findings, and its JSON from
 /// [`read_template`](crate::inputs::read_template)).
 pub fn run(set: &PolicySet, template: Option<(&Path, &Value)>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -175,6 +187,7 @@ pub fn run(set: &PolicySet, template: Option<(&Path, &Value)>) -> Vec<Finding> {
     if let Some((path, doc)) = template {
         template_lints(path, doc, &mut out);
     }
+    reach::run(template, &mut out);
     out
 }
 

@@ -5,10 +5,13 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, KeySchemaElement, KeyType,
-    ScalarAttributeType, TableStatus, Tag, WriteRequest,
+    AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType, TableStatus, Tag,
+    WriteRequest,
 };
-use tenant_registry::{ApiKeyId, PARTITION_KEY, SORT_KEY};
+use tenant_registry::{
+    ApiKeyId, PARTITION_KEY, SESSION_TAG_KEY, SILO_TABLE_INDEXES, SORT_KEY, SecondaryIndex,
+};
 
 use crate::LifecycleError;
 use crate::api_keys::MANAGED_BY_TAG;
@@ -56,7 +59,7 @@ impl TenantData {
                 .build()
         };
         let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
-        let result = self
+        let mut request = self
             .client
             .create_table()
             .table_name(table)
@@ -66,9 +69,21 @@ impl TenantData {
             .key_schema(key(PARTITION_KEY, KeyType::Hash).map_err(build_error)?)
             .key_schema(key(SORT_KEY, KeyType::Range).map_err(build_error)?)
             .tags(tag(MANAGED_BY_TAG.0, MANAGED_BY_TAG.1).map_err(build_error)?)
-            .tags(tag("api-key-id", id.as_str()).map_err(build_error)?)
-            .send()
-            .await;
+            .tags(tag(SESSION_TAG_KEY, id.as_str()).map_err(build_error)?);
+        // The contract's silo indexes, which the audit checks are partitioned
+        // by the tenant key (ISO027): what is created is what was checked.
+        for index in SILO_TABLE_INDEXES {
+            for name in [Some(index.partition_key), index.sort_key]
+                .into_iter()
+                .flatten()
+            {
+                if name != PARTITION_KEY && name != SORT_KEY {
+                    request = request.attribute_definitions(attribute(name).map_err(build_error)?);
+                }
+            }
+            request = request.global_secondary_indexes(secondary_index(index)?);
+        }
+        let result = request.send().await;
         match result.map_err(|e| AwsFailure::classify(&e)) {
             Ok(_) => Ok(()),
             Err(f) if f.is_conflict() => Ok(()),
@@ -209,5 +224,58 @@ fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> LifecycleError {
     LifecycleError::InvalidInput {
         field: "request",
         reason: e.to_string(),
+    }
+}
+
+/// A silo table index as DynamoDB's CreateTable takes it (all attributes
+/// projected, so a Query on it returns what one on the table would).
+fn secondary_index(index: &SecondaryIndex) -> Result<GlobalSecondaryIndex, LifecycleError> {
+    let key = |name: &str, kind| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .map_err(build_error)
+    };
+    let mut builder = GlobalSecondaryIndex::builder()
+        .index_name(index.name)
+        .key_schema(key(index.partition_key, KeyType::Hash)?)
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        );
+    if let Some(sort) = index.sort_key {
+        builder = builder.key_schema(key(sort, KeyType::Range)?);
+    }
+    builder.build().map_err(build_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_contract_index_becomes_a_projected_gsi_with_its_keys() {
+        let gsi = secondary_index(&SecondaryIndex {
+            name: "byDate",
+            partition_key: PARTITION_KEY,
+            sort_key: Some("date"),
+        })
+        .unwrap();
+        assert_eq!(gsi.index_name(), "byDate");
+        let keys: Vec<(&str, &KeyType)> = gsi
+            .key_schema()
+            .iter()
+            .map(|k| (k.attribute_name(), k.key_type()))
+            .collect();
+        assert_eq!(
+            keys,
+            [(PARTITION_KEY, &KeyType::Hash), ("date", &KeyType::Range)]
+        );
+        assert_eq!(
+            gsi.projection().and_then(|p| p.projection_type()),
+            Some(&ProjectionType::All)
+        );
     }
 }

@@ -10,6 +10,24 @@ pub const PARTITION_KEY: &str = "pk";
 /// Sort key of the pooled table and of every silo table.
 pub const SORT_KEY: &str = "sk";
 
+/// A secondary index of a tenant data table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SecondaryIndex {
+    /// The index's name.
+    pub name: &'static str,
+    /// Its partition key attribute. `dynamodb:LeadingKeys` on an index is
+    /// this attribute, so it must be [`PARTITION_KEY`] for the tenant's
+    /// own-partition rule to hold there (the audit's `ISO027` checks).
+    pub partition_key: &'static str,
+    /// Its sort key attribute, if any.
+    pub sort_key: Option<&'static str>,
+}
+
+/// The secondary indexes tenantctl creates on a silo table (keys
+/// [`PARTITION_KEY`], [`SORT_KEY`]). None today; one added here is created by
+/// tenant-lifecycle and checked by the audit.
+pub const SILO_TABLE_INDEXES: &[SecondaryIndex] = &[];
+
 /// A siloed tenant's own table: `<prefix>-<apiKeyId>`, which the policy's
 /// `table/${SiloTablePrefix}-${aws:PrincipalTag/api-key-id}` resource matches.
 pub fn silo_table_name(prefix: &str, id: &ApiKeyId) -> String {

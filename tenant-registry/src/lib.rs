@@ -32,7 +32,9 @@ mod tenant_enums;
 pub use api_key_hash::ApiKeyHash;
 pub use api_key_id::ApiKeyId;
 pub use credentials_body::{CREDENTIALS_BODY_VERSION, CredentialsBody, Resources, TenantSummary};
-pub use data_layout::{PARTITION_KEY, SORT_KEY, s3_prefix, silo_table_name};
+pub use data_layout::{
+    PARTITION_KEY, SILO_TABLE_INDEXES, SORT_KEY, SecondaryIndex, s3_prefix, silo_table_name,
+};
 pub use error::RegistryError;
 pub use record::{TenantRecord, attr};
 pub use secret::Secret;

@@ -381,3 +381,38 @@ fn unusable_input_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--param Unknown=VALUE"));
 }
+
+#[test]
+fn catches_an_index_of_the_pooled_table_partitioned_by_another_attribute() {
+    let (code, report) = audit_json(&fixture_with("index-other-partition"));
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(lint_ids(&report), ["ISO027"]);
+    let finding = &report["lints"][0];
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("byOwnerEmail"),
+        "{finding}"
+    );
+    assert!(
+        finding["location"]
+            .as_str()
+            .unwrap()
+            .contains("TenantDataTable")
+    );
+}
+
+#[test]
+fn catches_a_role_whose_trust_lets_tenant_sessions_chain_into_it() {
+    let (code, report) = audit_json(&fixture_with("role-trusts-tenant-role"));
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(lint_ids(&report), ["ISO028"]);
+    assert!(
+        report["lints"][0]["location"]
+            .as_str()
+            .unwrap()
+            .contains("ReportingRole"),
+        "{report:#}"
+    );
+}
