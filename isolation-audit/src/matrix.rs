@@ -10,6 +10,7 @@
 
 use iam_eval::{Request, RequestContext};
 use serde::Serialize;
+use tenant_registry::SESSION_TAG_KEY;
 
 use crate::inputs::Params;
 
@@ -506,7 +507,7 @@ struct CallShape {
 }
 
 fn call_shapes(tenant: &str, other: &str) -> Vec<CallShape> {
-    let tag = |v: &str| vec![("api-key-id", v.to_owned())];
+    let tag = |v: &str| vec![(SESSION_TAG_KEY, v.to_owned())];
     vec![
         CallShape {
             what: "correct tag and source identity",
@@ -538,7 +539,7 @@ fn call_shapes(tenant: &str, other: &str) -> Vec<CallShape> {
         },
         CallShape {
             what: "extra tag key",
-            tags: vec![("api-key-id", tenant.into()), ("team", "x".into())],
+            tags: vec![(SESSION_TAG_KEY, tenant.into()), ("team", "x".into())],
             transitive: false,
             source_identity: Some(tenant.into()),
             correct: false,

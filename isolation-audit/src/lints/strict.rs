@@ -483,7 +483,7 @@ fn trust_tag(policy: &Policy, out: &mut Vec<Finding>) {
         }
         if covers(s, "sts:TagSession") {
             let keys = condition(s, "ForAllValues:StringEquals", "aws:TagKeys");
-            if !is_exactly(keys, "api-key-id") {
+            if !is_exactly(keys, tenant_registry::SESSION_TAG_KEY) {
                 push(format!(
                     "tag keys are not limited to [\"api-key-id\"] (ForAllValues:StringEquals aws:TagKeys is {keys:?})"
                 ));
