@@ -13,8 +13,10 @@
 //! Semantics follow AWS's documentation of policy evaluation logic, condition
 //! operators, policy variables and multivalued context keys. Where documents
 //! are silent, the behaviour agrees with `@cloud-copilot/iam-simulate`
-//! (checked by this crate's differential corpus test) unless that test names
-//! the deviation. The most security-relevant rule: a policy variable that
+//! (checked on every case of this crate's differential corpus test). Where
+//! that reference departs from the documentation, the test names the
+//! deviation and judges iam-eval on an equivalent form of the case, and
+//! `src/reference_deviations.rs` pins iam-eval's documented answer. The most security-relevant rule: a policy variable that
 //! can't be resolved (absent key, multivalued key, no default) makes the
 //! element that holds it fail to match; it never becomes an empty string.
 //!
@@ -38,5 +40,7 @@ pub use evaluate::{
 };
 pub use policy::{Effect, Matcher, Policy, PrincipalEntry, Statement, VERSION_2012};
 
+#[cfg(test)]
+mod reference_deviations;
 #[cfg(test)]
 mod tests;
