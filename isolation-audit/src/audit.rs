@@ -37,7 +37,8 @@ pub enum Outcome {
     Violation,
     /// Denied where the product needs it allowed.
     IntendedDenied,
-    /// Not decided: `--live` can't simulate this kind of check.
+    /// Not decided: `--live` can't simulate this kind of check. Neither a
+    /// pass nor a failure; reports count it on its own.
     Skipped,
 }
 
@@ -46,8 +47,9 @@ pub enum Outcome {
 pub struct Decided {
     /// The request and what was expected of it.
     pub check: Check,
-    /// What the evaluator (or IAM's simulator) decided.
-    pub decision: Decision,
+    /// What the evaluator (or IAM's simulator) decided; `None` when the
+    /// check was skipped.
+    pub decision: Option<Decision>,
     /// The statements behind the decision.
     pub deciding: Vec<StatementRef>,
     /// The decision judged against the expectation.
@@ -69,15 +71,43 @@ pub struct AuditReport {
     pub findings: Vec<Finding>,
 }
 
+impl Decided {
+    /// A check nobody decided (`--live` for a row the simulator can't express).
+    pub fn skipped(check: Check) -> Self {
+        Self {
+            check,
+            decision: None,
+            deciding: Vec::new(),
+            outcome: Outcome::Skipped,
+        }
+    }
+}
+
 impl AuditReport {
-    /// Whether nothing failed: no finding, and every check passed (or was
-    /// skipped).
+    /// Whether nothing failed: no finding, at least one check decided, and
+    /// every decided check passed. Skipped checks are not failures, but they
+    /// are not passes either: [`AuditReport::skipped`] counts them and the
+    /// reports show them on their own.
     pub fn passed(&self) -> bool {
         self.findings.is_empty()
+            && self.decided() > 0
             && self
                 .results
                 .iter()
                 .all(|r| matches!(r.outcome, Outcome::Pass | Outcome::Skipped))
+    }
+
+    /// How many checks were decided (by iam-eval or the simulator).
+    pub fn decided(&self) -> usize {
+        self.results.len() - self.skipped()
+    }
+
+    /// How many checks were skipped, not decided.
+    pub fn skipped(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Skipped)
+            .count()
     }
 }
 
@@ -154,7 +184,7 @@ pub fn judge(check: Check, decision: Decision, deciding: Vec<StatementRef>) -> D
     };
     Decided {
         check,
-        decision,
+        decision: Some(decision),
         deciding,
         outcome,
     }
@@ -177,7 +207,9 @@ fn parse_tenants(raw: &[String]) -> Result<Vec<String>, AuditError> {
     Ok(tenants)
 }
 
-fn decide(set: &PolicySet, check: Check) -> Decided {
+/// Decides one check of the matrix with iam-eval over `set` and judges it:
+/// what [`run`] does for every check.
+pub fn decide(set: &PolicySet, check: Check) -> Decided {
     let (decision, deciding) = match &check.subject {
         Subject::TenantSession { read_only, request } => {
             let session = read_only.then_some(&set.session_read_only);

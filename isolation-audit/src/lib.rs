@@ -53,6 +53,8 @@ pub mod matrix;
 pub mod placeholders;
 pub mod report;
 
-pub use audit::{AuditOptions, AuditReport, Decided, Outcome, Prepared, judge, prepare, run};
+pub use audit::{
+    AuditOptions, AuditReport, Decided, Outcome, Prepared, decide, judge, prepare, run,
+};
 pub use error::AuditError;
 pub use inputs::{Params, PolicySet};

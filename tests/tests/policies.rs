@@ -4,15 +4,19 @@
 //! audit` runs) and the strict lints that pin their reviewed shape
 //! (`ISO012`–`ISO026`). Each pitfall test runs its lint on the real file and
 //! on a copy with the pitfall put back, so a lint that can't fail is caught
-//! too.
+//! too, and pairs that copy with a request it now wrongly allows (a row of
+//! the audit's request matrix, or a request written out, decided by
+//! iam-eval), so a mutation that leaves the documents safe can't pass for
+//! a reintroduced pitfall.
 
 mod repo_files;
 
-use iam_eval::Matcher;
+use iam_eval::{Decision, Matcher, Request, RequestContext, evaluate};
 use isolation_audit::inputs::parse_policy;
 use isolation_audit::lints::{self, strict};
-use isolation_audit::matrix::Names;
+use isolation_audit::matrix::{self, Names};
 use isolation_audit::placeholders::references;
+use isolation_audit::{Decided, Outcome};
 use isolation_audit::{Params, PolicySet};
 use repo_files::{
     POLICY_FILES, SESSION_READ_ONLY, TENANT_ROLE_PERMISSIONS, TENANT_ROLE_TRUST,
@@ -105,6 +109,149 @@ fn assert_caught(mutation: &str, problems: &[String], expected: &str) {
         problems.iter().any(|p| p.contains(expected)),
         "the lint missed a reintroduced pitfall ({mutation}); expected a finding mentioning {expected:?}, got {problems:?}"
     );
+}
+
+/// The audit's request matrix for `k1`, `k1x` and `K1` (what `tenantctl
+/// audit` checks), decided by iam-eval over the reviewed documents with
+/// `name` replaced by `doc`.
+fn audit_rows(name: &str, doc: &Value) -> Vec<Decided> {
+    let (set, names) = policy_set(name, doc);
+    let tenants = ["k1", "k1x", "K1"].map(String::from);
+    matrix::build(&names, &tenants)
+        .into_iter()
+        .map(|check| isolation_audit::decide(&set, check))
+        .collect()
+}
+
+/// Asserts that the mutated copy fails a row of the audit that the reviewed
+/// documents pass: `Violation` (a request the isolation rule forbids, now
+/// allowed) or `IntendedDenied`. The row is the first whose area, actor and
+/// detail are the given ones, whose action contains `action` and whose
+/// resource ends with `resource`.
+fn assert_breaks(mutation: &str, name: &str, doc: &Value, outcome: Outcome, row: Row<'_>) {
+    let Row {
+        area,
+        actor,
+        action,
+        resource,
+        detail,
+    } = row;
+    let reviewed = audit_rows(name, &policy(name));
+    let mutated = audit_rows(name, doc);
+    let position = mutated
+        .iter()
+        .position(|r| {
+            r.check.area == area
+                && r.check.actor == actor
+                && r.check.action.contains(action)
+                && r.check.resource.ends_with(resource)
+                && r.check.detail == detail
+        })
+        .unwrap_or_else(|| panic!("no audit row {area} {actor} {action} {resource} {detail:?}"));
+    let (before, after) = (&reviewed[position], &mutated[position]);
+    assert_eq!(
+        before.outcome,
+        Outcome::Pass,
+        "the reviewed documents already fail {area} {action} {detail:?}"
+    );
+    assert_eq!(
+        after.outcome,
+        outcome,
+        "{mutation}: expected {outcome:?} on {area} {} {} {} {detail:?}, got {:?} ({})",
+        after.check.actor,
+        after.check.action,
+        after.check.resource,
+        after.outcome,
+        after.decision.map_or("-", Decision::as_str)
+    );
+    if outcome == Outcome::Violation {
+        assert_eq!(after.decision, Some(Decision::Allowed));
+    }
+}
+
+/// Which audit row [`assert_breaks`] looks at.
+#[derive(Clone, Copy)]
+struct Row<'a> {
+    area: &'a str,
+    actor: &'a str,
+    action: &'a str,
+    resource: &'a str,
+    detail: &'a str,
+}
+
+/// A row of tenant `k1`'s checks.
+fn k1<'a>(area: &'a str, action: &'a str, resource: &'a str, detail: &'a str) -> Row<'a> {
+    Row {
+        area,
+        actor: "k1",
+        action,
+        resource,
+        detail,
+    }
+}
+
+/// The trust checks' actor for the vendor function's own session.
+const VENDOR: &str = "vendor function role session";
+
+/// A row of the trust checks (`AssumeRole` calls on the tenant role).
+fn trust<'a>(actor: &'a str, detail: &'a str) -> Row<'a> {
+    Row {
+        area: "trust",
+        actor,
+        action: "sts:AssumeRole",
+        resource: "role/TenantRole",
+        detail,
+    }
+}
+
+/// A tenant session's request (tenant `k1`, with the context a vended
+/// session carries), decided over the reviewed documents with `name`
+/// replaced by `doc`.
+fn tenant_decision(name: &str, doc: &Value, read_only: bool, request: &Request) -> Decision {
+    let (set, _) = policy_set(name, doc);
+    let session = read_only.then_some(&set.session_read_only);
+    evaluate(
+        request,
+        std::slice::from_ref(&set.tenant_permissions),
+        session,
+    )
+    .decision
+}
+
+/// Asserts that `request` is denied by the reviewed documents and allowed
+/// by the mutated copy.
+fn assert_newly_allowed(
+    mutation: &str,
+    name: &str,
+    doc: &Value,
+    read_only: bool,
+    request: &Request,
+) {
+    assert_ne!(
+        tenant_decision(name, &policy(name), read_only, request),
+        Decision::Allowed,
+        "the reviewed documents already allow {request:?}"
+    );
+    assert_eq!(
+        tenant_decision(name, doc, read_only, request),
+        Decision::Allowed,
+        "{mutation}: the mutated copy still denies {request:?}"
+    );
+}
+
+/// `arn:aws:dynamodb:…:table/<table>` with the audit's example values.
+fn table_arn(table: &str) -> String {
+    let params = Params::new(&[]).unwrap();
+    format!(
+        "arn:{}:dynamodb:{}:{}:table/{table}",
+        params.get("AWS::Partition"),
+        params.get("AWS::Region"),
+        params.get("AWS::AccountId")
+    )
+}
+
+fn tenant_k1() -> RequestContext {
+    RequestContext::new().with("aws:PrincipalTag/api-key-id", "k1")
 }
 
 /// The mutable statement with this `Sid`, for building mutated copies.
@@ -261,12 +408,40 @@ fn read_only_session_policy_check_catches_a_write_action_or_a_placeholder() {
         &findings("ISO023", SESSION_READ_ONLY, &doc),
         "dynamodb:PutItem",
     );
+    assert_newly_allowed(
+        "PutItem in the read-only policy",
+        SESSION_READ_ONLY,
+        &doc,
+        true,
+        &Request::new("dynamodb:PutItem", table_arn("TenantData"))
+            .with_context(tenant_k1().with_multi("dynamodb:LeadingKeys", ["k1"])),
+    );
     let mut doc = policy(SESSION_READ_ONLY);
     doc["Statement"][0]["Resource"] = json!("arn:aws:s3:::${TenantBucket}/*");
     assert_caught(
         "a placeholder in the session policy",
         &findings("ISO011", SESSION_READ_ONLY, &doc),
         "placeholder that nothing fills",
+    );
+    // STS gets the file as written (vendor-fn embeds it): `${TenantBucket}`
+    // is then an unresolvable policy variable, and the tenant's own reads fail.
+    let (set, _) = policy_set(SESSION_READ_ONLY, &policy(SESSION_READ_ONLY));
+    let own_object = Request::new("s3:GetObject", "arn:aws:s3:::tenant-bucket/k1/doc.txt")
+        .with_context(tenant_k1());
+    let as_sent = |doc: &Value| {
+        let session = iam_eval::Policy::from_value(SESSION_READ_ONLY, doc).unwrap();
+        evaluate(
+            &own_object,
+            std::slice::from_ref(&set.tenant_permissions),
+            Some(&session),
+        )
+        .decision
+    };
+    assert_eq!(as_sent(&policy(SESSION_READ_ONLY)), Decision::Allowed);
+    assert_ne!(
+        as_sent(&doc),
+        Decision::Allowed,
+        "the unfilled placeholder denies the tenant's own read"
     );
 }
 
@@ -296,21 +471,56 @@ fn leading_keys_check_catches_a_missing_null_guard() {
             "Null",
         );
     }
+    // ForAllValues holds on an absent key: a request naming no partition passes.
+    assert_breaks(
+        "Null guard removed",
+        TENANT_ROLE_PERMISSIONS,
+        &doc,
+        Outcome::Violation,
+        k1(
+            "dynamodb",
+            "dynamodb:GetItem",
+            "table/TenantData",
+            "leading keys absent",
+        ),
+    );
 }
 
 #[test]
 fn leading_keys_check_catches_for_any_value_and_a_missing_condition() {
-    let mut doc = policy(TENANT_ROLE_PERMISSIONS);
-    let cond = statement_mut(&mut doc, "SiloTableOwnTableOwnPartitionOnly")["Condition"]
-        .as_object_mut()
-        .unwrap();
-    let v = cond.remove("ForAllValues:StringEquals").unwrap();
-    cond.insert("ForAnyValue:StringEquals".into(), v);
-    assert_caught(
-        "ForAnyValue instead of ForAllValues",
-        &findings("ISO012", TENANT_ROLE_PERMISSIONS, &doc),
-        "ForAnyValue",
-    );
+    for sid in [
+        "PooledTableOwnPartitionOnly",
+        "SiloTableOwnTableOwnPartitionOnly",
+    ] {
+        let mut doc = policy(TENANT_ROLE_PERMISSIONS);
+        let cond = statement_mut(&mut doc, sid)["Condition"]
+            .as_object_mut()
+            .unwrap();
+        let v = cond.remove("ForAllValues:StringEquals").unwrap();
+        cond.insert("ForAnyValue:StringEquals".into(), v);
+        assert_caught(
+            &format!("ForAnyValue instead of ForAllValues in {sid}"),
+            &findings("ISO012", TENANT_ROLE_PERMISSIONS, &doc),
+            "ForAnyValue",
+        );
+        // In the silo statement the Resource (the tenant's own table) still
+        // isolates; in the pooled one, a batch naming one own and one other
+        // partition now passes.
+        if sid == "PooledTableOwnPartitionOnly" {
+            assert_breaks(
+                "ForAnyValue instead of ForAllValues",
+                TENANT_ROLE_PERMISSIONS,
+                &doc,
+                Outcome::Violation,
+                k1(
+                    "dynamodb",
+                    "dynamodb:BatchGetItem",
+                    "table/TenantData",
+                    "leading keys mixed [k1, k1x]",
+                ),
+            );
+        }
+    }
 
     let mut doc = policy(TENANT_ROLE_PERMISSIONS);
     statement_mut(&mut doc, "PooledTableOwnPartitionOnly")
@@ -321,6 +531,18 @@ fn leading_keys_check_catches_for_any_value_and_a_missing_condition() {
         "no condition at all",
         &findings("ISO012", TENANT_ROLE_PERMISSIONS, &doc),
         "without ForAllValues",
+    );
+    assert_breaks(
+        "no condition at all",
+        TENANT_ROLE_PERMISSIONS,
+        &doc,
+        Outcome::Violation,
+        k1(
+            "dynamodb",
+            "dynamodb:GetItem",
+            "table/TenantData",
+            "leading keys other [k1x]",
+        ),
     );
 }
 
@@ -347,6 +569,21 @@ fn explicit_action_check_catches_dynamodb_star() {
             "dynamodb:*",
         );
     }
+    // The Null guard still stops what arrives without leading keys; what
+    // dynamodb:* opens is every other action that carries the tenant's own
+    // key set: here, deleting the pooled table.
+    assert_breaks(
+        "dynamodb:*",
+        TENANT_ROLE_PERMISSIONS,
+        &doc,
+        Outcome::Violation,
+        k1(
+            "dynamodb",
+            "dynamodb:DeleteTable",
+            "table/TenantData",
+            "leading keys own [k1]",
+        ),
+    );
 }
 
 #[test]
@@ -368,6 +605,20 @@ fn item_action_check_catches_scan() {
         "dynamodb:Scan",
         &findings("ISO014", TENANT_ROLE_PERMISSIONS, &doc),
         "dynamodb:Scan",
+    );
+    // A Scan reads every partition; with an empty key set it passes both
+    // the ForAllValues condition and the Null guard.
+    assert_breaks(
+        "dynamodb:Scan",
+        TENANT_ROLE_PERMISSIONS,
+        &doc,
+        Outcome::Violation,
+        k1(
+            "dynamodb",
+            "dynamodb:Scan",
+            "table/TenantData",
+            "leading keys empty []",
+        ),
     );
 }
 
@@ -397,6 +648,22 @@ fn partiql_check_catches_a_removed_or_weakened_deny() {
             "FullTableScan",
         );
     }
+    let full_scan = |table: &str| {
+        Request::new("dynamodb:PartiQLSelect", table_arn(table)).with_context(
+            tenant_k1()
+                .with_multi("dynamodb:LeadingKeys", ["k1"])
+                .with("dynamodb:FullTableScan", "true"),
+        )
+    };
+    // A statement DynamoDB runs as a scan of the pooled table reads every
+    // tenant's partition.
+    assert_newly_allowed(
+        "FullTableScan deny removed",
+        TENANT_ROLE_PERMISSIONS,
+        &doc,
+        false,
+        &full_scan("TenantData"),
+    );
 
     let mut doc = policy(TENANT_ROLE_PERMISSIONS);
     statement_mut(&mut doc, "DenyPartiQLFullTableScan")["Resource"] = json!(
@@ -406,6 +673,16 @@ fn partiql_check_catches_a_removed_or_weakened_deny() {
         "deny narrowed to the pooled table (silo tables left open)",
         &findings("ISO015", TENANT_ROLE_PERMISSIONS, &doc),
         "FullTableScan",
+    );
+    // The silo statement only names the tenant's own table, so this scan
+    // stays within its data; what breaks is the rule that PartiQL never
+    // scans, which the narrowed deny drops for silo tables.
+    assert_newly_allowed(
+        "deny narrowed to the pooled table",
+        TENANT_ROLE_PERMISSIONS,
+        &doc,
+        false,
+        &full_scan("tenant-silo-k1"),
     );
 }
 
@@ -423,10 +700,19 @@ fn trust_admits_only_the_vendor_function_role() {
 
 #[test]
 fn trust_principal_check_catches_the_account_root_or_anyone() {
-    for principal in [
-        json!({"AWS": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}),
-        json!("*"),
-        json!({"AWS": ["${VendorFunctionRoleArn}", "*"]}),
+    // The account root defers to identity policies: any role of the account
+    // allowed sts:AssumeRole can then mint tenant sessions with any tag. `*`
+    // lets in other accounts, whose own policies they write.
+    for (principal, who) in [
+        (
+            json!({"AWS": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}),
+            "another role of the account",
+        ),
+        (json!("*"), "same role name, another account"),
+        (
+            json!({"AWS": ["${VendorFunctionRoleArn}", "*"]}),
+            "same role name, another account",
+        ),
     ] {
         let mut doc = policy(TENANT_ROLE_TRUST);
         statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Principal"] = principal.clone();
@@ -439,6 +725,24 @@ fn trust_principal_check_catches_the_account_root_or_anyone() {
             &format!("principal {principal}"),
             &findings("ISO009", TENANT_ROLE_TRUST, &doc),
             "lets more than the vendor role assume",
+        );
+        // The other two statements still name only the vendor role, and
+        // the call needs all three (tags, source identity): open them too.
+        let mut everywhere = policy(TENANT_ROLE_TRUST);
+        for st in everywhere["Statement"].as_array_mut().unwrap() {
+            st["Principal"] = principal.clone();
+        }
+        assert_caught(
+            &format!("principal {principal} on every statement"),
+            &findings("ISO009", TENANT_ROLE_TRUST, &everywhere),
+            "lets more than the vendor role assume",
+        );
+        assert_breaks(
+            &format!("principal {principal} on every statement"),
+            TENANT_ROLE_TRUST,
+            &everywhere,
+            Outcome::Violation,
+            trust(who, "correct tag and source identity"),
         );
     }
 }
@@ -465,16 +769,33 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
         &findings("ISO017", TENANT_ROLE_TRUST, &doc),
         "not limited",
     );
+    assert_breaks(
+        "aws:TagKeys restriction removed",
+        TENANT_ROLE_TRUST,
+        &doc,
+        Outcome::Violation,
+        trust(VENDOR, "extra tag key"),
+    );
 
     let mut doc = policy(TENANT_ROLE_TRUST);
     statement_mut(&mut doc, "TagSessionWithTheApiKeyIdOnly")["Condition"]["ForAllValues:StringEquals"]
-        ["aws:TagKeys"] = json!(["api-key-id", "tier"]);
+        ["aws:TagKeys"] = json!(["api-key-id", "team"]);
     assert_caught(
         "a second tag key admitted",
         &findings("ISO017", TENANT_ROLE_TRUST, &doc),
         "not limited",
     );
+    assert_breaks(
+        "a second tag key admitted",
+        TENANT_ROLE_TRUST,
+        &doc,
+        Outcome::Violation,
+        trust(VENDOR, "extra tag key"),
+    );
 
+    // Three guards keep an empty tag out: both statements' `??*`, and the
+    // source identity, which must equal the tag (and which STS requires to
+    // be at least two characters). The pairing widens all three.
     let mut doc = policy(TENANT_ROLE_TRUST);
     statement_mut(&mut doc, "TagSessionWithTheApiKeyIdOnly")["Condition"]["StringLike"]["aws:RequestTag/api-key-id"] =
         json!("*");
@@ -483,7 +804,28 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
         &findings("ISO017", TENANT_ROLE_TRUST, &doc),
         "may be empty",
     );
+    statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Condition"]["StringLike"]["aws:RequestTag/api-key-id"] =
+        json!("*");
+    statement_mut(&mut doc, "SourceIdentityIsTheApiKeyId")
+        .as_object_mut()
+        .unwrap()
+        .remove("Condition");
+    assert_caught(
+        "empty tag value and any source identity admitted",
+        &findings("ISO017", TENANT_ROLE_TRUST, &doc),
+        "may be empty",
+    );
+    assert_breaks(
+        "empty tag value and any source identity admitted",
+        TENANT_ROLE_TRUST,
+        &doc,
+        Outcome::Violation,
+        trust(VENDOR, "empty tag value"),
+    );
 
+    // Three guards keep an untagged session out: the Null on the tag, the
+    // `??*` (false on an absent key) and the source identity (required,
+    // and equal to the tag). The pairing drops all three.
     let mut doc = policy(TENANT_ROLE_TRUST);
     statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Condition"]["Null"]
         .as_object_mut()
@@ -493,6 +835,26 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
         "AssumeRole without the tag",
         &findings("ISO017", TENANT_ROLE_TRUST, &doc),
         "does not require the api-key-id tag",
+    );
+    let assume = statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Condition"]
+        .as_object_mut()
+        .unwrap();
+    assume.remove("StringLike");
+    assume["Null"]
+        .as_object_mut()
+        .unwrap()
+        .remove("sts:SourceIdentity");
+    assert_caught(
+        "AssumeRole without tag or source identity",
+        &findings("ISO017", TENANT_ROLE_TRUST, &doc),
+        "does not require the api-key-id tag",
+    );
+    assert_breaks(
+        "AssumeRole without tag or source identity",
+        TENANT_ROLE_TRUST,
+        &doc,
+        Outcome::Violation,
+        trust(VENDOR, "no tags, no source identity"),
     );
 }
 
@@ -520,6 +882,24 @@ fn transitive_tag_check_catches_a_removed_guard() {
             "TagSessionWithTheApiKeyIdOnly",
         );
     }
+    // The AssumeRole statement refuses transitive tags too; with both guards
+    // gone, a chained session would carry the tenant's tag on.
+    statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Condition"]["Null"]
+        .as_object_mut()
+        .unwrap()
+        .remove("sts:TransitiveTagKeys");
+    assert_caught(
+        "transitive tags admitted by both statements",
+        &findings("ISO018", TENANT_ROLE_TRUST, &doc),
+        "OnlyTheVendorFunctionMayAssume",
+    );
+    assert_breaks(
+        "transitive tags admitted by both statements",
+        TENANT_ROLE_TRUST,
+        &doc,
+        Outcome::Violation,
+        trust(VENDOR, "transitive tag"),
+    );
 }
 
 #[test]
@@ -542,6 +922,13 @@ fn source_identity_check_catches_any_value_or_no_permission() {
         &findings("ISO019", TENANT_ROLE_TRUST, &doc),
         "not required to equal",
     );
+    assert_breaks(
+        "any source identity",
+        TENANT_ROLE_TRUST,
+        &doc,
+        Outcome::Violation,
+        trust(VENDOR, "source identity of another tenant"),
+    );
 
     let mut doc = policy(TENANT_ROLE_TRUST);
     doc["Statement"]
@@ -552,6 +939,14 @@ fn source_identity_check_catches_any_value_or_no_permission() {
         "SetSourceIdentity not allowed",
         &findings("ISO019", TENANT_ROLE_TRUST, &doc),
         "no statement allows sts:SetSourceIdentity",
+    );
+    // Not a wrong allow but the opposite: vendor-fn's own call fails.
+    assert_breaks(
+        "SetSourceIdentity not allowed",
+        TENANT_ROLE_TRUST,
+        &doc,
+        Outcome::IntendedDenied,
+        trust(VENDOR, "correct tag and source identity"),
     );
 }
 
@@ -577,6 +972,30 @@ fn prefix_match_check_catches_a_wildcard_after_the_tag() {
         &findings("ISO020", TENANT_ROLE_PERMISSIONS, &doc),
         "prefix match",
     );
+    // Under StringEquals the `*` is a literal character, so the copy is
+    // still safe; under StringLike it is the prefix match the lint means.
+    let cond = statement_mut(&mut doc, "PooledTableOwnPartitionOnly")["Condition"]
+        .as_object_mut()
+        .unwrap();
+    let keys = cond.remove("ForAllValues:StringEquals").unwrap();
+    cond.insert("ForAllValues:StringLike".into(), keys);
+    assert_caught(
+        "LeadingKeys StringLike tag*",
+        &findings("ISO020", TENANT_ROLE_PERMISSIONS, &doc),
+        "prefix match",
+    );
+    assert_breaks(
+        "LeadingKeys StringLike tag*",
+        TENANT_ROLE_PERMISSIONS,
+        &doc,
+        Outcome::Violation,
+        k1(
+            "dynamodb",
+            "dynamodb:GetItem",
+            "table/TenantData",
+            "leading keys other [k1x]",
+        ),
+    );
 
     let mut doc = policy(TENANT_ROLE_PERMISSIONS);
     statement_mut(&mut doc, "ObjectsUnderOwnPrefixOnly")["Resource"] =
@@ -591,6 +1010,18 @@ fn prefix_match_check_catches_a_wildcard_after_the_tag() {
             expected,
         );
     }
+    assert_breaks(
+        "S3 object ARN without the trailing slash",
+        TENANT_ROLE_PERMISSIONS,
+        &doc,
+        Outcome::Violation,
+        k1(
+            "s3",
+            "s3:GetObject",
+            "tenant-bucket/k1x/doc.txt",
+            "look-alike prefix",
+        ),
+    );
 }
 
 #[test]
@@ -611,6 +1042,13 @@ fn s3_scope_check_catches_the_whole_bucket_and_unconditioned_listing() {
         &findings("ISO021", TENANT_ROLE_PERMISSIONS, &doc),
         "not only",
     );
+    assert_breaks(
+        "objects of the whole bucket",
+        TENANT_ROLE_PERMISSIONS,
+        &doc,
+        Outcome::Violation,
+        k1("s3", "s3:GetObject", "tenant-bucket/doc.txt", "bucket root"),
+    );
 
     let mut doc = policy(TENANT_ROLE_PERMISSIONS);
     statement_mut(&mut doc, "ListOwnPrefixOnly")
@@ -622,6 +1060,13 @@ fn s3_scope_check_catches_the_whole_bucket_and_unconditioned_listing() {
         &findings("ISO021", TENANT_ROLE_PERMISSIONS, &doc),
         "s3:prefix",
     );
+    assert_breaks(
+        "listing without s3:prefix",
+        TENANT_ROLE_PERMISSIONS,
+        &doc,
+        Outcome::Violation,
+        k1("s3", "s3:ListBucket", "tenant-bucket", "no prefix"),
+    );
 
     let mut doc = policy(TENANT_ROLE_PERMISSIONS);
     statement_mut(&mut doc, "ListOwnPrefixOnly")["Condition"]["StringLike"]["s3:prefix"] =
@@ -630,6 +1075,18 @@ fn s3_scope_check_catches_the_whole_bucket_and_unconditioned_listing() {
         "listing any prefix",
         &findings("ISO021", TENANT_ROLE_PERMISSIONS, &doc),
         "not limited",
+    );
+    assert_breaks(
+        "listing any prefix",
+        TENANT_ROLE_PERMISSIONS,
+        &doc,
+        Outcome::Violation,
+        k1(
+            "s3",
+            "s3:ListBucket",
+            "tenant-bucket",
+            "other prefix \"k1x/\"",
+        ),
     );
 }
 
@@ -652,6 +1109,19 @@ fn silo_check_catches_a_wildcard_table_name() {
         &findings("ISO022", TENANT_ROLE_PERMISSIONS, &doc),
         "neither the pooled table",
     );
+    // Another tenant's silo table, with items keyed by the caller's own ID.
+    assert_breaks(
+        "every silo table",
+        TENANT_ROLE_PERMISSIONS,
+        &doc,
+        Outcome::Violation,
+        k1(
+            "dynamodb",
+            "dynamodb:PutItem",
+            "table/tenant-silo-k1x",
+            "leading keys own [k1]",
+        ),
+    );
 }
 
 // ------------------------------------------------ vendor function
@@ -672,5 +1142,18 @@ fn vendor_check_catches_assuming_any_role() {
         "sts:AssumeRole on *",
         &findings("ISO025", VENDOR_FN_PERMISSIONS, &doc),
         "Resource \"*\"",
+    );
+    assert_breaks(
+        "sts:AssumeRole on *",
+        VENDOR_FN_PERMISSIONS,
+        &doc,
+        Outcome::Violation,
+        Row {
+            area: "vendor",
+            actor: "vendor function",
+            action: "sts:AssumeRole",
+            resource: "role/SomeOtherRole",
+            detail: "only the tenant role",
+        },
     );
 }
