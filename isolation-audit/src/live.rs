@@ -18,11 +18,11 @@ use iam_eval::{ContextValue, Decision, Effect, Request, StatementRef};
 
 use crate::error::AuditError;
 use crate::matrix::Subject;
-use crate::{AuditOptions, AuditReport, Decided, Outcome, Prepared, judge, prepare};
+use crate::{AuditOptions, AuditReport, Decided, Prepared, judge, prepare};
 
 /// Runs the audit with IAM's simulator deciding the tenant-session checks
 /// for the deployed role `role_arn`; the other checks come back
-/// [`Outcome::Skipped`].
+/// [`Outcome::Skipped`](crate::Outcome::Skipped), without a decision.
 ///
 /// # Errors
 /// As [`prepare`], and [`AuditError::Live`] (with the AWS error code) when
@@ -46,12 +46,7 @@ pub async fn run(
                 let (decision, deciding) = simulate(client, role_arn, request, boundary).await?;
                 judge(check, decision, deciding)
             }
-            _ => Decided {
-                check,
-                decision: Decision::ImplicitDeny,
-                deciding: Vec::new(),
-                outcome: Outcome::Skipped,
-            },
+            _ => Decided::skipped(check),
         };
         results.push(decided);
     }
@@ -147,10 +142,9 @@ mod tests {
     };
     use aws_sdk_iam::types::EvaluationResult;
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
-    use iam_eval::{Policy, RequestContext, evaluate};
 
     use super::*;
-    use crate::{Params, PolicySet};
+    use crate::Outcome;
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/TenantRole";
 
@@ -181,78 +175,162 @@ mod tests {
             .build()
     }
 
-    /// What a simulator holding the good fixture's policies would answer.
-    fn reference_answer(
-        permissions: &Policy,
-        input: &SimulatePrincipalPolicyInput,
-    ) -> SimulatePrincipalPolicyOutput {
-        let mut context = RequestContext::new();
-        for entry in input.context_entries() {
-            let key = entry.context_key_name().expect("key");
-            match entry.context_key_type() {
-                Some(ContextKeyTypeEnum::StringList) => {
-                    context.set_multi(key, entry.context_key_values().iter().cloned());
-                }
-                _ => {
-                    context.set(key, entry.context_key_values()[0].clone());
-                }
+    const POOLED: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/TenantData";
+
+    /// The values the input sent for a context key, and its type.
+    fn entry<'a>(
+        input: &'a SimulatePrincipalPolicyInput,
+        key: &str,
+    ) -> Option<(&'a [String], Option<&'a ContextKeyTypeEnum>)> {
+        input
+            .context_entries()
+            .iter()
+            .find(|e| e.context_key_name() == Some(key))
+            .map(|e| (e.context_key_values(), e.context_key_type()))
+    }
+
+    /// A simulator's answers, written out by hand for the requests this test
+    /// looks at (tenant `k1`'s on the pooled table); everything else gets
+    /// `implicitDeny`. Not an evaluator: a role that allows a Scan is
+    /// answered as such, to see the audit call it a violation.
+    fn fixed_answer(input: &SimulatePrincipalPolicyInput) -> SimulatePrincipalPolicyOutput {
+        let action = input.action_names()[0].as_str();
+        let resource = input.resource_arns()[0].as_str();
+        let tag = entry(input, "aws:principaltag/api-key-id").map(|(v, _)| v);
+        let keys = entry(input, "dynamodb:leadingkeys");
+        let scan = entry(input, "dynamodb:fulltablescan").map(|(v, _)| v);
+        let session_policy = !input.permissions_boundary_policy_input_list().is_empty();
+        let k1 = ["k1".to_owned()];
+        let k1 = &k1[..];
+        let decision = match (action, resource == POOLED, session_policy) {
+            ("dynamodb:GetItem", true, false)
+                if tag == Some(k1) && keys == Some((k1, Some(&ContextKeyTypeEnum::StringList))) =>
+            {
+                "allowed"
             }
+            ("dynamodb:Scan", true, false) if tag == Some(k1) && keys.is_none() => "allowed",
+            ("dynamodb:PartiQLSelect", true, _) if scan == Some(&["true".to_owned()][..]) => {
+                "explicitDeny"
+            }
+            _ => "implicitDeny",
+        };
+        let mut result = EvaluationResult::builder()
+            .eval_action_name(action)
+            .eval_decision(PolicyEvaluationDecisionType::from(decision));
+        if decision != "implicitDeny" {
+            result = result.matched_statements(
+                aws_sdk_iam::types::Statement::builder()
+                    .source_policy_id("TenantRolePolicy")
+                    .start_position(aws_sdk_iam::types::Position::builder().line(7).build())
+                    .build(),
+            );
         }
-        let request = Request::new(
-            input.action_names()[0].clone(),
-            input.resource_arns()[0].clone(),
-        )
-        .with_context(context);
-        let session = input
-            .permissions_boundary_policy_input_list()
-            .first()
-            .map(|p| Policy::parse("session", p).expect("session policy"));
-        answer(
-            input,
-            evaluate(
-                &request,
-                std::slice::from_ref(permissions),
-                session.as_ref(),
-            )
-            .decision
-            .as_str(),
-        )
+        SimulatePrincipalPolicyOutput::builder()
+            .evaluation_results(result.build().expect("complete result"))
+            .build()
+    }
+
+    /// The one row of the report for tenant `k1`'s `action` on the pooled
+    /// table with these leading keys and scope.
+    fn row<'a>(report: &'a AuditReport, action: &str, keys: &str, scope: &str) -> &'a Decided {
+        report
+            .results
+            .iter()
+            .find(|r| {
+                r.check.actor == "k1"
+                    && r.check.action == action
+                    && r.check.resource == POOLED
+                    && r.check.detail == format!("leading keys {keys}")
+                    && r.check.scope == scope
+            })
+            .unwrap_or_else(|| panic!("no row {action} {keys} {scope}"))
     }
 
     #[tokio::test]
-    async fn sends_each_tenant_check_with_its_context_and_judges_the_answer() {
-        let set = PolicySet::load(&good(), &Params::new(&[]).unwrap()).unwrap();
-        let permissions = set.tenant_permissions.clone();
+    async fn judges_each_simulator_answer_and_reports_skipped_rows_as_skipped() {
         let rule = mock!(Client::simulate_principal_policy)
-            .match_requests(|r| {
-                r.policy_source_arn() == Some(ROLE)
-                    && r.context_entries().iter().any(|e| {
-                        e.context_key_name() == Some("aws:principaltag/api-key-id")
-                            && e.context_key_type() == Some(&ContextKeyTypeEnum::String)
-                    })
-            })
-            .then_compute_output(move |input| reference_answer(&permissions, input));
+            .match_requests(|r| r.policy_source_arn() == Some(ROLE))
+            .then_compute_output(fixed_answer);
         let client = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[&rule]);
         let report = run(&options(), &client, ROLE)
             .await
             .expect("live audit runs");
-        let simulated = report
-            .results
+
+        let own_read = row(&report, "dynamodb:GetItem", "own [k1]", "read-write");
+        assert_eq!(own_read.decision, Some(Decision::Allowed));
+        assert_eq!(own_read.outcome, Outcome::Pass);
+        assert_eq!(own_read.deciding[0].policy, "TenantRolePolicy");
+        assert_eq!(own_read.deciding[0].sid, "line 7");
+        // The read-only row carried the session policy as a boundary, so
+        // the hand-written simulator refused it: an intended read denied.
+        let read_only = row(&report, "dynamodb:GetItem", "own [k1]", "read-only");
+        assert_eq!(read_only.outcome, Outcome::IntendedDenied);
+        let scan = row(&report, "dynamodb:Scan", "absent", "read-write");
+        assert_eq!(scan.decision, Some(Decision::Allowed));
+        assert_eq!(scan.outcome, Outcome::Violation);
+        let partiql = row(&report, "dynamodb:PartiQLSelect", "absent", "read-write");
+        assert_eq!(partiql.decision, Some(Decision::ExplicitDeny));
+        assert_eq!(partiql.outcome, Outcome::Pass);
+        assert_eq!(partiql.deciding[0].effect, Effect::Deny);
+        let write = row(&report, "dynamodb:PutItem", "own [k1]", "read-write");
+        assert_eq!(write.decision, Some(Decision::ImplicitDeny));
+        assert_eq!(write.outcome, Outcome::IntendedDenied);
+        assert!(!report.passed());
+
+        // Trust and vendor rows, and rows with an empty key set, were never
+        // sent: skipped, without a decision, and not counted as passes.
+        let empty = row(&report, "dynamodb:GetItem", "empty []", "read-write");
+        assert_eq!(empty.outcome, Outcome::Skipped);
+        for r in &report.results {
+            let sent = r.check.area != "trust"
+                && r.check.area != "vendor"
+                && !r.check.detail.contains("[]");
+            assert_eq!(r.outcome == Outcome::Skipped, !sent, "{:?}", r.check);
+            assert_eq!(r.decision.is_none(), !sent, "{:?}", r.check);
+        }
+        assert!(report.skipped() > 100, "{}", report.skipped());
+        assert_eq!(rule.num_calls(), report.decided());
+        assert_eq!(report.decided() + report.skipped(), report.results.len());
+
+        let table = crate::report::table(&report, false);
+        assert!(
+            table
+                .lines()
+                .next_back()
+                .is_some_and(|l| l.starts_with(&format!(
+                    "skipped: {} of {} checks were not decided",
+                    report.skipped(),
+                    report.results.len()
+                ))),
+            "{table}"
+        );
+        let header = table.lines().nth(2).expect("tally header");
+        assert!(header.contains("denied  skipped  violations"), "{header}");
+        let trust = table
+            .lines()
+            .find(|l| l.starts_with("trust "))
+            .expect("trust tally");
+        let cells: Vec<&str> = trust.split_whitespace().collect();
+        // checks, allowed 0, denied 0, skipped = checks: none counted as denied.
+        assert_eq!(cells[2..5], ["0", "0", cells[1]], "{trust}");
+        let json = crate::report::json(&report, true);
+        assert_eq!(json["skipped"], report.skipped());
+        assert_eq!(json["decided"], report.decided());
+        let skipped_trust = json["results"]
+            .as_array()
+            .unwrap()
             .iter()
-            .filter(|r| r.outcome != Outcome::Skipped)
-            .count();
-        assert!(
-            simulated > 1000,
-            "tenant checks go through the simulator: {simulated}"
-        );
-        assert_eq!(rule.num_calls(), simulated);
-        assert!(report.passed(), "{}", crate::report::table(&report, false));
-        assert!(
-            report
-                .results
-                .iter()
-                .any(|r| r.check.area == "trust" && r.outcome == Outcome::Skipped)
-        );
+            .find(|r| r["area"] == "trust")
+            .expect("a trust row");
+        assert_eq!(skipped_trust["outcome"], "skipped");
+        assert!(skipped_trust["decision"].is_null());
+
+        // A report whose every row was skipped decided nothing: no pass.
+        let mut only_skipped = report;
+        only_skipped
+            .results
+            .retain(|r| r.outcome == Outcome::Skipped);
+        assert!(!only_skipped.passed());
     }
 
     #[tokio::test]

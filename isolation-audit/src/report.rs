@@ -75,7 +75,7 @@ fn tallies(report: &AuditReport) -> BTreeMap<&'static str, Tally> {
     for r in &report.results {
         let t = by_area.entry(r.check.area).or_default();
         t.checks += 1;
-        t.allowed += usize::from(r.decision == iam_eval::Decision::Allowed);
+        t.allowed += usize::from(r.decision == Some(iam_eval::Decision::Allowed));
         t.violations += usize::from(r.outcome == Outcome::Violation);
         t.intended_denied += usize::from(r.outcome == Outcome::IntendedDenied);
         t.skipped += usize::from(r.outcome == Outcome::Skipped);
@@ -83,8 +83,32 @@ fn tallies(report: &AuditReport) -> BTreeMap<&'static str, Tally> {
     by_area
 }
 
+impl Tally {
+    fn denied(&self) -> usize {
+        self.checks - self.allowed - self.skipped
+    }
+
+    /// The table row: `skipped` only when some check was skipped.
+    fn row(&self, name: &str, with_skipped: bool) -> Vec<String> {
+        let mut row = vec![
+            name.to_owned(),
+            self.checks.to_string(),
+            self.allowed.to_string(),
+            self.denied().to_string(),
+        ];
+        if with_skipped {
+            row.push(self.skipped.to_string());
+        }
+        row.push(self.violations.to_string());
+        row.push(self.intended_denied.to_string());
+        row
+    }
+}
+
 /// The human-readable report: a tally per area, the failed checks (every
-/// check with `verbose`), the lint findings and the result line.
+/// check with `verbose`), the lint findings and the result line. Skipped
+/// checks (`--live`) get their own column and line: they are neither
+/// allowed, denied nor passed.
 pub fn table(report: &AuditReport, verbose: bool) -> String {
     let mut out = String::new();
     let template = report
@@ -98,38 +122,23 @@ pub fn table(report: &AuditReport, verbose: bool) -> String {
         template,
         report.tenants.join(", ")
     );
-    let mut rows = vec![vec![
-        "area".into(),
-        "checks".into(),
-        "allowed".into(),
-        "denied".into(),
-        "violations".into(),
-        "intended denied".into(),
-    ]];
+    let with_skipped = report.skipped() > 0;
+    let mut header = vec!["area", "checks", "allowed", "denied"];
+    if with_skipped {
+        header.push("skipped");
+    }
+    header.extend(["violations", "intended denied"]);
+    let mut rows = vec![header.into_iter().map(String::from).collect()];
     let mut total = Tally::default();
     for (area, t) in tallies(report) {
-        rows.push(vec![
-            area.into(),
-            t.checks.to_string(),
-            t.allowed.to_string(),
-            (t.checks - t.allowed).to_string(),
-            t.violations.to_string(),
-            t.intended_denied.to_string(),
-        ]);
+        rows.push(t.row(area, with_skipped));
         total.checks += t.checks;
         total.allowed += t.allowed;
         total.violations += t.violations;
         total.intended_denied += t.intended_denied;
         total.skipped += t.skipped;
     }
-    rows.push(vec![
-        "total".into(),
-        total.checks.to_string(),
-        total.allowed.to_string(),
-        (total.checks - total.allowed).to_string(),
-        total.violations.to_string(),
-        total.intended_denied.to_string(),
-    ]);
+    rows.push(total.row("total", with_skipped));
     out.push_str(&columns(&rows));
 
     out.push_str(&checks_section(report, verbose));
@@ -145,8 +154,10 @@ pub fn table(report: &AuditReport, verbose: bool) -> String {
     if total.skipped > 0 {
         let _ = writeln!(
             out,
-            "{} checks skipped: --live simulates tenant sessions only",
-            total.skipped
+            "skipped: {} of {} checks were not decided (--live simulates tenant sessions only: trust and vendor rows, and rows with an empty multivalued key, are not checked); the result covers the {} decided checks",
+            total.skipped,
+            total.checks,
+            report.decided()
         );
     }
     out
@@ -191,7 +202,7 @@ fn checks_section(report: &AuditReport, verbose: bool) -> String {
                 r.check.resource.clone(),
                 r.check.detail.clone(),
                 expectation_name(r.check.expectation).into(),
-                r.decision.as_str().into(),
+                r.decision.map_or("-", |d| d.as_str()).into(),
                 deciding(r),
             ]);
         }
@@ -236,13 +247,14 @@ fn check_json(r: &Decided) -> Value {
         "resource": r.check.resource,
         "case": r.check.detail,
         "expected": r.check.expectation,
-        "decision": r.decision.as_str(),
+        "decision": r.decision.map(iam_eval::Decision::as_str),
         "deciding": r.deciding,
     })
 }
 
 /// The machine-readable report: result, tallies, failures and lint findings
-/// (and every result with `verbose`).
+/// (and every result with `verbose`). `checks` = `decided` + `skipped`; a
+/// skipped check has `"outcome": "skipped"` and `"decision": null`.
 pub fn json(report: &AuditReport, verbose: bool) -> Value {
     let areas: serde_json::Map<String, Value> = tallies(report)
         .into_iter()
@@ -265,6 +277,8 @@ pub fn json(report: &AuditReport, verbose: bool) -> Value {
         "template": report.template.as_ref().map(|t| t.display().to_string()),
         "tenants": report.tenants,
         "checks": report.results.len(),
+        "decided": report.decided(),
+        "skipped": report.skipped(),
         "areas": areas,
         "failures": failures,
         "lints": report.findings,

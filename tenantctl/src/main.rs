@@ -61,6 +61,8 @@ enum Command {
         verbose: bool,
         /// Decide the tenant-session checks with IAM's SimulatePrincipalPolicy
         /// for a deployed role (AWS credentials and region from the environment).
+        /// The rows it can't simulate (trust, vendor, empty key sets) are
+        /// reported as skipped, never as passed or denied.
         #[arg(long, requires = "role_arn")]
         live: bool,
         /// The deployed tenant role to simulate with --live.
