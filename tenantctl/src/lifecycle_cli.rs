@@ -664,25 +664,46 @@ mod tests {
     }
 
     #[test]
-    fn the_table_never_has_a_column_for_the_key_value() {
-        let record = TenantRecord {
-            api_key_id: ApiKeyId::parse("k1a2b3c4d5").unwrap(),
-            tenant_name: "Acme".into(),
-            email: "ops@acme.example".into(),
+    fn the_table_lays_out_each_record_in_its_columns_and_never_the_key_hash() {
+        let record = |id: &str, name: &str, status| TenantRecord {
+            api_key_id: ApiKeyId::parse(id).unwrap(),
+            tenant_name: name.into(),
+            email: format!(
+                "ops@{}.example",
+                name.split(' ').next().unwrap().to_lowercase()
+            ),
             tier: Tier::Standard,
-            status: tenant_registry::TenantStatus::Active,
+            status,
             isolation: Isolation::Pooled,
             created_at: "2026-11-27T10:00:00Z".parse().unwrap(),
             contact: None,
-            api_key_sha256: None,
+            api_key_sha256: Some(tenant_registry::ApiKeyHash::of("the-key-value-itself")),
             revision: 1,
             partition_key_id: None,
         };
-        let text = table(&[record]);
-        assert_eq!(text.lines().count(), 2);
-        assert!(
-            text.starts_with("API KEY ID  NAME  TIER      STATUS  ISOLATION  CREATED"),
+        let records = [
+            record("k1a2b3c4d5", "Acme", tenant_registry::TenantStatus::Active),
+            record(
+                "z9y8x7w6v5",
+                "Globex Corporation",
+                tenant_registry::TenantStatus::Suspended,
+            ),
+        ];
+        let text = table(&records);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "API KEY ID  NAME                TIER      STATUS     ISOLATION  CREATED               EMAIL",
+                "k1a2b3c4d5  Acme                standard  active     pooled     2026-11-27T10:00:00Z  ops@acme.example",
+                "z9y8x7w6v5  Globex Corporation  standard  suspended  pooled     2026-11-27T10:00:00Z  ops@globex.example",
+            ],
             "{text}"
         );
+        // The record holds the key's hash; the table (what operators paste
+        // into tickets) must not.
+        let hash = records[0].api_key_sha256.as_ref().unwrap().to_hex();
+        assert!(!text.contains(&hash[..8]), "{text}");
+        assert!(!text.contains("the-key-value-itself"), "{text}");
     }
 }

@@ -197,12 +197,51 @@ fn catches_a_trust_policy_open_to_any_principal() {
     let (code, report) = audit_json(&fixture_with("trust-any-principal"));
     assert_eq!(code, 1);
     assert!(lint_ids(&report).contains(&"ISO009".to_owned()));
-    let tenant_assumes = report["failures"]
-        .as_array()
-        .unwrap()
+    // Every principal other than the vendor gets through (`{"AWS": "*"}`
+    // is everyone, the Lambda service included), each with the one call
+    // shape the conditions still admit; the rest of the matrix passes.
+    let failures = report["failures"].as_array().unwrap();
+    let mut who: Vec<&str> = failures
         .iter()
-        .any(|f| f["area"] == "trust" && f["actor"] == "tenant role session");
-    assert!(tenant_assumes, "{report:#}");
+        .map(|f| f["actor"].as_str().unwrap())
+        .collect();
+    who.sort_unstable();
+    assert_eq!(
+        who,
+        [
+            "account root",
+            "another role of the account",
+            "lambda service",
+            "same role name, another account",
+            "tenant role session"
+        ],
+        "{report:#}"
+    );
+    for f in failures {
+        assert_eq!(f["outcome"], "violation", "{f:#}");
+        assert_eq!(f["area"], "trust", "{f:#}");
+        assert_eq!(f["case"], "correct tag and source identity", "{f:#}");
+        assert_eq!(
+            f["action"],
+            "sts:AssumeRole+sts:TagSession+sts:SetSourceIdentity"
+        );
+        assert_eq!(f["decision"], "allowed", "{f:#}");
+        let sids: Vec<&str> = f["deciding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["sid"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            sids,
+            [
+                "AnyPrincipalWithATag",
+                "VendorTagsOnlyTheTenantTag",
+                "SourceIdentityMatchesTheTag"
+            ],
+            "{f:#}"
+        );
+    }
 }
 
 #[test]

@@ -44,6 +44,10 @@ fn decides_identity_session_and_trust_requests() {
         r#"{"action":"dynamodb:GetItem","resource":"arn:aws:dynamodb:us-east-1:123456789012:table/TenantData","context":{"aws:PrincipalTag/api-key-id":"k1","dynamodb:LeadingKeys":["k1x"]}}"#,
         r#"{"action":"dynamodb:PartiQLSelect","resource":"arn:aws:dynamodb:us-east-1:123456789012:table/TenantData","context":{"aws:PrincipalTag/api-key-id":"k1","dynamodb:LeadingKeys":["k1"],"dynamodb:FullTableScan":true}}"#,
         r#"{"action":"sts:TagSession","resource":"arn:aws:iam::123456789012:role/TenantRole","principal":"arn:aws:sts::123456789012:assumed-role/VendorFunctionRole/v","context":{"aws:RequestTag/api-key-id":"k1","aws:TagKeys":["api-key-id","team"]}}"#,
+        // The allowed twins of lines 1 and 4: a read where the read-only
+        // session refused a write, the tenant tag alone where a second key was refused.
+        r#"{"action":"dynamodb:GetItem","resource":"arn:aws:dynamodb:us-east-1:123456789012:table/TenantData","context":{"aws:PrincipalTag/api-key-id":"k1","dynamodb:LeadingKeys":["k1"]}}"#,
+        r#"{"action":"sts:TagSession","resource":"arn:aws:iam::123456789012:role/TenantRole","principal":"arn:aws:sts::123456789012:assumed-role/VendorFunctionRole/v","context":{"aws:RequestTag/api-key-id":"k1","aws:TagKeys":["api-key-id"]}}"#,
     ]
     .join("\n");
     let (code, lines, stderr) = run(
@@ -69,10 +73,40 @@ fn decides_identity_session_and_trust_requests() {
             "implicitDeny",
             "implicitDeny",
             "explicitDeny",
-            "implicitDeny"
+            "implicitDeny",
+            "allowed",
+            "allowed"
         ]
     );
-    assert_eq!(lines[2]["deciding"][0]["sid"], "NoPartiQLFullTableScan");
+    let deciding = |line: &Value| -> Vec<(String, String)> {
+        line["deciding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["sid"].as_str().unwrap().to_owned(),
+                    d["effect"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        deciding(&lines[2]),
+        [("NoPartiQLFullTableScan".to_owned(), "Deny".to_owned())]
+    );
+    // An allow names the statement of each layer that allowed it: the
+    // role's permissions and the read-only session policy.
+    let read = deciding(&lines[4]);
+    assert!(
+        read.contains(&("OwnPartitionOfPooledTableAndOwnSilo".into(), "Allow".into()))
+            && read.contains(&("ReadOnly".into(), "Allow".into())),
+        "{read:?}"
+    );
+    assert_eq!(
+        deciding(&lines[5]),
+        [("VendorTagsOnlyTheTenantTag".to_owned(), "Allow".to_owned())]
+    );
 }
 
 #[test]
