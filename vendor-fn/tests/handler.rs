@@ -489,6 +489,8 @@ async fn dynamodb_throttling_is_503_and_a_missing_registry_table_is_500() {
     });
     let response = handle(&vendor(&[&throttled], &[]), fixture("get_credentials"), "r").await;
     assert_error(&response, 503, "RegistryThrottled");
+    assert_eq!(header(&response, "retry-after"), Some("1"));
+    assert_eq!(throttled.num_calls(), 3, "the SDK retried before giving up");
 
     let missing = mock!(aws_sdk_dynamodb::Client::get_item).then_error(|| {
         GetItemError::generic(
@@ -499,4 +501,88 @@ async fn dynamodb_throttling_is_503_and_a_missing_registry_table_is_500() {
     });
     let response = handle(&vendor(&[&missing], &[]), fixture("get_credentials"), "r").await;
     assert_error(&response, 500, "RegistryMisconfigured");
+}
+
+/// An STS error as it comes over the wire (the Query protocol's XML).
+fn sts_wire_error(status: u16, code: &str) -> HttpResponse {
+    HttpResponse::new(
+        StatusCode::try_from(status).unwrap(),
+        SdkBody::from(format!(
+            "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>internal detail arn:aws:iam::999999999999:role/Other</Message></Error><RequestId>4c0f1e2a</RequestId></ErrorResponse>"
+        )),
+    )
+}
+
+/// Runs one vend whose AssumeRole answers with `response`, and returns the
+/// vendor's response and how often STS was called.
+async fn vend_with_sts_answering(
+    response: fn() -> HttpResponse,
+) -> (aws_lambda_events::apigw::ApiGatewayProxyResponse, usize) {
+    let gets = Captured::default();
+    let get = get_item_returns(Some(tenant(Tier::Basic, TenantStatus::Active)), &gets);
+    let refused = mock!(aws_sdk_sts::Client::assume_role).then_http_response(response);
+    let vended = handle(
+        &vendor(&[&get], &[&refused]),
+        fixture("get_credentials"),
+        "r",
+    )
+    .await;
+    (vended, refused.num_calls())
+}
+
+#[tokio::test]
+async fn sts_refusing_the_vendors_request_as_malformed_or_its_region_as_disabled_is_500_sts_misconfigured()
+ {
+    let answers: [fn() -> HttpResponse; 3] = [
+        || sts_wire_error(400, "MalformedPolicyDocument"),
+        || sts_wire_error(400, "PackedPolicyTooLarge"),
+        || sts_wire_error(403, "RegionDisabledException"),
+    ];
+    for answer in answers {
+        let (response, calls) = vend_with_sts_answering(answer).await;
+        assert_error(&response, 500, "StsMisconfigured");
+        assert_eq!(header(&response, "retry-after"), None);
+        assert_eq!(calls, 1, "a deployment fault is not retried");
+        let body = body_json(&response).to_string();
+        assert!(
+            !body.contains("999999999999") && !body.contains("internal detail"),
+            "no AWS error text: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn any_other_sts_refusal_is_502_sts_failed_and_not_retried() {
+    let (response, calls) =
+        vend_with_sts_answering(|| sts_wire_error(400, "InvalidParameterValue")).await;
+    assert_error(&response, 502, "StsFailed");
+    assert_eq!(header(&response, "retry-after"), None);
+    assert_eq!(calls, 1);
+    assert!(!body_json(&response).to_string().contains("internal detail"));
+}
+
+#[tokio::test]
+async fn any_other_registry_refusal_is_502_registry_failed_and_no_credentials_are_issued() {
+    let assumes = Captured::default();
+    // A GetItem error the classifier has no entry for, with a 4xx status.
+    let refused = mock!(aws_sdk_dynamodb::Client::get_item).then_http_response(|| {
+        HttpResponse::new(
+            StatusCode::try_from(421).unwrap(),
+            SdkBody::from(
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#InvalidEndpointException","message":"internal detail"}"#,
+            ),
+        )
+    });
+    let assume = assume_role_succeeds(&assumes);
+    let response = handle(
+        &vendor(&[&refused], &[&assume]),
+        fixture("get_credentials"),
+        "r",
+    )
+    .await;
+    assert_error(&response, 502, "RegistryFailed");
+    assert_eq!(header(&response, "retry-after"), None);
+    assert_eq!(refused.num_calls(), 1);
+    assert!(assumes.all().is_empty());
+    assert!(!body_json(&response).to_string().contains("internal detail"));
 }
