@@ -8,6 +8,8 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType, TableStatus,
 };
+use aws_smithy_runtime_api::http::Response as HttpResponse;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 use tenant_lifecycle::{
     Clients, DataDeletion, Email, Lifecycle, LifecycleError, OnboardRequest, Resources, Silent,
@@ -115,13 +117,14 @@ impl Deployment {
         &self,
         id: &str,
     ) -> Option<aws_sdk_apigateway::operation::get_api_key::GetApiKeyOutput> {
-        self.clients
+        let result = self
+            .clients
             .apigateway
             .get_api_key()
             .api_key(id)
             .send()
-            .await
-            .ok()
+            .await;
+        found(result, "NotFoundException").unwrap_or_else(|e| panic!("api key {id}: {e}"))
     }
 
     async fn plan_key_ids(&self, plan: &str) -> Vec<String> {
@@ -140,16 +143,17 @@ impl Deployment {
     }
 
     async fn role_policy(&self, name: &str) -> Option<String> {
-        let output = self
+        let result = self
             .clients
             .iam
             .get_role_policy()
             .role_name(ROLE_NAME)
             .policy_name(name)
             .send()
-            .await
-            .ok()?;
-        Some(output.policy_document().to_owned())
+            .await;
+        found(result, "NoSuchEntity")
+            .unwrap_or_else(|e| panic!("role policy {name}: {e}"))
+            .map(|output| output.policy_document().to_owned())
     }
 
     async fn put_data(&self, table: &str, pk: &str, sk: &str) {
@@ -179,13 +183,111 @@ impl Deployment {
     }
 
     async fn table_exists(&self, table: &str) -> bool {
-        self.clients
+        let result = self
+            .clients
             .dynamodb
             .describe_table()
             .table_name(table)
             .send()
-            .await
-            .is_ok()
+            .await;
+        found(result, "ResourceNotFoundException")
+            .unwrap_or_else(|e| panic!("table {table}: {e}"))
+            .is_some()
+    }
+}
+
+/// `Some(output)` when the call found the resource, `None` when AWS said
+/// exactly `not_found`; any other failure (a 500, throttling, a refused
+/// signature) is an error, so a "gone" check can't pass on a broken call.
+/// A wrong endpoint or Region answers `not_found` too: every "gone" check
+/// below follows a check that found the same resource with the same client.
+fn found<T, E>(
+    result: Result<T, aws_smithy_runtime_api::client::result::SdkError<E, HttpResponse>>,
+    not_found: &str,
+) -> Result<Option<T>, String>
+where
+    E: ProvideErrorMetadata + std::fmt::Debug,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(e) if e.as_service_error().and_then(ProvideErrorMetadata::code) == Some(not_found) => {
+            Ok(None)
+        }
+        Err(e) => Err(format!("expected the resource or {not_found}, got {e:?}")),
+    }
+}
+
+#[tokio::test]
+async fn gone_checks_accept_only_the_services_not_found_code() {
+    use aws_sdk_apigateway::operation::get_api_key::GetApiKeyError;
+    use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
+    use aws_sdk_iam::operation::get_role_policy::GetRolePolicyError;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use test_support::mocks::error_code;
+
+    let key = |code: &'static str| {
+        mock!(aws_sdk_apigateway::Client::get_api_key)
+            .then_error(move || GetApiKeyError::generic(error_code(code)))
+    };
+    for (code, gone) in [
+        ("NotFoundException", Ok(true)),
+        ("TooManyRequestsException", Err(())),
+        ("InternalFailure", Err(())),
+        ("ResourceNotFoundException", Err(())),
+    ] {
+        let rule = key(code);
+        let client = mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[&rule], |c| c
+            .retry_config(aws_sdk_apigateway::config::retry::RetryConfig::disabled()));
+        let result = client.get_api_key().api_key("k1").send().await;
+        assert_eq!(
+            found(result, "NotFoundException")
+                .map(|o| o.is_none())
+                .map_err(|_| ()),
+            gone,
+            "API Gateway {code}"
+        );
+    }
+    for (code, gone) in [
+        ("ResourceNotFoundException", Ok(true)),
+        ("ProvisionedThroughputExceededException", Err(())),
+        ("InternalServerError", Err(())),
+        ("UnrecognizedClientException", Err(())),
+    ] {
+        let rule = mock!(aws_sdk_dynamodb::Client::describe_table)
+            .then_error(move || DescribeTableError::generic(error_code(code)));
+        let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[&rule], |c| c
+            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled()));
+        let result = client.describe_table().table_name("t").send().await;
+        assert_eq!(
+            found(result, "ResourceNotFoundException")
+                .map(|o| o.is_none())
+                .map_err(|_| ()),
+            gone,
+            "DynamoDB {code}"
+        );
+    }
+    for (code, gone) in [
+        ("NoSuchEntity", Ok(true)),
+        ("Throttling", Err(())),
+        ("ServiceFailure", Err(())),
+    ] {
+        let rule = mock!(aws_sdk_iam::Client::get_role_policy)
+            .then_error(move || GetRolePolicyError::generic(error_code(code)));
+        let client = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[&rule], |c| c
+            .retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled()));
+        let result = client
+            .get_role_policy()
+            .role_name("r")
+            .policy_name("p")
+            .send()
+            .await;
+        assert_eq!(
+            found(result, "NoSuchEntity")
+                .map(|o| o.is_none())
+                .map_err(|_| ()),
+            gone,
+            "IAM {code}"
+        );
     }
 }
 
@@ -353,6 +455,8 @@ async fn a_siloed_tenant_gets_its_own_table_and_loses_it_on_offboard() {
     let id = onboarded.record.api_key_id.clone();
     let table = format!("{SILO_PREFIX}-{id}");
     assert_eq!(onboarded.silo_table.as_deref(), Some(table.as_str()));
+    assert!(d.table_exists(&table).await);
+    assert!(d.key(id.as_str()).await.is_some());
 
     let described = d
         .clients
@@ -452,6 +556,8 @@ async fn a_re_run_after_a_crash_cleans_up_and_onboards_one_tenant() {
         &[("pk", KeyType::Hash), ("sk", KeyType::Range)],
     )
     .await;
+    assert!(d.key(&old_id).await.is_some());
+    assert!(d.table_exists(&format!("{SILO_PREFIX}-{old_id}")).await);
     // A key someone made by hand with the same name is not ours to delete.
     let manual = d
         .clients
