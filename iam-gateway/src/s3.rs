@@ -1,12 +1,23 @@
 //! The S3 gateway (REST, path-style): GetObject, HeadObject, PutObject,
-//! DeleteObject, ListObjectsV2, HeadBucket and ListBuckets.
+//! DeleteObject, the multipart upload of one object (CreateMultipartUpload,
+//! UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts),
+//! ListObjectsV2, HeadBucket and ListBuckets.
 //!
 //! A request maps to one IAM check: the object ARN `bucket/key` (key
 //! decoded) for object actions, the bucket ARN with `s3:prefix`,
-//! `s3:delimiter` and `s3:max-keys` for listing. A query parameter or
-//! `x-amz-*` header that would need another permission (versions, ACLs,
-//! tagging, copy, multipart, SSE-KMS) makes the request unmappable, and
-//! unmappable requests are refused. Keys with `.`/`..`/empty segments are
+//! `s3:delimiter` and `s3:max-keys` for listing. As in AWS, creating,
+//! uploading a part of and completing a multipart upload are `s3:PutObject`;
+//! aborting one is `s3:AbortMultipartUpload` and listing its parts
+//! `s3:ListMultipartUploadParts`, all on the object's ARN. A query parameter
+//! or `x-amz-*` header that would need another permission (versions, ACLs,
+//! tagging, copy, UploadPartCopy, listing a bucket's uploads, SSE-KMS)
+//! makes the request unmappable, and unmappable requests are refused.
+//! S3 binds an upload ID to its key; moto does not (it finds an upload by
+//! ID alone and completes it to the key it was created for), so before a
+//! request naming an upload is forwarded, the gateway asks moto for the
+//! uploads under the checked key and answers S3's `NoSuchUpload` unless the
+//! ID is one of them: IAM allowed that key, so only that key's upload may
+//! move. Keys with `.`/`..`/empty segments are
 //! refused too: moto's HTTP stack might read them differently than IAM.
 //! The forwarded request is rebuilt from what was checked (key re-encoded,
 //! only known headers), so moto sees exactly what IAM allowed.
@@ -92,6 +103,35 @@ pub struct Mapped {
     pub check: Check,
     /// Path and query to send to moto, rebuilt from the checked parts.
     pub moto_path: String,
+    /// The multipart upload the request names, which must belong to the
+    /// checked key.
+    pub upload: Option<Upload>,
+}
+
+/// A multipart upload named by a request: its ID and the key it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// The bucket.
+    pub bucket: String,
+    /// The object key, decoded (the one IAM checked).
+    pub key: String,
+    /// The `uploadId` the request gave.
+    pub upload_id: String,
+}
+
+/// What an object request does, as the decision table below reads it.
+enum ObjectRequest<'a> {
+    /// No query beyond `x-id`.
+    Plain(&'static str),
+    /// `POST ?uploads`.
+    CreateUpload,
+    /// `PUT ?partNumber&uploadId`.
+    UploadPart { part: u16, upload_id: &'a str },
+    /// `POST ?uploadId`, `DELETE ?uploadId`, `GET ?uploadId` (ListParts).
+    OnUpload {
+        action: &'static str,
+        upload_id: &'a str,
+    },
 }
 
 /// Headers forwarded to moto; anything `x-amz-*` not listed here (or
@@ -186,6 +226,7 @@ pub fn map(
             return Ok(Mapped {
                 check: Check::new("s3:ListAllMyBuckets", "*"),
                 moto_path: "/".into(),
+                upload: None,
             });
         }
         return Err("only ListBuckets is mapped on the service root".into());
@@ -211,6 +252,7 @@ pub fn map(
                 return Ok(Mapped {
                     check: Check::new("s3:ListBucket", bucket_arn(bucket)),
                     moto_path: format!("/{bucket}"),
+                    upload: None,
                 });
             }
             let list_v2 = method == Method::GET
@@ -249,6 +291,7 @@ pub fn map(
             Ok(Mapped {
                 check,
                 moto_path: format!("/{bucket}?{}", query.finish()),
+                upload: None,
             })
         }
         Some(raw_key) => {
@@ -260,21 +303,178 @@ pub fn map(
             {
                 return Err("a key with an empty, . or .. segment".into());
             }
-            let action = match *method {
-                Method::GET if only(&["x-id"]) && x_id_is("GetObject") => "s3:GetObject",
-                Method::HEAD if only(&["x-id"]) && x_id_is("HeadObject") => "s3:GetObject",
-                Method::PUT if only(&["x-id"]) && x_id_is("PutObject") && !headers.contains_key("x-amz-copy-source") => {
-                    "s3:PutObject"
+            let request = object_request(method, &params, headers)?;
+            let path = format!("/{bucket}/{}", percent::encode(&key, true));
+            let on_upload = |upload_id: &str| Upload {
+                bucket: bucket.to_owned(),
+                key: key.clone(),
+                upload_id: upload_id.to_owned(),
+            };
+            let (action, moto_path, upload) = match request {
+                ObjectRequest::Plain(action) => (action, path, None),
+                ObjectRequest::CreateUpload => ("s3:PutObject", format!("{path}?uploads"), None),
+                ObjectRequest::UploadPart { part, upload_id } => (
+                    "s3:PutObject",
+                    format!(
+                        "{path}?partNumber={part}&uploadId={}",
+                        percent::encode(upload_id, false)
+                    ),
+                    Some(on_upload(upload_id)),
+                ),
+                ObjectRequest::OnUpload { action, upload_id } => {
+                    let mut query = form_urlencoded::Serializer::new(String::new());
+                    query.append_pair("uploadId", upload_id);
+                    for name in ["max-parts", "part-number-marker"] {
+                        if let Some(value) = param(name) {
+                            query.append_pair(name, value);
+                        }
+                    }
+                    (
+                        action,
+                        format!("{path}?{}", query.finish()),
+                        Some(on_upload(upload_id)),
+                    )
                 }
-                Method::DELETE if only(&["x-id"]) && x_id_is("DeleteObject") => "s3:DeleteObject",
-                _ => return Err("only GetObject, HeadObject, PutObject and DeleteObject are mapped on an object".into()),
             };
             Ok(Mapped {
                 check: Check::new(action, format!("{}/{key}", bucket_arn(bucket))),
-                moto_path: format!("/{bucket}/{}", percent::encode(&key, true)),
+                moto_path,
+                upload,
             })
         }
     }
+}
+
+/// The decision table for requests on an object: the method, the query
+/// parameters (nothing beyond what each operation takes) and `x-id`.
+fn object_request<'a>(
+    method: &Method,
+    params: &'a [(String, String)],
+    headers: &HeaderMap,
+) -> Result<ObjectRequest<'a>, String> {
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let only = |allowed: &[&str]| params.iter().all(|(k, _)| allowed.contains(&k.as_str()));
+    let x_id_is = |expected: &str| param("x-id").is_none_or(|v| v == expected);
+    let upload_id = param("uploadId").filter(|id| !id.is_empty());
+    let copy = headers.contains_key("x-amz-copy-source");
+    let numeric = |name: &str| param(name).is_none_or(|v| v.parse::<u32>().is_ok());
+    Ok(match (method, upload_id) {
+        (&Method::GET, None) if only(&["x-id"]) && x_id_is("GetObject") => {
+            ObjectRequest::Plain("s3:GetObject")
+        }
+        (&Method::HEAD, None) if only(&["x-id"]) && x_id_is("HeadObject") => {
+            ObjectRequest::Plain("s3:GetObject")
+        }
+        (&Method::PUT, None) if only(&["x-id"]) && x_id_is("PutObject") && !copy => {
+            ObjectRequest::Plain("s3:PutObject")
+        }
+        (&Method::DELETE, None) if only(&["x-id"]) && x_id_is("DeleteObject") => {
+            ObjectRequest::Plain("s3:DeleteObject")
+        }
+        (&Method::POST, None)
+            if param("uploads") == Some("")
+                && only(&["uploads", "x-id"])
+                && x_id_is("CreateMultipartUpload") =>
+        {
+            ObjectRequest::CreateUpload
+        }
+        (&Method::PUT, Some(upload_id))
+            if only(&["partNumber", "uploadId", "x-id"]) && x_id_is("UploadPart") && !copy =>
+        {
+            let part = param("partNumber")
+                .and_then(|n| n.parse::<u16>().ok())
+                .filter(|n| (1..=10_000).contains(n))
+                .ok_or("a part number that is not 1 to 10000")?;
+            ObjectRequest::UploadPart { part, upload_id }
+        }
+        (&Method::POST, Some(upload_id))
+            if only(&["uploadId", "x-id"]) && x_id_is("CompleteMultipartUpload") =>
+        {
+            ObjectRequest::OnUpload {
+                action: "s3:PutObject",
+                upload_id,
+            }
+        }
+        (&Method::DELETE, Some(upload_id))
+            if only(&["uploadId", "x-id"]) && x_id_is("AbortMultipartUpload") =>
+        {
+            ObjectRequest::OnUpload {
+                action: "s3:AbortMultipartUpload",
+                upload_id,
+            }
+        }
+        (&Method::GET, Some(upload_id))
+            if only(&["uploadId", "max-parts", "part-number-marker", "x-id"])
+                && x_id_is("ListParts")
+                && numeric("max-parts")
+                && numeric("part-number-marker") =>
+        {
+            ObjectRequest::OnUpload {
+                action: "s3:ListMultipartUploadParts",
+                upload_id,
+            }
+        }
+        _ => {
+            return Err(
+                "only GetObject, HeadObject, PutObject, DeleteObject and the multipart upload of one object are mapped on an object"
+                    .into(),
+            );
+        }
+    })
+}
+
+/// Whether moto holds `upload` for exactly its key (S3's binding of an
+/// upload ID to one key, which moto does not enforce).
+async fn upload_is_for_key(state: &State, upload: &Upload) -> Result<bool, Refusal<S3Error>> {
+    let listing = state
+        .moto
+        .s3(
+            &Method::GET,
+            &format!(
+                "/{}?uploads&prefix={}",
+                upload.bucket,
+                percent::encode(&upload.key, false)
+            ),
+            Bytes::new(),
+        )
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "listing multipart uploads in moto");
+            Refusal::Internal
+        })?;
+    let text = String::from_utf8_lossy(&listing.body);
+    let doc = roxmltree::Document::parse(&text).map_err(|e| {
+        tracing::error!(error = %e, "moto's ListMultipartUploads is not XML");
+        Refusal::Internal
+    })?;
+    let child = |node: roxmltree::Node<'_, '_>, name: &str| {
+        node.children()
+            .find(|c| c.is_element() && c.tag_name().name() == name)
+            .and_then(|c| c.text())
+            .map(str::to_owned)
+    };
+    Ok(doc
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "Upload")
+        .any(|n| {
+            child(n, "UploadId").as_deref() == Some(upload.upload_id.as_str())
+                && child(n, "Key").as_deref() == Some(upload.key.as_str())
+        }))
+}
+
+/// moto answers ListParts with a `ListPartsResponse` root, which SDKs
+/// refuse; S3's is `ListPartsResult`.
+fn list_parts_result(body: &Bytes) -> Bytes {
+    let text = String::from_utf8_lossy(body);
+    Bytes::from(
+        text.replacen("<ListPartsResponse", "<ListPartsResult", 1)
+            .replacen("</ListPartsResponse>", "</ListPartsResult>", 1),
+    )
 }
 
 /// Decodes an `aws-chunked` body (unsigned chunks, optional trailers).
@@ -307,6 +507,10 @@ pub struct S3;
 pub struct Forward {
     /// Path and query to send to moto ([`Mapped::moto_path`]).
     pub moto_path: String,
+    /// The upload the request names ([`Mapped::upload`]).
+    pub upload: Option<Upload>,
+    /// A ListParts, whose answer needs S3's root element.
+    pub list_parts: bool,
     /// The body as received (decoded first if it is `aws-chunked`).
     pub body: Bytes,
 }
@@ -316,6 +520,8 @@ pub struct Forward {
 pub enum S3Error {
     /// An `aws-chunked` body that does not decode.
     IncompleteBody,
+    /// The upload ID is not an upload of the request's key.
+    NoSuchUpload,
 }
 
 impl AwsService for S3 {
@@ -338,10 +544,13 @@ impl AwsService for S3 {
             &parts.headers,
         )
         .map_err(|why| Unmappable::new(caller, why))?;
+        let list_parts = mapped.check.action == "s3:ListMultipartUploadParts";
         Ok(pipeline::Mapped::checked(
             vec![mapped.check],
             Forward {
+                list_parts,
                 moto_path: mapped.moto_path,
+                upload: mapped.upload,
                 body: body.clone(),
             },
         ))
@@ -355,6 +564,11 @@ impl AwsService for S3 {
         head: Head<'_>,
     ) -> Result<HttpResponse, Refusal<S3Error>> {
         let parts = head.parts;
+        if let Some(upload) = &forward.upload
+            && !upload_is_for_key(state, upload).await?
+        {
+            return Err(Refusal::Service(S3Error::NoSuchUpload));
+        }
         let chunked = parts
             .headers
             .get("x-amz-content-sha256")
@@ -395,7 +609,14 @@ impl AwsService for S3 {
             )
             .await
         {
-            Ok(response) => Ok(relay(response)),
+            Ok(mut response) => {
+                if forward.list_parts && response.status.is_success() {
+                    response.body = list_parts_result(&response.body);
+                    // The body changed length: hyper sets it from the body.
+                    response.headers.remove(http::header::CONTENT_LENGTH);
+                }
+                Ok(relay(response))
+            }
             Err(e) => {
                 tracing::error!(error = %e, "forwarding to moto");
                 Err(Refusal::Internal)
@@ -415,6 +636,11 @@ impl AwsService for S3 {
                 StatusCode::BAD_REQUEST,
                 "IncompleteBody",
                 "The request body is not valid aws-chunked encoding.".to_owned(),
+            ),
+            Refusal::Service(S3Error::NoSuchUpload) => (
+                StatusCode::NOT_FOUND,
+                "NoSuchUpload",
+                "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.".to_owned(),
             ),
             Refusal::Unmappable(u) => (
                 StatusCode::FORBIDDEN,
@@ -499,7 +725,19 @@ mod tests {
             (Method::GET, "/b1b/k1/x?versionId=1"),
             (Method::GET, "/b1b/k1/x?acl"),
             (Method::PUT, "/b1b/k1/x?tagging"),
-            (Method::POST, "/b1b/k1/x?uploads"),
+            (Method::POST, "/b1b/k1/x"),
+            (Method::POST, "/b1b/k1/x?uploads=x"),
+            (Method::POST, "/b1b/k1/x?uploads&tagging"),
+            (Method::PUT, "/b1b/k1/x?partNumber=0&uploadId=u1"),
+            (Method::PUT, "/b1b/k1/x?partNumber=10001&uploadId=u1"),
+            (Method::PUT, "/b1b/k1/x?partNumber=x&uploadId=u1"),
+            (Method::PUT, "/b1b/k1/x?partNumber=1&uploadId="),
+            (Method::PUT, "/b1b/k1/x?partNumber=1"),
+            (Method::GET, "/b1b/k1/x?uploadId=u1&max-parts=many"),
+            (Method::GET, "/b1b/k1/x?uploadId=u1&versionId=1"),
+            (Method::DELETE, "/b1b/k1/x?uploadId=u1&x-id=DeleteObject"),
+            (Method::GET, "/b1b?uploads"),
+            (Method::GET, "/b1b?uploads&prefix=k1%2F"),
             (Method::GET, "/b1b"),
             (Method::GET, "/b1b?list-type=1"),
             (Method::DELETE, "/b1b"),
@@ -518,6 +756,71 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-acl", HeaderValue::from_static("public-read"));
         assert!(map(&Method::PUT, "/b1b/k1/x", None, &headers).is_err());
+        // UploadPartCopy reads another object: it needs s3:GetObject there.
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-copy-source", HeaderValue::from_static("b1b/k1x/x"));
+        assert!(
+            map(
+                &Method::PUT,
+                "/b1b/k1/x",
+                Some("partNumber=1&uploadId=u1"),
+                &headers
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn maps_a_multipart_upload_to_the_object_arn_and_binds_its_upload_id() {
+        let object = "arn:aws:s3:::b1b/k1/a b.bin";
+        let upload = Some(Upload {
+            bucket: "b1b".into(),
+            key: "k1/a b.bin".into(),
+            upload_id: "u1/+=".into(),
+        });
+        for (method, uri, action, moto_path, bound) in [
+            (
+                Method::POST,
+                "/b1b/k1/a%20b.bin?uploads&x-id=CreateMultipartUpload",
+                "s3:PutObject",
+                "/b1b/k1/a%20b.bin?uploads",
+                false,
+            ),
+            (
+                Method::PUT,
+                "/b1b/k1/a%20b.bin?partNumber=2&uploadId=u1%2F%2B%3D&x-id=UploadPart",
+                "s3:PutObject",
+                "/b1b/k1/a%20b.bin?partNumber=2&uploadId=u1%2F%2B%3D",
+                true,
+            ),
+            (
+                Method::POST,
+                "/b1b/k1/a%20b.bin?uploadId=u1%2F%2B%3D",
+                "s3:PutObject",
+                "/b1b/k1/a%20b.bin?uploadId=u1%2F%2B%3D",
+                true,
+            ),
+            (
+                Method::DELETE,
+                "/b1b/k1/a%20b.bin?uploadId=u1%2F%2B%3D&x-id=AbortMultipartUpload",
+                "s3:AbortMultipartUpload",
+                "/b1b/k1/a%20b.bin?uploadId=u1%2F%2B%3D",
+                true,
+            ),
+            (
+                Method::GET,
+                "/b1b/k1/a%20b.bin?uploadId=u1%2F%2B%3D&max-parts=2&part-number-marker=1&x-id=ListParts",
+                "s3:ListMultipartUploadParts",
+                "/b1b/k1/a%20b.bin?uploadId=u1%2F%2B%3D&max-parts=2&part-number-marker=1",
+                true,
+            ),
+        ] {
+            let m = mapped(&method, uri).unwrap_or_else(|e| panic!("{method} {uri}: {e}"));
+            assert_eq!(m.check.action, action, "{uri}");
+            assert_eq!(m.check.resource, object, "{uri}");
+            assert_eq!(m.moto_path, moto_path, "{uri}");
+            assert_eq!(m.upload, if bound { upload.clone() } else { None }, "{uri}");
+        }
     }
 
     #[test]
