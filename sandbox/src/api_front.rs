@@ -37,6 +37,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::lambda_host::LambdaHost;
+pub use crate::throttle::Throttle;
+use crate::throttle::{Bucket, ThrottleClock};
 
 /// The resource path of the credentials API.
 pub const CREDENTIALS_PATH: &str = "/credentials";
@@ -44,46 +46,6 @@ pub const CREDENTIALS_PATH: &str = "/credentials";
 pub const STAGE: &str = "v1";
 /// API Gateway's payload limit (10 MB).
 const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
-
-/// A usage plan's throttle: steady rate per second and burst.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Throttle {
-    /// Requests per second, refilled continuously.
-    pub rate: f64,
-    /// Bucket size: requests allowed at once.
-    pub burst: f64,
-}
-
-/// A token bucket (API Gateway's throttling algorithm).
-#[derive(Debug)]
-struct Bucket {
-    throttle: Throttle,
-    tokens: f64,
-    refilled: Instant,
-}
-
-impl Bucket {
-    fn new(throttle: Throttle) -> Self {
-        Self {
-            throttle,
-            tokens: throttle.burst,
-            refilled: Instant::now(),
-        }
-    }
-
-    fn try_take(&mut self) -> bool {
-        let now = Instant::now();
-        let elapsed = now.duration_since(self.refilled).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.throttle.rate).min(self.throttle.burst);
-        self.refilled = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
 
 /// A resolved, enabled API key.
 struct KeyContext {
@@ -200,6 +162,7 @@ pub struct ApiFront {
     /// The stage's ceiling over all keys (template.yaml's MethodSettings).
     stage: Mutex<Bucket>,
     buckets: Mutex<HashMap<String, Bucket>>,
+    clock: ThrottleClock,
     /// Where signed AWS requests go (iam-gateway's `Gateway`).
     aws_endpoint: SocketAddr,
     relay: Client<HttpConnector, Full<Bytes>>,
@@ -225,13 +188,24 @@ impl ApiFront {
         Self {
             keys,
             host,
-            stage: Mutex::new(Bucket::new(stage_throttle)),
+            stage: Mutex::new(Bucket::new(stage_throttle, Instant::now())),
             buckets: Mutex::new(HashMap::new()),
+            clock: ThrottleClock::default(),
             aws_endpoint,
             relay: Client::builder(TokioExecutor::new()).build_http(),
             account_id: iam_gateway::ACCOUNT_ID.to_owned(),
             api_id,
         }
+    }
+
+    /// The throttle reads `clock` instead of the real clock (tests hold it
+    /// still and move it by hand).
+    #[must_use]
+    pub fn with_throttle_clock(mut self, clock: ThrottleClock) -> Self {
+        let stage = lock(&self.stage).throttle();
+        self.stage = Mutex::new(Bucket::new(stage, clock.now()));
+        self.clock = clock;
+        self
     }
 
     /// The Lambda host behind the API.
@@ -364,13 +338,14 @@ async fn respond(
     let Some(key) = front.keys.resolve(value).await else {
         return message(StatusCode::FORBIDDEN, "Forbidden");
     };
-    if !lock(&front.stage).try_take() {
+    let now = front.clock.now();
+    if !lock(&front.stage).try_take(now) {
         return message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
     }
     let allowed = lock(&front.buckets)
         .entry(key.id.clone())
-        .or_insert_with(|| Bucket::new(key.throttle))
-        .try_take();
+        .or_insert_with(|| Bucket::new(key.throttle, now))
+        .try_take(now);
     if !allowed {
         return message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
     }
@@ -628,16 +603,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_bucket_allows_its_burst_then_refuses() {
-        let mut bucket = Bucket::new(Throttle {
-            rate: 0.001,
-            burst: 5.0,
-        });
-        let allowed = (0..10).filter(|_| bucket.try_take()).count();
-        assert_eq!(allowed, 5);
-    }
 
     #[test]
     fn a_malformed_function_response_is_a_502() {

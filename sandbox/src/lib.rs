@@ -8,7 +8,8 @@
 //!   concurrent request; a process that dies or overruns the timeout is
 //!   replaced), with cold starts measured.
 //! - [`api_front`] is a local API Gateway for `/credentials`: API keys and
-//!   usage plans read from moto, the plan's throttle, the Lambda proxy event
+//!   usage plans read from moto, the plan's throttle ([`throttle`]: token
+//!   buckets on a clock tests can hold still), the Lambda proxy event
 //!   with `requestContext.identity.apiKeyId`; signed AWS requests on the same
 //!   port are relayed to the [`iam_gateway::Gateway`].
 //! - [`system`] starts all of it from template.yaml (the function's
@@ -25,5 +26,6 @@ pub mod demo;
 pub mod error;
 pub mod lambda_host;
 pub mod system;
+pub mod throttle;
 
 pub use error::SandboxError;

@@ -22,6 +22,7 @@ use iam_gateway::{ACCOUNT_ID, Gateway, IssuedCredentials, REGION};
 use crate::api_front::{self, ApiFront, ApiKeyStore, Throttle};
 use crate::error::SandboxError;
 use crate::lambda_host::{FunctionSpec, LambdaHost};
+use crate::throttle::ThrottleClock;
 
 /// The name of the vendor-fn executable Cargo builds.
 pub const VENDOR_FN_BINARY: &str = "vendor-fn";
@@ -37,6 +38,12 @@ pub struct Options {
     pub vendor_fn: Option<PathBuf>,
     /// Start one instance before the first request.
     pub prewarm: bool,
+    /// The clock of the usage plans' throttle (the real one by default;
+    /// [`ThrottleClock::manual`] holds it still for tests).
+    pub throttle_clock: ThrottleClock,
+    /// Variables set on the function on top of template.yaml's, replacing
+    /// one of the same name (tests show the function reads them).
+    pub function_environment: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -45,6 +52,8 @@ impl Default for Options {
             port: 0,
             vendor_fn: None,
             prewarm: true,
+            throttle_clock: ThrottleClock::default(),
+            function_environment: Vec::new(),
         }
     }
 }
@@ -120,7 +129,8 @@ impl System {
         let apigateway = aws_sdk_apigateway::Client::new(&moto_config);
         let (api_id, plans) = create_api(&apigateway, &template).await?;
 
-        let spec = function_spec(&gateway, &template, binary).await?;
+        let spec =
+            function_spec(&gateway, &template, binary, &options.function_environment).await?;
         let host = Arc::new(LambdaHost::new(spec));
         if options.prewarm {
             host.prewarm()
@@ -133,13 +143,10 @@ impl System {
             .parse()
             .map_err(|e| SandboxError::Bootstrap(format!("sandbox endpoint: {e}")))?;
         let keys = ApiKeyStore::new(apigateway, plans.iter().map(|p| p.id.clone()).collect());
-        let front = Arc::new(ApiFront::new(
-            keys,
-            host,
-            stage_throttle(&template),
-            aws_endpoint,
-            api_id,
-        ));
+        let front = Arc::new(
+            ApiFront::new(keys, host, stage_throttle(&template), aws_endpoint, api_id)
+                .with_throttle_clock(options.throttle_clock.clone()),
+        );
         let (addr, server) = api_front::serve(options.port, Arc::clone(&front))
             .await
             .map_err(SandboxError::Listen)?;
@@ -512,6 +519,7 @@ async fn function_spec(
     gateway: &Gateway,
     template: &Value,
     binary: PathBuf,
+    overrides: &[(String, String)],
 ) -> Result<FunctionSpec, SandboxError> {
     let d = gateway.deployment();
     let globals = &template["Globals"]["Function"];
@@ -527,6 +535,10 @@ async fn function_spec(
         for (name, value) in variables {
             environment.push((name.clone(), resolve(value, d)?));
         }
+    }
+    for (name, value) in overrides {
+        environment.retain(|(n, _)| n != name);
+        environment.push((name.clone(), value.clone()));
     }
     let credentials = gateway.vendor_credentials().await?;
     environment.extend([
