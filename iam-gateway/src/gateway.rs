@@ -175,6 +175,21 @@ impl Gateway {
         Ok(())
     }
 
+    /// The session behind credentials this gateway issued (its role, tags,
+    /// source identity and session policy), as a request signed with them
+    /// would be seen; `None` when they are unknown or expired.
+    pub fn session(&self, credentials: &IssuedCredentials) -> Option<RoleSession> {
+        self.state
+            .sessions
+            .find(
+                &credentials.access_key_id,
+                Some(credentials.session_token.expose()),
+                self.state.clock.now(),
+            )
+            .ok()
+            .map(|session| session.principal.clone())
+    }
+
     /// Moves the gateway's clock forward, so sessions expire without waiting.
     pub fn advance_clock(&self, by: std::time::Duration) {
         self.state.clock.advance(by);
