@@ -1,11 +1,12 @@
 //! The gateway's STS with the Rust SDK: the trust policy decides who may
-//! assume the tenant role and with which tags, as AWS would.
+//! assume the tenant role and with which tags, as AWS would; a tenant's own
+//! credentials assume nothing and tag nothing.
 
 mod gateway_support;
 
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use aws_sdk_sts::types::Tag;
-use gateway_support::{TENANT_A, start, sts, tenant};
+use gateway_support::{TENANT_A, TENANT_B, start, sts, tenant};
 use vendor_fn::Scope;
 
 fn tag(key: &str, value: &str) -> Tag {
@@ -293,4 +294,82 @@ async fn unknown_expired_and_wrongly_signed_credentials_are_refused() {
         .await
         .expect_err("expired");
     assert_eq!(err.into_service_error().code(), Some("ExpiredToken"));
+}
+
+#[tokio::test]
+async fn a_tenants_own_credentials_assume_no_role_and_no_other_tenants_tag() {
+    let gateway = start().await;
+    let me = tenant(&gateway, TENANT_A, Scope::ReadWrite).await;
+    let client = sts(&gateway, &me);
+    let d = gateway.deployment();
+    let tenant_role = d.tenant_role_arn();
+    // Back into the tenant role: as another tenant, as itself, untagged.
+    for (tags, source) in [
+        (vec![tag("api-key-id", TENANT_B)], Some(TENANT_B)),
+        (vec![tag("api-key-id", TENANT_A)], Some(TENANT_A)),
+        (vec![], None),
+    ] {
+        let what = format!("{tags:?} {source:?}");
+        let code = assume(&client, &tenant_role, tags, source, 900)
+            .await
+            .expect_err(&what);
+        assert_eq!(code, "AccessDenied", "{what}");
+    }
+    // Into any other role: the vendor's, the operator's, a bystander's.
+    gateway
+        .create_role(
+            "Bystander",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}"#,
+        )
+        .await
+        .expect("role");
+    for role in [
+        d.vendor_role_arn(),
+        iam_gateway::Deployment::role_arn(&d.operator_role),
+        iam_gateway::Deployment::role_arn("Bystander"),
+    ] {
+        let code = assume(&client, &role, vec![], None, 900)
+            .await
+            .expect_err(&role);
+        assert_eq!(code, "AccessDenied", "{role}");
+    }
+}
+
+#[tokio::test]
+async fn a_tenant_session_may_not_tag_a_chained_session_even_where_it_may_assume() {
+    let gateway = start().await;
+    // A role whose trust policy names the tenant role for AssumeRole and
+    // SetSourceIdentity (the tenant session's source identity carries on),
+    // not for TagSession. Naming the role grants it in the same account,
+    // without any identity policy: the untagged call shows that much.
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{}"}},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}}]}}"#,
+        gateway.deployment().tenant_role_arn()
+    );
+    gateway
+        .moto()
+        .iam(
+            "CreateRole",
+            &[
+                ("RoleName", "ChainTarget"),
+                ("AssumeRolePolicyDocument", &trust),
+            ],
+        )
+        .await
+        .expect("role");
+    let target = iam_gateway::Deployment::role_arn("ChainTarget");
+    let me = tenant(&gateway, TENANT_A, Scope::ReadWrite).await;
+    let client = sts(&gateway, &me);
+    let chained = assume(&client, &target, vec![], None, 900)
+        .await
+        .expect("the trust policy names the tenant role");
+    assert_eq!(chained.source_identity(), Some(TENANT_A));
+    // sts:TagSession: neither the trust policy nor the tenant's own
+    // permissions allow it, so no tag, another tenant's least of all.
+    for value in [TENANT_B, TENANT_A] {
+        let code = assume(&client, &target, vec![tag("api-key-id", value)], None, 900)
+            .await
+            .expect_err(value);
+        assert_eq!(code, "AccessDenied", "tag {value}");
+    }
 }
