@@ -1,6 +1,9 @@
 //! The local Lambda with stand-in functions (sh + curl speaking the Runtime
 //! API): a function that never answers fails at the timeout and its process
 //! is replaced; one that never asks for work fails at the init timeout.
+//! The stand-ins log when each invocation starts and ends (nanoseconds), so
+//! what ran side by side is read from their own clock, not from how long
+//! the test took.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -24,9 +27,39 @@ fn function(script: &str, timeout: Duration) -> (FunctionSpec, tempdir::Dir) {
         memory_mb: 128,
         timeout,
         init_timeout: Duration::from_secs(2),
-        environment: vec![("PATH".into(), std::env::var("PATH").unwrap_or_default())],
+        environment: vec![
+            ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+            ("LOG".into(), dir.log().display().to_string()),
+        ],
     };
     (spec, dir)
+}
+
+/// One handled invocation, as the stand-in logged it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Span {
+    start: Option<u128>,
+    end: Option<u128>,
+}
+
+/// The stand-in's log: request ID → when it started and ended handling it.
+fn spans(dir: &tempdir::Dir) -> std::collections::HashMap<String, Span> {
+    let text = std::fs::read_to_string(dir.log()).unwrap_or_default();
+    let mut spans: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
+    for line in text.lines() {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let [what, id, at] = parts[..] else {
+            panic!("log line {line:?}");
+        };
+        let at: u128 = at.parse().expect("nanoseconds");
+        let span = spans.entry(id.to_owned()).or_default();
+        match what {
+            "start" => span.start = Some(at),
+            "end" => span.end = Some(at),
+            _ => panic!("log line {line:?}"),
+        }
+    }
+    spans
 }
 
 mod tempdir {
@@ -35,6 +68,10 @@ mod tempdir {
         pub path: std::path::PathBuf,
     }
     impl Dir {
+        pub fn log(&self) -> std::path::PathBuf {
+            self.path.join("invocations.log")
+        }
+
         pub fn new() -> Self {
             let path = std::env::temp_dir().join(format!(
                 "lambda-host-{}-{:?}",
@@ -66,10 +103,12 @@ while true; do
   headers=$(mktemp)
   event=$(curl -s -D "$headers" "$api/next")
   id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | cut -d' ' -f2 | tr -d '\r')
+  echo "start $id $(date +%s%N)" >> "$LOG"
   case "$event" in
     *hang*) sleep 60 ;;
     *slow*) sleep 2 ;;
   esac
+  echo "end $id $(date +%s%N)" >> "$LOG"
   curl -s -X POST -d "$event" "$api/$id/response" >/dev/null
 done
 "#;
@@ -77,7 +116,7 @@ done
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_function_that_never_answers_times_out_and_is_replaced() {
     assert!(curl().is_some(), "curl is needed: run ./scripts/setup.sh");
-    let (spec, _dir) = function(ECHO, Duration::from_millis(1500));
+    let (spec, dir) = function(ECHO, Duration::from_millis(1500));
     let host = LambdaHost::new(spec);
     let echoed = host
         .invoke("r1", Bytes::from_static(b"{\"x\":1}"))
@@ -90,10 +129,17 @@ async fn a_function_that_never_answers_times_out_and_is_replaced() {
     let started = Instant::now();
     let result = host.invoke("r2", Bytes::from_static(b"\"hang\"")).await;
     assert_eq!(result, Err(InvokeError::Timeout));
+    // Not before the timeout, and well before the 60 s the function would
+    // have taken: the timeout ended it, and the function never finished.
+    let waited = started.elapsed();
     assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
+        waited >= Duration::from_millis(1500) && waited < Duration::from_secs(30),
+        "{waited:?}"
+    );
+    let hung = spans(&dir)["r2"];
+    assert!(
+        hung.start.is_some() && hung.end.is_none(),
+        "the hung invocation started and never ended: {hung:?}"
     );
     assert!(
         host.idle_pids().is_empty(),
@@ -116,10 +162,15 @@ async fn a_function_that_never_asks_for_work_fails_to_start_in_time() {
     let started = Instant::now();
     let result = host.invoke("r1", Bytes::from_static(b"{}")).await;
     assert!(
-        matches!(result, Err(InvokeError::InitFailed(_))),
+        matches!(&result, Err(InvokeError::InitFailed(why)) if why.contains("no request for an invocation within 2s")),
         "{result:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(4));
+    // At the 2 s init timeout, not at the 30 s the process would take.
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(20),
+        "{waited:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,9 +187,8 @@ async fn a_function_that_exits_at_once_fails_to_start() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_invocations_get_one_instance_each_and_instances_are_reused() {
     assert!(curl().is_some(), "curl is needed: run ./scripts/setup.sh");
-    let (spec, _dir) = function(ECHO, Duration::from_secs(8));
+    let (spec, dir) = function(ECHO, Duration::from_secs(8));
     let host = LambdaHost::new(spec);
-    let started = Instant::now();
     let slow = || Bytes::from_static(b"\"slow\"");
     let (a, b, c) = tokio::join!(
         host.invoke("c0", slow()),
@@ -147,10 +197,17 @@ async fn concurrent_invocations_get_one_instance_each_and_instances_are_reused()
     );
     let results = [a, b, c];
     assert!(results.iter().all(Result::is_ok), "{results:?}");
+    // Side by side: every invocation started before any of them ended (one
+    // after another, the second would start only after the first's 2 s).
+    let spans = spans(&dir);
+    let of = |id: &str| spans.get(id).copied().unwrap_or_default();
+    let (starts, ends): (Vec<_>, Vec<_>) = ["c0", "c1", "c2"]
+        .iter()
+        .map(|id| (of(id).start.expect("started"), of(id).end.expect("ended")))
+        .unzip();
     assert!(
-        started.elapsed() < Duration::from_millis(5500),
-        "ran side by side (one after another takes 6 s): {:?}",
-        started.elapsed()
+        starts.iter().max() < ends.iter().min(),
+        "the three invocations overlapped: {spans:?}"
     );
     assert_eq!(host.stats().cold_starts.len(), 3);
     assert_eq!(host.idle_pids().len(), 3);
