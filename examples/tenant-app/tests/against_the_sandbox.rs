@@ -4,8 +4,9 @@
 
 use std::process::Output;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use sandbox::system::{Options, System, Tenant};
-use tenant_registry::{Isolation, Tier};
+use tenant_registry::{CredentialsBody, Isolation, Tier};
 
 async fn start() -> System {
     System::start(&System::workspace_root(), Options::default())
@@ -30,6 +31,20 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The credentials body a program printed.
+fn credentials(stdout: &[u8]) -> CredentialsBody {
+    CredentialsBody::parse(&text(stdout)).expect("a credentials body on stdout")
+}
+
+/// Asserts the credentials expire in about `seconds` (a minute of slack).
+fn assert_expires_in(body: &CredentialsBody, seconds: i64) {
+    let left = (body.expiration - chrono::Utc::now()).num_seconds();
+    assert!(
+        (seconds - 60..=seconds).contains(&left),
+        "expires in {left} s, expected about {seconds}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetch_credentials_prints_the_tenants_credential_process_body() {
     let system = start().await;
@@ -49,6 +64,9 @@ async fn fetch_credentials_prints_the_tenants_credential_process_body() {
     assert_eq!(body["Version"], 1);
     assert_eq!(body["Tenant"]["ApiKeyId"], tenant.api_key_id.as_str());
     assert!(body["SessionToken"].is_string() && body["Expiration"].is_string());
+    let read_write = credentials(&output.stdout);
+    assert_eq!(read_write.tenant.tier, Tier::Standard);
+    assert_expires_in(&read_write, 1800);
 
     let output = run(
         &system,
@@ -58,6 +76,58 @@ async fn fetch_credentials_prints_the_tenants_credential_process_body() {
     )
     .await;
     assert!(output.status.success(), "{}", text(&output.stderr));
+    let read_only = credentials(&output.stdout);
+    assert_eq!(read_only.tenant.api_key_id.as_str(), tenant.api_key_id);
+    assert_expires_in(&read_only, 900);
+    assert_ne!(read_only.access_key_id, read_write.access_key_id);
+    // What the flag asked for, the sandbox enforces: the read-only
+    // credentials read the tenant's own item and may not write it.
+    let table = read_only
+        .resources
+        .dynamo_db_table
+        .clone()
+        .expect("the pooled table");
+    let key = |sk: &str| {
+        std::collections::HashMap::from([
+            (
+                "pk".to_owned(),
+                AttributeValue::S(tenant.api_key_id.clone()),
+            ),
+            ("sk".to_owned(), AttributeValue::S(sk.into())),
+        ])
+    };
+    let client = |body: &CredentialsBody| {
+        sandbox::demo::tenant_dynamodb(
+            &system.endpoint_url(),
+            body.to_sdk_credentials("fetch-credentials"),
+        )
+    };
+    client(&read_write)
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(key("seed")))
+        .send()
+        .await
+        .expect("the read-write credentials write");
+    let read = client(&read_only)
+        .get_item()
+        .table_name(&table)
+        .set_key(Some(key("seed")))
+        .send()
+        .await
+        .expect("the read-only credentials read");
+    assert!(read.item().is_some());
+    let write = client(&read_only)
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(key("again")))
+        .send()
+        .await;
+    assert_eq!(
+        write.map_err(|e| e.into_service_error().meta().code().map(str::to_owned)),
+        Err(Some("AccessDeniedException".to_owned())),
+        "the read-only credentials write"
+    );
 
     let mut wrong = tenant.clone();
     wrong.api_key = "not-a-real-key-0123456789abcdefghijklmn".into();
