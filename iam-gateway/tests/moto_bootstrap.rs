@@ -45,12 +45,29 @@ async fn bootstraps_tables_bucket_and_roles_from_the_project_files() {
     assert_eq!(tenant.arn, d.tenant_role_arn());
     assert_eq!(tenant.max_session_duration, 3600);
     assert_eq!(tenant.permissions.len(), 1);
-    let trust_names_vendor = tenant
-        .trust
-        .statements
-        .iter()
-        .all(|s| format!("{:?}", s.principals).contains(&d.vendor_role_arn()));
-    assert!(trust_names_vendor, "trust policy placeholders are filled");
+    // The stored trust policy is the reviewed file with its one placeholder
+    // filled, statement for statement (Sid, principal, actions, conditions).
+    let reviewed =
+        std::fs::read_to_string(Gateway::workspace_root().join("policies/tenant-role-trust.json"))
+            .expect("policies/tenant-role-trust.json");
+    assert!(reviewed.contains("${VendorFunctionRoleArn}"));
+    let expected = iam_eval::Policy::parse(
+        "reviewed",
+        &reviewed.replace("${VendorFunctionRoleArn}", &d.vendor_role_arn()),
+    )
+    .expect("the reviewed trust policy parses");
+    assert_eq!(tenant.trust.statements.len(), 3);
+    assert_eq!(tenant.trust.statements, expected.statements);
+    for statement in &tenant.trust.statements {
+        assert_eq!(
+            statement.principals,
+            Some(iam_eval::Matcher::Listed(vec![
+                iam_eval::PrincipalEntry::Aws(d.vendor_role_arn())
+            ])),
+            "{}",
+            statement.sid
+        );
+    }
 
     let vendor = roles::read_role(moto, &d.vendor_role)
         .await
