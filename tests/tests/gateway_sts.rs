@@ -303,8 +303,10 @@ async fn a_tenants_own_credentials_assume_no_role_and_no_other_tenants_tag() {
     let client = sts(&gateway, &me);
     let d = gateway.deployment();
     let tenant_role = d.tenant_role_arn();
-    // Back into the tenant role: as another tenant, as itself, untagged.
+    // Back into the tenant role: as another tenant (its source identity
+    // carried on, or changed to match), as itself, untagged.
     for (tags, source) in [
+        (vec![tag("api-key-id", TENANT_B)], None),
         (vec![tag("api-key-id", TENANT_B)], Some(TENANT_B)),
         (vec![tag("api-key-id", TENANT_A)], Some(TENANT_A)),
         (vec![], None),
