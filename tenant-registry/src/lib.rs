@@ -8,6 +8,7 @@
 //! - [`TenantRecord`]: one registry item, mapped to and from DynamoDB
 //!   attributes exactly once, here ([`attr`] names them).
 //! - [`Tier`], [`TenantStatus`], [`Isolation`]: the closed sets DESIGN.md names.
+//! - [`Scope`]: what a credentials request may ask for (`read-write`, `read-only`).
 //! - [`SESSION_TAG_KEY`] and the session duration bounds
 //!   ([`MIN_SESSION_SECONDS`], [`MAX_CHAINED_SESSION_SECONDS`]).
 //! - The data layout the policies expect: [`PARTITION_KEY`], [`SORT_KEY`],
@@ -25,6 +26,7 @@ mod credentials_body;
 mod data_layout;
 mod error;
 mod record;
+mod scope;
 mod secret;
 mod session;
 mod tenant_enums;
@@ -37,6 +39,7 @@ pub use data_layout::{
 };
 pub use error::RegistryError;
 pub use record::{TenantRecord, attr};
+pub use scope::Scope;
 pub use secret::Secret;
 pub use session::{MAX_CHAINED_SESSION_SECONDS, MIN_SESSION_SECONDS, SESSION_TAG_KEY};
 pub use tenant_enums::{Isolation, TenantStatus, Tier};

@@ -10,25 +10,9 @@ use crate::{VendError, request_body};
 /// The only resource this function serves.
 pub const CREDENTIALS_PATH: &str = "/credentials";
 
-/// What the credentials may do: all the role allows, or its read actions only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Scope {
-    /// The role's full permissions on the tenant's own data.
-    #[default]
-    ReadWrite,
-    /// Narrowed by `policies/session-read-only.json` as a session policy.
-    ReadOnly,
-}
-
-impl Scope {
-    /// The name used in requests and logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ReadWrite => "read-write",
-            Self::ReadOnly => "read-only",
-        }
-    }
-}
+/// What the credentials may do: the contract's type, re-exported here
+/// because requests are where it is read.
+pub use tenant_registry::Scope;
 
 /// A request for credentials, with the tenant identity taken only from the
 /// API Gateway request context.
