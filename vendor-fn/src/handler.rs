@@ -12,6 +12,7 @@ use tenant_registry::{MIN_SESSION_SECONDS, TenantRecord, TenantStatus};
 use crate::credentials_body;
 use crate::issuer::{SessionRequest, StsIssuer};
 use crate::request::{CredentialRequest, RequestMeta, parse_event};
+use crate::session_cache::SessionCache;
 use crate::tenant_directory::TenantDirectory;
 use crate::{Config, VendError};
 
@@ -26,6 +27,8 @@ pub struct Vendor {
     pub tenants: TenantDirectory,
     /// STS sessions.
     pub issuer: StsIssuer,
+    /// Sessions this instance issued, reused while the reuse rule allows.
+    pub sessions: SessionCache,
 }
 
 /// What one request did, for its log line.
@@ -87,7 +90,12 @@ async fn vend(
         duration_seconds,
         scope: request.scope,
     };
-    let creds = vendor.issuer.issue(&session).await?;
+    // After the registry read and the status check: a cached session goes
+    // only to a tenant that is active at this very request.
+    let creds = vendor
+        .sessions
+        .issue(&vendor.issuer, &tenant, &session)
+        .await?;
     let body = credentials_body::for_tenant(creds, &vendor.region, &vendor.config, &tenant);
     // Serializing plain strings and numbers cannot fail; map it anyway rather than panic.
     serde_json::to_string(&body)

@@ -1,7 +1,7 @@
 //! STS AssumeRole on the tenant's behalf.
 //!
-//! This is the seam a per-tenant credential cache will wrap later: it takes a
-//! [`SessionRequest`] and returns [`IssuedCredentials`], nothing else.
+//! It takes a [`SessionRequest`] and returns [`IssuedCredentials`], nothing
+//! else: the seam [`crate::session_cache`] wraps to reuse sessions.
 
 use aws_failure::{AwsFailure, FailureKind};
 use aws_sdk_sts::types::Tag;
@@ -17,7 +17,7 @@ pub const READ_ONLY_SESSION_POLICY: &str = include_str!("../../policies/session-
 
 /// What to ask STS for: one tenant, one duration (already checked against
 /// the tier), one scope.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionRequest {
     /// The tenant, used for the tag, the session name and the source identity.
     pub api_key_id: ApiKeyId,

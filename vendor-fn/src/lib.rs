@@ -10,7 +10,9 @@
 //! 2. [`tenant_directory`]: the tenant's registry record (unknown, suspended,
 //!    offboarded: 403).
 //! 3. [`issuer`]: STS AssumeRole with the `api-key-id` session tag, source
-//!    identity and session name from the key ID, duration by tier.
+//!    identity and session name from the key ID, duration by tier;
+//!    [`session_cache`] wraps it, so a warm instance reuses a session it
+//!    issued moments ago instead of another AssumeRole.
 //! 4. [`credentials_body`]: the 200 body, valid for `credential_process` and
 //!    for container credentials at once.
 //!
@@ -26,6 +28,7 @@ pub mod logging;
 pub mod request;
 pub mod request_body;
 pub mod sdk_settings;
+pub mod session_cache;
 pub mod tenant_directory;
 
 pub use config::Config;

@@ -3,6 +3,7 @@
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 use vendor_fn::issuer::StsIssuer;
+use vendor_fn::session_cache::SessionCache;
 use vendor_fn::tenant_directory::TenantDirectory;
 use vendor_fn::{Config, Vendor, handle, logging, sdk_settings};
 
@@ -34,6 +35,7 @@ async fn main() -> Result<(), Error> {
             aws_sdk_sts::Client::new(&sdk),
             config.tenant_role_arn.clone(),
         ),
+        sessions: SessionCache::default(),
         region,
         config,
     };

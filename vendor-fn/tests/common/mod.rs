@@ -1,6 +1,7 @@
 //! Shared test utilities: fixtures, registry items, mocked AWS clients.
 #![allow(dead_code)] // each test binary uses a different subset
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayProxyResponse;
@@ -13,6 +14,7 @@ use aws_smithy_types::DateTime;
 use serde_json::Value;
 use tenant_registry::{ApiKeyId, Isolation, TenantRecord, TenantStatus, Tier};
 use vendor_fn::issuer::StsIssuer;
+use vendor_fn::session_cache::SessionCache;
 use vendor_fn::tenant_directory::TenantDirectory;
 use vendor_fn::{Config, Vendor, sdk_settings};
 
@@ -126,6 +128,7 @@ pub fn vendor(ddb_rules: &[&Rule], sts_rules: &[&Rule]) -> Vendor {
     Vendor {
         tenants: TenantDirectory::new(dynamodb(ddb_rules), config.tenant_table.clone()),
         issuer: StsIssuer::new(sts(sts_rules), config.tenant_role_arn.clone()),
+        sessions: SessionCache::default(),
         region: "us-east-1".into(),
         config,
     }
@@ -165,4 +168,42 @@ pub fn assert_error(response: &ApiGatewayProxyResponse, status: i64, code: &str)
     for secret in [API_KEY_VALUE, SECRET_ACCESS_KEY, SESSION_TOKEN, ROLE_ARN] {
         assert!(!text.contains(secret), "error body leaks {secret}: {text}");
     }
+}
+
+/// Access key IDs the STS stand-in below hands out, one per AssumeRole.
+pub fn fresh_access_key_id(n: usize) -> String {
+    format!("ASIAFRESHSESSION{n:04}")
+}
+
+/// AssumeRole as STS answers it: a new session per call, expiring the
+/// requested duration from now (so the session cache may reuse it).
+pub fn assume_role_issues_fresh_sessions() -> Rule {
+    let issued = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    mock!(aws_sdk_sts::Client::assume_role).then_compute_output(move |input| {
+        let n = issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let seconds = i64::from(input.duration_seconds.unwrap_or(3600));
+        let expiration = chrono::Utc::now() + chrono::Duration::seconds(seconds);
+        AssumeRoleOutput::builder()
+            .credentials(
+                Credentials::builder()
+                    .access_key_id(fresh_access_key_id(n))
+                    .secret_access_key(SECRET_ACCESS_KEY)
+                    .session_token(SESSION_TOKEN)
+                    .expiration(DateTime::from_secs(expiration.timestamp()))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    })
+}
+
+/// The registry as a test arranges it: GetItem answers with whatever record
+/// the test last put in `record`, as a life-cycle write would leave it.
+pub fn registry_holding(record: &Arc<Mutex<TenantRecord>>) -> Rule {
+    let record = Arc::clone(record);
+    mock!(aws_sdk_dynamodb::Client::get_item).then_output(move || {
+        GetItemOutput::builder()
+            .set_item(Some(record.lock().unwrap().to_item()))
+            .build()
+    })
 }
