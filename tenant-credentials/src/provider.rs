@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use aws_credential_types::provider::{self, ProvideCredentials, future};
 
-use crate::{Error, Settings, VendorClient};
+use crate::{Error, Settings, Vended, VendorClient};
 
 /// The provider name the SDK records on the credentials it gets here.
 pub const PROVIDER_NAME: &str = "tenant-credentials";
@@ -58,12 +58,22 @@ impl TenantCredentialsProvider {
         Ok(Self::new(VendorClient::new(Settings::from_env()?)))
     }
 
+    /// Fetches the whole body now: the credentials and what they reach
+    /// (`Resources`: the table, the partition key, the bucket and prefix),
+    /// for an app that learns its resources from the vendor.
+    ///
+    /// # Errors
+    /// What [`VendorClient::fetch`] returns.
+    pub async fn vend(&self) -> Result<Vended, Error> {
+        self.client.fetch().await
+    }
+
     /// Fetches credentials now, as the SDK would.
     ///
     /// # Errors
     /// What [`VendorClient::fetch`] returns.
     pub async fn credentials(&self) -> Result<aws_credential_types::Credentials, Error> {
-        let vended = self.client.fetch().await?;
+        let vended = self.vend().await?;
         Ok(vended.body.to_sdk_credentials(PROVIDER_NAME))
     }
 }

@@ -1,5 +1,6 @@
-//! `own-items [OTHER_TENANT_ID]`: fetches credentials, writes and reads the
-//! tenant's own items with aws-sdk-dynamodb, then tries another tenant's
+//! `own-items [OTHER_TENANT_ID]`: writes and reads the tenant's own items
+//! with aws-sdk-dynamodb on credentials that refresh themselves
+//! (`tenant_credentials::TenantCredentialsProvider`), then tries another tenant's
 //! partition (default `someone-else`) and shows that IAM refuses it.
 //! Exits 0 only if the own items worked and the other tenant's were refused.
 //! Reads `CREDENTIALS_ENDPOINT`, `TENANT_API_KEY` and the SDK's usual
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
+use tenant_credentials::TenantCredentialsProvider;
 use tenant_registry::{PARTITION_KEY, SORT_KEY};
 
 #[tokio::main(flavor = "current_thread")]
@@ -34,11 +36,16 @@ async fn run() -> Result<(), String> {
     let other = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "someone-else".to_owned());
-    let endpoint = tenant_app::env("CREDENTIALS_ENDPOINT")?;
-    let api_key = tenant_app::env("TENANT_API_KEY")?;
-    let vended = tenant_app::fetch(&endpoint, &api_key, None).await?;
-    let me = vended.partition_key.clone();
-    let table = vended.table.clone();
+    // The provider refreshes the credentials whenever the SDK needs it; one
+    // vend up front tells the app its table and partition.
+    let provider = TenantCredentialsProvider::from_env().map_err(|e| e.to_string())?;
+    let vended = provider.vend().await.map_err(|e| e.to_string())?;
+    let resources = &vended.body.resources;
+    let me = resources.partition_key.clone();
+    let table = resources
+        .dynamo_db_table
+        .clone()
+        .ok_or("the credentials body names no DynamoDbTable")?;
     println!(
         "credentials for tenant {me}, table {table}, expiring {}",
         vended
@@ -46,7 +53,12 @@ async fn run() -> Result<(), String> {
             .expiration
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
-    let dynamodb = tenant_app::dynamodb(&vended).await;
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(vended.body.region.clone()))
+        .credentials_provider(provider)
+        .load()
+        .await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     use_own_items(&dynamodb, &table, &me).await?;
     others_are_refused(&dynamodb, &table, &other).await
 }
