@@ -21,6 +21,8 @@ command -v cargo >/dev/null 2>&1 || { echo "error: cargo not found; install Rust
 need python3 python3 python3-venv
 need curl curl
 need npm nodejs npm
+# the system tests run the README's AWS CLI recipe (credential_process = tenant-credentials)
+need aws awscli
 
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
