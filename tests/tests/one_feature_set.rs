@@ -60,7 +60,7 @@ fn every_readme_command_resolves_the_features_of_the_full_test_build() {
         full.len()
     );
     // Normal and build edges only: what `cargo build`/`cargo run -p …` resolve.
-    let selections: [&[&str]; 5] = [
+    let selections: [&[&str]; 6] = [
         // ./scripts/run.sh: cargo build -p sandbox -p vendor-fn --bins
         &["-p", "sandbox", "-p", "vendor-fn"],
         // README: cargo run -p sandbox -- demo; cargo run -p sandbox --bin vend-latency
@@ -71,6 +71,8 @@ fn every_readme_command_resolves_the_features_of_the_full_test_build() {
         &["-p", "tenant-app"],
         // cargo build -p vendor-fn (the Lambda)
         &["-p", "vendor-fn"],
+        // README: cargo build -p tenant-credentials (the AWS CLI recipe)
+        &["-p", "tenant-credentials"],
     ];
     let mut differing = Vec::new();
     for selection in selections {
