@@ -13,7 +13,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::VendError;
-use crate::request::Scope;
+use tenant_registry::Scope;
 
 /// The largest body accepted, in bytes (as sent, before any base64
 /// decoding). The documented body is under 100 bytes; 4 KiB leaves room
