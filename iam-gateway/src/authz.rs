@@ -1,5 +1,6 @@
 //! Deciding a request for a session with iam-eval: the role's policies as
-//! stored in moto, intersected with the session policy, with the session's
+//! stored in moto (through the [`RoleCache`], current as of the last IAM
+//! write), intersected with the session policy, with the session's
 //! principal keys in the context; and, where a check names one, a resource
 //! policy (a role's trust policy) that must allow it too.
 
@@ -9,8 +10,7 @@ use iam_eval::{
 
 use crate::account::{ACCOUNT_ID, REGION};
 use crate::error::GatewayError;
-use crate::moto::MotoClient;
-use crate::roles::read_role;
+use crate::role_cache::RoleCache;
 use crate::sessions::RoleSession;
 
 /// One IAM authorization a request needs: action, resource, condition keys.
@@ -107,16 +107,14 @@ pub fn add_principal_keys(context: &mut RequestContext, session: &RoleSession) {
 /// [`GatewayError`] when the role can't be read from moto. A role that no
 /// longer exists denies everything.
 pub async fn decide(
-    moto: &MotoClient,
+    roles: &RoleCache,
     session: &RoleSession,
     checks: &[Check],
 ) -> Result<Result<(), Denial>, GatewayError> {
-    let permissions = read_role(moto, &session.role_name)
-        .await?
-        .map(|r| r.permissions)
-        .unwrap_or_default();
+    let role = roles.role(&session.role_name).await?;
+    let permissions = role.as_ref().map_or(&[][..], |r| r.permissions.as_slice());
     for check in checks {
-        if let Err(denial) = decide_one(&permissions, session, check) {
+        if let Err(denial) = decide_one(permissions, session, check) {
             return Ok(Err(denial));
         }
     }

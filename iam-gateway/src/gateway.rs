@@ -11,9 +11,8 @@ use tokio::task::JoinHandle;
 use crate::bootstrap::{self, Deployment};
 use crate::error::GatewayError;
 use crate::moto::{MotoClient, MotoServer};
-use crate::roles;
 use crate::server;
-use crate::sessions::{Clock, IssuedCredentials, RoleSession, SessionStore};
+use crate::sessions::{IssuedCredentials, RoleSession};
 use crate::state::State;
 
 /// A running AWS stand-in: moto with the deployment bootstrapped, and the
@@ -39,12 +38,7 @@ impl Gateway {
         let client = MotoClient::new(moto.addr());
         let deployment = Deployment::default();
         bootstrap::bootstrap(&client, root, &deployment).await?;
-        let state = Arc::new(State {
-            moto: client,
-            deployment,
-            sessions: SessionStore::default(),
-            clock: Clock::default(),
-        });
+        let state = Arc::new(State::new(client, deployment));
         let (addr, server) = server::serve(port, Arc::clone(&state))
             .await
             .map_err(GatewayError::Listen)?;
@@ -80,9 +74,20 @@ impl Gateway {
         &self.state.deployment
     }
 
-    /// A client for moto itself (bypasses the gateway: for setup and benchmarks).
+    /// A client for moto itself (bypasses the gateway: for setup and
+    /// benchmarks). Its IAM writes invalidate the gateway's cached roles
+    /// once moto has answered, so a revocation written with it refuses the
+    /// very next request.
     pub fn moto(&self) -> &MotoClient {
         &self.state.moto
+    }
+
+    /// Drops every role document the gateway has read from IAM, so the next
+    /// request reads them again. IAM writes through the gateway or through
+    /// [`Gateway::moto`] do this on their own; call it after changing IAM in
+    /// moto any other way (an SDK client aimed at [`Gateway::moto_addr`]).
+    pub fn invalidate_policies(&self) {
+        self.state.roles.changes().record();
     }
 
     /// moto's address.
@@ -101,13 +106,16 @@ impl Gateway {
         role_name: &str,
         session_name: &str,
     ) -> Result<IssuedCredentials, GatewayError> {
-        let role = roles::read_role(&self.state.moto, role_name)
+        let role = self
+            .state
+            .roles
+            .role(role_name)
             .await?
             .ok_or_else(|| GatewayError::Bootstrap(format!("no role {role_name}")))?;
         let principal = RoleSession {
             role_name: role_name.to_owned(),
-            role_arn: role.arn,
-            role_id: role.role_id,
+            role_arn: role.arn.clone(),
+            role_id: role.role_id.clone(),
             session_name: session_name.to_owned(),
             tags: BTreeMap::new(),
             transitive_tag_keys: Vec::new(),

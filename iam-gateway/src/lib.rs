@@ -20,8 +20,9 @@
 //!   authenticate ([`auth`], with [`sigv4`]: the signature recomputed with
 //!   the session's secret, token and expiry checked), map to IAM checks,
 //!   decide them ([`authz`]: the role's policies read back from moto through
-//!   [`roles`], intersected with the session policy, with the session's
-//!   tags; plus a trust policy where the check names one), then forward or
+//!   [`roles`] and kept by [`role_cache`] until the next IAM write
+//!   ([`iam_changes`]), intersected with the session policy, with the
+//!   session's tags; plus a trust policy where the check names one), then forward or
 //!   refuse. A request the mapper can't fully understand is refused, never
 //!   forwarded.
 //! - Each service supplies only its mapping and its error format, as an
@@ -39,10 +40,11 @@
 //! (each layer uses only layers above it):
 //!
 //! ```text
-//! account, error, key_condition, partiql, percent, strict_json, xml
+//! account, error, iam_changes, key_condition, partiql, percent, strict_json, xml
 //! sessions, sigv4
 //! moto
 //! bootstrap, roles
+//! role_cache
 //! authz, state
 //! auth
 //! pipeline
@@ -73,11 +75,13 @@ pub mod dynamodb;
 pub mod error;
 pub mod gateway;
 pub mod iam;
+pub mod iam_changes;
 pub mod key_condition;
 pub mod moto;
 pub mod partiql;
 pub mod percent;
 pub mod pipeline;
+pub mod role_cache;
 pub mod roles;
 pub mod s3;
 pub mod server;

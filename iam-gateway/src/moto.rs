@@ -21,6 +21,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::error::GatewayError;
+use crate::iam_changes::{self, IamChanges};
 use crate::sigv4::{self, Service};
 
 /// The command that installs moto into the project's `.venv/`.
@@ -207,15 +208,25 @@ pub fn moto_executable(root: &Path) -> PathBuf {
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
 pub(crate) fn http_client() -> HttpClient {
-    Client::builder(TokioExecutor::new()).build_http()
+    // Requests and answers are small: don't let Nagle's algorithm hold one
+    // back waiting for the peer's delayed ACK.
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    Client::builder(TokioExecutor::new()).build(connector)
 }
 
 /// Signed requests to moto: the control plane (bootstrap, IAM reads) and
 /// forwarding of requests the gateway allowed.
+///
+/// Every IAM call that may write (anything but `Get*`/`List*`) advances
+/// [`MotoClient::iam_changes`] once moto has answered (or failed: a write
+/// that may have happened counts), shared by all clones, so roles read
+/// before it are read again ([`crate::role_cache`]).
 #[derive(Clone, Debug)]
 pub struct MotoClient {
     addr: SocketAddr,
     client: HttpClient,
+    iam_changes: IamChanges,
 }
 
 /// A response from moto, fully read.
@@ -235,7 +246,13 @@ impl MotoClient {
         Self {
             addr,
             client: http_client(),
+            iam_changes: IamChanges::default(),
         }
+    }
+
+    /// The count of IAM writes made through this client (and its clones).
+    pub fn iam_changes(&self) -> &IamChanges {
+        &self.iam_changes
     }
 
     /// Sends a request to moto after signing it for `service` with the
@@ -244,6 +261,28 @@ impl MotoClient {
     /// # Errors
     /// [`GatewayError::Moto`] when moto can't be reached.
     pub async fn send(
+        &self,
+        service: Service,
+        method: &Method,
+        path_and_query: &str,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<MotoResponse, GatewayError> {
+        let writes_iam = service == Service::Iam
+            && (iam_changes::may_write(&body)
+                || path_and_query
+                    .split_once('?')
+                    .is_some_and(|(_, query)| iam_changes::may_write(query.as_bytes())));
+        let result = self
+            .send_signed(service, method, path_and_query, headers, body)
+            .await;
+        if writes_iam {
+            self.iam_changes.record();
+        }
+        result
+    }
+
+    async fn send_signed(
         &self,
         service: Service,
         method: &Method,

@@ -241,7 +241,7 @@ where
             log_unmappable::<S>(&u, head);
             return Err(u.into());
         }
-        match authz::decide(&state.moto, caller, checks).await {
+        match authz::decide(&state.roles, caller, checks).await {
             Ok(Ok(())) => {}
             Ok(Err(denial)) => {
                 tracing::info!(
@@ -286,7 +286,7 @@ mod tests {
     use super::*;
     use crate::bootstrap::Deployment;
     use crate::moto::MotoClient;
-    use crate::sessions::{Clock, IssuedCredentials, SessionStore};
+    use crate::sessions::IssuedCredentials;
     use crate::sigv4;
 
     /// A service whose mapper says what it is told, and which records what
@@ -340,12 +340,10 @@ mod tests {
 
     fn state() -> (State, IssuedCredentials) {
         // moto is never reached on these paths: nothing listens there.
-        let state = State {
-            moto: MotoClient::new(([127, 0, 0, 1], 9).into()),
-            deployment: Deployment::default(),
-            sessions: SessionStore::default(),
-            clock: Clock::default(),
-        };
+        let state = State::new(
+            MotoClient::new(([127, 0, 0, 1], 9).into()),
+            Deployment::default(),
+        );
         let caller = RoleSession {
             role_name: "TenantRole".into(),
             role_arn: "arn:aws:iam::123456789012:role/TenantRole".into(),

@@ -52,6 +52,8 @@ pub async fn serve(port: u16, state: Arc<State>) -> Result<(SocketAddr, JoinHand
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
+            // Small answers go out at once (no Nagle delay).
+            let _ = stream.set_nodelay(true);
             let state = Arc::clone(&state);
             let services = Arc::clone(&services);
             tokio::spawn(async move {

@@ -20,7 +20,6 @@ use crate::account::{ACCOUNT_ID, PARTITION};
 use crate::auth::AuthFailure;
 use crate::authz::Check;
 use crate::pipeline::{AwsService, Head, HttpResponse, MAX_BODY_BYTES, Mapped, Refusal};
-use crate::roles::read_role;
 use crate::sessions::{IssuedCredentials, RoleSession};
 use crate::state::State;
 use crate::xml::escape;
@@ -504,7 +503,9 @@ async fn map_assume_role(
         ));
     }
     let denied = || StsError::access_denied(&caller_arn, "sts:AssumeRole", &input.role_arn);
-    let role = read_role(&state.moto, &input.role_name)
+    let role = state
+        .roles
+        .role(&input.role_name)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "reading the role from moto");
@@ -569,7 +570,7 @@ async fn map_assume_role(
     let principal = RoleSession {
         role_name: input.role_name.clone(),
         role_arn: input.role_arn.clone(),
-        role_id: role.role_id,
+        role_id: role.role_id.clone(),
         session_name: input.session_name.clone(),
         tags: tags.into_iter().collect(),
         transitive_tag_keys: input.transitive_tag_keys.clone(),
