@@ -11,6 +11,7 @@ use tenant_registry::{MIN_SESSION_SECONDS, TenantRecord, TenantStatus};
 
 use crate::credentials_body;
 use crate::issuer::{SessionRequest, StsIssuer};
+use crate::metrics::RequestMetrics;
 use crate::request::{CredentialRequest, RequestMeta, parse_event};
 use crate::session_cache::SessionCache;
 use crate::tenant_directory::TenantDirectory;
@@ -163,7 +164,15 @@ fn log_request(
     status: i64,
     started: Instant,
 ) {
-    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let elapsed = started.elapsed();
+    let latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+    let emf = RequestMetrics {
+        tier: outcome.tier,
+        status,
+        error: result.as_ref().err(),
+        latency_ms: elapsed.as_secs_f64() * 1e3,
+        timestamp_ms: chrono::Utc::now().timestamp_millis(),
+    };
     let api_request_id = meta.api_request_id.as_deref().unwrap_or("");
     let api_key_id = outcome.api_key_id.as_deref().unwrap_or("");
     let tier = outcome.tier.unwrap_or("");
@@ -180,6 +189,7 @@ fn log_request(
             status,
             outcome = "issued",
             latency_us,
+            emf = %emf,
             "vend"
         ),
         Err(e) => {
@@ -199,6 +209,7 @@ fn log_request(
                     aws_code,
                     error,
                     latency_us,
+                    emf = %emf,
                     "vend"
                 );
             } else {
@@ -213,6 +224,7 @@ fn log_request(
                     aws_code,
                     error,
                     latency_us,
+                    emf = %emf,
                     "vend"
                 );
             }

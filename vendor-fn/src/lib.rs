@@ -17,14 +17,18 @@
 //!    for container credentials at once.
 //!
 //! [`handler::handle`] ties them together and writes one JSON log line per
-//! request; [`VendError`] says what every failure looks like to the caller.
+//! request, which is also the request's CloudWatch metrics ([`metrics`]:
+//! Embedded Metric Format, by tier); [`VendError`] says what every failure
+//! looks like to the caller.
 
 pub mod config;
 pub mod credentials_body;
 pub mod error;
 pub mod handler;
 pub mod issuer;
+pub mod log_format;
 pub mod logging;
+pub mod metrics;
 pub mod request;
 pub mod request_body;
 pub mod sdk_settings;

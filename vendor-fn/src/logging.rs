@@ -1,4 +1,6 @@
-//! JSON logs: one line per request, and nothing secret in any line.
+//! JSON logs: one line per request, carrying its metrics
+//! ([`crate::metrics`], written by [`crate::log_format`]), and nothing
+//! secret in any line.
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
@@ -21,11 +23,7 @@ where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_target(false)
+        .event_format(crate::log_format::JsonLines)
         .with_env_filter(filter(rust_log))
         .with_writer(writer)
         .finish()
