@@ -192,7 +192,7 @@ impl ApiFront {
             buckets: Mutex::new(HashMap::new()),
             clock: ThrottleClock::default(),
             aws_endpoint,
-            relay: Client::builder(TokioExecutor::new()).build_http(),
+            relay: Client::builder(TokioExecutor::new()).build(nodelay_connector()),
             account_id: iam_gateway::ACCOUNT_ID.to_owned(),
             api_id,
         }
@@ -214,6 +214,13 @@ impl ApiFront {
     }
 }
 
+/// A connector for the relay: small requests go out at once (no Nagle delay).
+fn nodelay_connector() -> HttpConnector {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector
+}
+
 /// Binds `127.0.0.1:<port>` (0: any free port) and serves until the task is
 /// aborted.
 ///
@@ -232,6 +239,8 @@ pub async fn serve(
             let Ok((stream, peer)) = listener.accept().await else {
                 continue;
             };
+            // Small answers go out at once (no Nagle delay).
+            let _ = stream.set_nodelay(true);
             let front = Arc::clone(&front);
             tokio::spawn(async move {
                 let service = service_fn(move |request| {

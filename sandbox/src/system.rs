@@ -44,6 +44,11 @@ pub struct Options {
     /// Variables set on the function on top of template.yaml's, replacing
     /// one of the same name (tests show the function reads them).
     pub function_environment: Vec<(String, String)>,
+    /// For measurements only: this throttle for every usage plan and the
+    /// stage instead of template.yaml's, so a load test measures the
+    /// system rather than the throttle. `None` (the default) keeps the
+    /// deployed throttles.
+    pub throttle: Option<Throttle>,
 }
 
 impl Default for Options {
@@ -54,6 +59,7 @@ impl Default for Options {
             prewarm: true,
             throttle_clock: ThrottleClock::default(),
             function_environment: Vec::new(),
+            throttle: None,
         }
     }
 }
@@ -127,7 +133,7 @@ impl System {
         let gateway = Gateway::start(root).await?;
         let moto_config = moto_sdk_config(gateway.moto_addr());
         let apigateway = aws_sdk_apigateway::Client::new(&moto_config);
-        let (api_id, plans) = create_api(&apigateway, &template).await?;
+        let (api_id, plans) = create_api(&apigateway, &template, options.throttle).await?;
 
         let spec =
             function_spec(&gateway, &template, binary, &options.function_environment).await?;
@@ -144,8 +150,16 @@ impl System {
             .map_err(|e| SandboxError::Bootstrap(format!("sandbox endpoint: {e}")))?;
         let keys = ApiKeyStore::new(apigateway, plans.iter().map(|p| p.id.clone()).collect());
         let front = Arc::new(
-            ApiFront::new(keys, host, stage_throttle(&template), aws_endpoint, api_id)
-                .with_throttle_clock(options.throttle_clock.clone()),
+            ApiFront::new(
+                keys,
+                host,
+                options
+                    .throttle
+                    .unwrap_or_else(|| stage_throttle(&template)),
+                aws_endpoint,
+                api_id,
+            )
+            .with_throttle_clock(options.throttle_clock.clone()),
         );
         let (addr, server) = api_front::serve(options.port, Arc::clone(&front))
             .await
@@ -224,7 +238,9 @@ impl System {
     }
 
     /// SDK configuration that talks to moto directly, as an administrator
-    /// (no IAM enforced): for setup and for what tests must arrange.
+    /// (no IAM enforced): for setup and for what tests must arrange. After
+    /// changing IAM with it, call `gateway().invalidate_policies()`: the
+    /// gateway can't see writes that bypass it.
     pub fn admin_config(&self) -> &SdkConfig {
         &self.moto_config
     }
@@ -449,10 +465,11 @@ fn stage_throttle(template: &Value) -> Throttle {
 }
 
 /// Creates the REST API and one usage plan per tier, with template.yaml's
-/// throttles, in moto.
+/// throttles (or `raised` for all of them), in moto.
 async fn create_api(
     client: &aws_sdk_apigateway::Client,
     template: &Value,
+    raised: Option<Throttle>,
 ) -> Result<(String, Vec<UsagePlan>), SandboxError> {
     let fail = |what: &str, e: &dyn std::fmt::Display| {
         SandboxError::Bootstrap(format!("api gateway {what}: {e}"))
@@ -479,6 +496,7 @@ async fn create_api(
             .ok_or_else(|| {
                 SandboxError::Bootstrap(format!("template.yaml: {logical_id} has no Throttle"))
             })?;
+        let throttle = raised.unwrap_or(throttle);
         let plan = client
             .create_usage_plan()
             .name(format!("sandbox-{}", tier.as_str()))
