@@ -260,7 +260,18 @@ fn a_request_the_gateway_cannot_fully_map_is_refused_never_forwarded() {
             } else if !refused {
                 forwarded.fetch_add(1, Ordering::Relaxed);
             }
-            prop_assert!(status < 500, "{op} {body} -> {status} {answer}");
+            // The gateway's own failure is `InternalFailure`: never. moto
+            // answers some PartiQL it doesn't implement (a DELETE in a
+            // BatchExecuteStatement) with a bare 500, which the gateway,
+            // having allowed an own-partition request, relays as it is.
+            let gateways_own_failure = answer["__type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("#InternalFailure"));
+            prop_assert!(!gateways_own_failure, "{op} {body} -> {status} {answer}");
+            prop_assert!(
+                status < 500 || (op.ends_with("ExecuteStatement") && !refused),
+                "{op} {body} -> {status} {answer}"
+            );
             Ok(())
         },
     );
