@@ -38,7 +38,10 @@ fn record(id: &str) -> TenantRecord {
         isolation: Isolation::Pooled,
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
         contact: None,
-        api_key_sha256: None,
+        // The fixture's key value: the bench measures a vend that passes the check.
+        api_key_sha256: Some(tenant_registry::ApiKeyHash::of(
+            "Xq7TsecretApiKeyValue0123456789abcdefGHIJ",
+        )),
         revision: 1,
         partition_key_id: None,
     }

@@ -82,6 +82,9 @@ async fn vend(
         .await?
         .ok_or(VendError::UnknownTenant)?;
     outcome.tier = Some(tenant.tier.as_str());
+    // The key before the status: without the key, nothing about the tenant
+    // is worth telling.
+    ensure_key_matches(&tenant, request)?;
     ensure_active(&tenant)?;
     let duration_seconds = session_duration(&tenant, request.requested_duration)?;
     outcome.duration_seconds = Some(duration_seconds);
@@ -100,6 +103,21 @@ async fn vend(
     // Serializing plain strings and numbers cannot fail; map it anyway rather than panic.
     serde_json::to_string(&body)
         .map_err(|_| VendError::Sts(AwsFailure::new(FailureKind::Rejected, "Serialize")))
+}
+
+/// The presented key value must hash to the record's `apiKeySha256`
+/// (constant-time compare). This is what makes a forged event (a direct
+/// invoke naming a real key ID) worthless without the key itself.
+fn ensure_key_matches(tenant: &TenantRecord, request: &CredentialRequest) -> Result<(), VendError> {
+    let hash = tenant
+        .api_key_sha256
+        .as_ref()
+        .ok_or(VendError::KeyHashMissing)?;
+    if hash.matches(request.presented_key.expose()) {
+        Ok(())
+    } else {
+        Err(VendError::InvalidApiKey)
+    }
 }
 
 fn ensure_active(tenant: &TenantRecord) -> Result<(), VendError> {
