@@ -178,6 +178,7 @@ pub struct Names {
     pub(crate) vendor_role: String,
     pub(crate) registry_table: String,
     pub(crate) vendor_log_group: String,
+    pub(crate) vendor_function: String,
 }
 
 impl Names {
@@ -194,6 +195,7 @@ impl Names {
             vendor_role: params.get("VendorFunctionRoleArn").to_owned(),
             registry_table: params.get("TenantTable").to_owned(),
             vendor_log_group: params.get("VendorFunctionLogGroup").to_owned(),
+            vendor_function: params.get("VendorFunctionArn").to_owned(),
         }
     }
 
@@ -667,7 +669,24 @@ fn vendor_checks(checks: &mut Vec<Check>, names: &Names) {
         "arn:{}:iam::{}:role/SomeOtherRole",
         names.partition, names.account
     );
-    let mut push = |action: &str, resource: &str, expectation: Expectation, detail: &str| {
+    let other_function = format!(
+        "arn:{}:lambda:{}:{}:function:SomeOtherFunction",
+        names.partition, names.region, names.account
+    );
+    // What the vendor function's own code sends: Lambda sets
+    // lambda:SourceFunctionArn on the credentials it hands the function.
+    let from_function = |function: Option<&str>| {
+        let mut context = RequestContext::new();
+        if let Some(f) = function {
+            context.set("lambda:SourceFunctionArn", f.to_owned());
+        }
+        context
+    };
+    let mut push = |action: &str,
+                    resource: &str,
+                    function: Option<&str>,
+                    expectation: Expectation,
+                    detail: &str| {
         checks.push(Check {
             area: "vendor",
             actor: "vendor function".into(),
@@ -677,13 +696,15 @@ fn vendor_checks(checks: &mut Vec<Check>, names: &Names) {
             detail: detail.to_owned(),
             expectation,
             subject: Subject::Vendor {
-                request: Request::new(action, resource),
+                request: Request::new(action, resource).with_context(from_function(function)),
             },
         });
     };
+    let own = Some(names.vendor_function.as_str());
     push(
         "dynamodb:GetItem",
         &registry,
+        own,
         Expectation::MustAllow,
         "read a tenant record",
     );
@@ -691,14 +712,30 @@ fn vendor_checks(checks: &mut Vec<Check>, names: &Names) {
         push(
             action,
             &names.tenant_role,
+            own,
             Expectation::MustAllow,
             "vend credentials",
         );
         push(
             action,
             &other_role,
+            own,
             Expectation::MustDeny,
             "only the tenant role",
+        );
+        push(
+            action,
+            &names.tenant_role,
+            None,
+            Expectation::MustDeny,
+            "the role's credentials outside its function",
+        );
+        push(
+            action,
+            &names.tenant_role,
+            Some(&other_function),
+            Expectation::MustDeny,
+            "another function running as the vendor role",
         );
     }
 }

@@ -14,6 +14,8 @@
 //! - Suspend, resume and offboard change the registry status first (with a
 //!   condition), then the API key; each is idempotent, so a re-run after a
 //!   failure ([`LifecycleError::PartiallyApplied`]) finishes the job.
+//! - [`Lifecycle::backfill_key_hashes`] writes `apiKeySha256` for tenants
+//!   onboarded before it existed ([`Backfill`] counts what it did).
 //! - [`SessionRevoker`] cuts off sessions already issued with a Deny on the
 //!   tenant role, and prunes such Denies once those sessions have expired.
 //! - Inputs are parsed once ([`TenantName`], [`Email`], [`Contact`]); the
@@ -22,6 +24,7 @@
 //! - Every error maps to an exit code ([`exit_code`]).
 
 mod api_keys;
+mod backfill;
 mod error;
 mod input;
 mod lifecycle;
@@ -33,6 +36,7 @@ mod tenant_data;
 
 pub use api_keys::MANAGED_BY_TAG;
 pub use aws_failure::{AwsFailure, FailureKind};
+pub use backfill::Backfill;
 pub use error::{LifecycleError, exit_code};
 pub use input::{Contact, Email, OnboardRequest, TenantName, TenantRef};
 pub use lifecycle::{Clients, DataDeletion, Lifecycle, Offboarding, Onboarded, StatusChange};

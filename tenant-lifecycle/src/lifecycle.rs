@@ -38,12 +38,12 @@ impl Clients {
 /// Runs life-cycle commands against one deployment.
 #[derive(Clone, Debug)]
 pub struct Lifecycle {
-    api_keys: ApiKeys,
-    registry: Registry,
-    data: TenantData,
-    iam: aws_sdk_iam::Client,
-    resources: Resources,
-    now: fn() -> DateTime<Utc>,
+    pub(crate) api_keys: ApiKeys,
+    pub(crate) registry: Registry,
+    pub(crate) data: TenantData,
+    pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) resources: Resources,
+    pub(crate) now: fn() -> DateTime<Utc>,
 }
 
 /// A tenant just onboarded. `api_key` is shown to the operator once and

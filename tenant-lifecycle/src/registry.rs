@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use tenant_registry::{ApiKeyId, TenantRecord, TenantStatus, attr};
+use tenant_registry::{ApiKeyHash, ApiKeyId, TenantRecord, TenantStatus, attr};
 
 use crate::LifecycleError;
 use crate::input::TenantName;
@@ -123,6 +123,45 @@ impl Registry {
             }
         }
         Ok(records)
+    }
+
+    /// Writes `apiKeySha256` to a record that has none (and bumps the
+    /// revision); returns `false` when the record has one already (another
+    /// run wrote it first) or is gone.
+    pub(crate) async fn set_key_hash(
+        &self,
+        id: &ApiKeyId,
+        hash: &ApiKeyHash,
+    ) -> Result<bool, LifecycleError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::API_KEY_ID, s(id.as_str()))
+            .update_expression("SET #hash = :hash, #rev = if_not_exists(#rev, :zero) + :one")
+            .condition_expression("attribute_exists(#id) AND attribute_not_exists(#hash)")
+            .expression_attribute_names("#hash", attr::API_KEY_SHA256)
+            .expression_attribute_names("#id", attr::API_KEY_ID)
+            .expression_attribute_names("#rev", attr::REVISION)
+            .expression_attribute_values(":hash", s(&hash.to_hex()))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let failure = AwsFailure::classify(&e);
+                if failure.is_condition_failed() {
+                    Ok(false)
+                } else {
+                    Err(LifecycleError::Aws {
+                        step: "write the key hash to the registry",
+                        failure,
+                    })
+                }
+            }
+        }
     }
 
     /// Sets the status if it is currently one of `from`.

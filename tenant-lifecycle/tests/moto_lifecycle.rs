@@ -55,16 +55,52 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str, keys: &[(&s
     request.send().await.unwrap();
 }
 
+/// The registry as template.yaml declares it: keyed by `apiKeyId`, with the
+/// key authorizer's index on `apiKeySha256`.
+async fn create_registry_table(client: &aws_sdk_dynamodb::Client) {
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let hash_key = |name: &str| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(KeyType::Hash)
+            .build()
+            .unwrap()
+    };
+    client
+        .create_table()
+        .table_name(TENANT_TABLE)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute("apiKeyId"))
+        .attribute_definitions(attribute("apiKeySha256"))
+        .key_schema(hash_key("apiKeyId"))
+        .global_secondary_indexes(
+            aws_sdk_dynamodb::types::GlobalSecondaryIndex::builder()
+                .index_name(tenant_registry::API_KEY_HASH_INDEX)
+                .key_schema(hash_key("apiKeySha256"))
+                .projection(
+                    aws_sdk_dynamodb::types::Projection::builder()
+                        .projection_type(aws_sdk_dynamodb::types::ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn deploy() -> Deployment {
     let moto = Moto::start().await;
     let conf = moto.sdk_config().await;
     let clients = Clients::from_conf(&conf);
-    create_table(
-        &clients.dynamodb,
-        TENANT_TABLE,
-        &[("apiKeyId", KeyType::Hash)],
-    )
-    .await;
+    create_registry_table(&clients.dynamodb).await;
     create_table(
         &clients.dynamodb,
         DATA_TABLE,
@@ -621,4 +657,78 @@ async fn resources_are_read_from_the_stack_outputs() {
         .await
         .unwrap_err();
     assert_eq!(err.exit_code(), exit_code::INVALID_INPUT, "{err}");
+}
+
+#[tokio::test]
+async fn backfill_writes_the_hash_once_for_records_that_lack_it() {
+    let d = deploy().await;
+    let lifecycle = d.lifecycle();
+    let a = lifecycle
+        .onboard(&request("Old A", Tier::Basic, Isolation::Pooled), &Silent)
+        .await
+        .unwrap();
+    let b = lifecycle
+        .onboard(&request("Old B", Tier::Basic, Isolation::Pooled), &Silent)
+        .await
+        .unwrap();
+    let c = lifecycle
+        .onboard(&request("New C", Tier::Basic, Isolation::Pooled), &Silent)
+        .await
+        .unwrap();
+    // A and B as records written before apiKeySha256 existed.
+    for id in [&a.record.api_key_id, &b.record.api_key_id] {
+        d.clients
+            .dynamodb
+            .update_item()
+            .table_name(TENANT_TABLE)
+            .key("apiKeyId", AttributeValue::S(id.as_str().into()))
+            .update_expression("REMOVE apiKeySha256")
+            .send()
+            .await
+            .unwrap();
+    }
+    let revision_before = lifecycle
+        .show(&TenantRef::Id(a.record.api_key_id.clone()))
+        .await
+        .unwrap()
+        .revision;
+
+    let done = lifecycle.backfill_key_hashes(&Silent).await.unwrap();
+    assert_eq!(
+        (done.written, done.already_had, done.offboarded),
+        (2, 1, 0),
+        "{done:?}"
+    );
+    assert!(done.key_missing.is_empty());
+    for onboarded in [&a, &b, &c] {
+        let record = lifecycle
+            .show(&TenantRef::Id(onboarded.record.api_key_id.clone()))
+            .await
+            .unwrap();
+        let hash = record
+            .api_key_sha256
+            .expect("every live tenant has its hash");
+        assert!(
+            hash.matches(onboarded.api_key.expose()),
+            "the hash of its own key"
+        );
+    }
+    let a_now = lifecycle
+        .show(&TenantRef::Id(a.record.api_key_id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        a_now.revision,
+        revision_before + 1,
+        "the backfill bumps the revision"
+    );
+
+    // Idempotent: nothing left to write.
+    let again = lifecycle.backfill_key_hashes(&Silent).await.unwrap();
+    assert_eq!((again.written, again.already_had), (0, 3), "{again:?}");
+    let a_again = lifecycle
+        .show(&TenantRef::Id(a.record.api_key_id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(a_again.revision, a_now.revision, "a re-run writes nothing");
 }

@@ -31,6 +31,11 @@ pub mod attr {
     pub const PARTITION_KEY_ID: &str = "partitionKeyId";
 }
 
+/// The registry's global secondary index on `apiKeySha256` (projection
+/// ALL): how the key authorizer finds the tenant of a presented key value
+/// without the registry ever holding the value.
+pub const API_KEY_HASH_INDEX: &str = "byApiKeySha256";
+
 /// One tenant, as the registry table stores it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TenantRecord {

@@ -1,5 +1,5 @@
 //! `tenantctl onboard | suspend | resume | offboard | list | show |
-//! prune-revocations`: thin wrappers over the `tenant-lifecycle` library.
+//! prune-revocations | backfill-key-hashes`: thin wrappers over the `tenant-lifecycle` library.
 //!
 //! Each command finds the deployment (`--stack` outputs and/or explicit
 //! names), runs one library call, prints the result as a table or JSON on
@@ -12,8 +12,8 @@ use aws_config::{BehaviorVersion, Region};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use tenant_lifecycle::{
-    Clients, Contact, DataDeletion, Email, Lifecycle, LifecycleError, Offboarding, OnboardRequest,
-    Onboarded, Progress, Pruned, Resources, StatusChange, TenantName, TenantRef,
+    Backfill, Clients, Contact, DataDeletion, Email, Lifecycle, LifecycleError, Offboarding,
+    OnboardRequest, Onboarded, Progress, Pruned, Resources, StatusChange, TenantName, TenantRef,
     role_name_from_arn,
 };
 use tenant_registry::{ApiKeyId, Isolation, TenantRecord, Tier};
@@ -84,6 +84,11 @@ Re-running the same command after a crash or a failed rollback cleans up and fin
     /// Remove session revocations from the tenant role once their sessions have expired.
     #[command(after_help = help!("  tenantctl prune-revocations --stack tcv"))]
     PruneRevocations(PruneArgs),
+    /// Write apiKeySha256 for tenants onboarded before it existed (vendor-fn refuses them until then).
+    #[command(after_help = help!("  tenantctl backfill-key-hashes --stack tcv
+Reads each key's value from API Gateway once, hashes it, never prints it;
+safe to re-run (records that have a hash are left alone)."))]
+    BackfillKeyHashes(PruneArgs),
 }
 
 /// Output format.
@@ -278,6 +283,7 @@ fn command_name(command: &LifecycleCommand) -> &'static str {
         LifecycleCommand::List(_) => "list",
         LifecycleCommand::Show(_) => "show",
         LifecycleCommand::PruneRevocations(_) => "prune-revocations",
+        LifecycleCommand::BackfillKeyHashes(_) => "backfill-key-hashes",
     }
 }
 
@@ -349,6 +355,11 @@ async fn dispatch(command: LifecycleCommand, name: &'static str) -> Result<(), L
             let lifecycle = connect(&args.deployment).await?;
             let pruned = lifecycle.prune_expired_revocations().await?;
             print_pruned(&pruned, args.output);
+        }
+        LifecycleCommand::BackfillKeyHashes(args) => {
+            let lifecycle = connect(&args.deployment).await?;
+            let done = lifecycle.backfill_key_hashes(&progress).await?;
+            print_backfill(&done, args.output);
         }
     }
     Ok(())
@@ -636,6 +647,29 @@ fn print_pruned(pruned: &Pruned, output: Output) {
             );
             for name in &pruned.removed {
                 println!("  removed {name}");
+            }
+        }
+    }
+}
+
+fn print_backfill(done: &Backfill, output: Output) {
+    match output {
+        Output::Json => println!(
+            "{:#}",
+            json!({
+                "written": done.written,
+                "alreadyHad": done.already_had,
+                "offboarded": done.offboarded,
+                "keyMissing": done.key_missing,
+            })
+        ),
+        Output::Table => {
+            println!(
+                "wrote apiKeySha256 for {} tenant(s); {} had it already; {} offboarded skipped",
+                done.written, done.already_had, done.offboarded
+            );
+            for id in &done.key_missing {
+                println!("  {id}: its API key no longer exists; offboard it");
             }
         }
     }

@@ -375,3 +375,47 @@ async fn a_tenant_session_may_not_tag_a_chained_session_even_where_it_may_assume
         assert_eq!(code, "AccessDenied", "tag {value}");
     }
 }
+
+#[tokio::test]
+async fn the_vendor_roles_credentials_mint_tenant_sessions_only_inside_the_vendor_function() {
+    // lambda:SourceFunctionArn: Lambda sets it for the function's own code.
+    // The same role's credentials anywhere else (leaked, or handed to
+    // another function the role was passed to) are refused by the vendor
+    // policy's Deny, although the trust policy names the role.
+    let gateway = start().await;
+    let d = gateway.deployment().clone();
+    let role = d.tenant_role_arn();
+    let tags = || vec![tag("api-key-id", TENANT_A)];
+    let other_function = iam_gateway::Deployment::function_arn("SomeOtherFunction");
+    for (what, credentials) in [
+        (
+            "the role's credentials outside any function",
+            gateway
+                .role_credentials(&d.vendor_role, &d.vendor_session_name)
+                .await
+                .expect("creds"),
+        ),
+        (
+            "another function running as the vendor role",
+            gateway
+                .function_credentials(&d.vendor_role, &other_function)
+                .await
+                .expect("creds"),
+        ),
+    ] {
+        let code = assume(
+            &sts(&gateway, &credentials),
+            &role,
+            tags(),
+            Some(TENANT_A),
+            900,
+        )
+        .await
+        .expect_err(what);
+        assert_eq!(code, "AccessDenied", "{what}");
+    }
+    let vendor = gateway.vendor_credentials().await.expect("vendor");
+    assume(&sts(&gateway, &vendor), &role, tags(), Some(TENANT_A), 900)
+        .await
+        .expect("the vendor function's own code vends");
+}

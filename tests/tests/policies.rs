@@ -2,7 +2,7 @@
 //! placeholders, and pass every lint of the isolation-audit library: the
 //! pitfalls of DESIGN.md ("Policies", `ISO001`–`ISO011`, what `tenantctl
 //! audit` runs) and the strict lints that pin their reviewed shape
-//! (`ISO012`–`ISO026`). Each pitfall test runs its lint on the real file and
+//! (`ISO012`–`ISO026`, `ISO029`). Each pitfall test runs its lint on the real file and
 //! on a copy with the pitfall put back, so a lint that can't fail is caught
 //! too, and pairs that copy with a request it now wrongly allows (a row of
 //! the audit's request matrix, or a request written out, decided by
@@ -25,7 +25,7 @@ use repo_files::{
 use serde_json::{Value, json};
 
 /// The deploy-time placeholders documented in `policies/README.md`.
-const DOCUMENTED_PLACEHOLDERS: [&str; 10] = [
+const DOCUMENTED_PLACEHOLDERS: [&str; 12] = [
     "${AWS::Partition}",
     "${AWS::Region}",
     "${AWS::AccountId}",
@@ -36,6 +36,8 @@ const DOCUMENTED_PLACEHOLDERS: [&str; 10] = [
     "${TenantRoleArn}",
     "${VendorFunctionRoleArn}",
     "${VendorFunctionLogGroup}",
+    "${VendorFunctionArn}",
+    "${KeyAuthorizerLogGroup}",
 ];
 
 /// The IAM policy variables the documents may use: the session tag, as seen

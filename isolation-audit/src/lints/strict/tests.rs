@@ -92,7 +92,12 @@ fn vendor() -> Value {
          "Resource": format!("{TABLE}${{TenantTable}}")},
         {"Sid": "Assume", "Effect": "Allow",
          "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-         "Resource": "${TenantRoleArn}"},
+         "Resource": "${TenantRoleArn}",
+         "Condition": {"ArnEquals": {"lambda:SourceFunctionArn": "${VendorFunctionArn}"}}},
+        {"Sid": "OutsideTheFunction", "Effect": "Deny",
+         "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+         "Resource": "${TenantRoleArn}",
+         "Condition": {"ArnNotEquals": {"lambda:SourceFunctionArn": "${VendorFunctionArn}"}}},
         {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${VendorFunctionLogGroup}:*"}
     ]})
@@ -488,6 +493,48 @@ fn iso025_catches_star_resources_extra_actions_and_other_tables() {
     let mut docs = Docs::good();
     statement(&mut docs.vendor, "Logs")["Action"] = json!(["logs:PutLogEvents", "s3:GetObject"]);
     assert_caught(&docs.findings("ISO025"), "unexpected action s3:GetObject");
+}
+
+#[test]
+fn iso029_catches_an_assume_role_not_bound_to_the_vendor_function() {
+    let mut docs = Docs::good();
+    statement(&mut docs.vendor, "Assume")
+        .as_object_mut()
+        .unwrap()
+        .remove("Condition");
+    assert_caught(&docs.findings("ISO029"), "Assume: sts:AssumeRole without");
+
+    let mut docs = Docs::good();
+    statement(&mut docs.vendor, "Assume")["Condition"] =
+        json!({"ArnLike": {"lambda:SourceFunctionArn": "arn:aws:lambda:*"}});
+    assert_caught(&docs.findings("ISO029"), "without exactly ArnEquals");
+
+    let mut docs = Docs::good();
+    statement(&mut docs.vendor, "Assume")["Condition"]["ArnEquals"]["lambda:SourceFunctionArn"] =
+        json!("arn:aws:lambda:us-east-1:123456789012:function:other");
+    assert_caught(&docs.findings("ISO029"), "without exactly ArnEquals");
+
+    let mut docs = Docs::good();
+    statement(&mut docs.vendor, "Assume")["Condition"]["ArnLike"] =
+        json!({"lambda:SourceFunctionArn": "*"});
+    assert_caught(&docs.findings("ISO029"), "without exactly ArnEquals");
+
+    // The Allow's condition alone binds nothing (the trust policy names the role).
+    let mut docs = Docs::good();
+    docs.vendor["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|s| s["Sid"] != "OutsideTheFunction");
+    assert_caught(&docs.findings("ISO029"), "no Deny of sts:AssumeRole");
+
+    let mut docs = Docs::good();
+    statement(&mut docs.vendor, "OutsideTheFunction")["Condition"] =
+        json!({"ArnNotEqualsIfExists": {"lambda:SourceFunctionArn": "${VendorFunctionArn}"}});
+    assert_caught(&docs.findings("ISO029"), "no Deny of sts:AssumeRole");
+
+    let mut docs = Docs::good();
+    statement(&mut docs.vendor, "OutsideTheFunction")["Action"] = json!("sts:AssumeRole");
+    assert_caught(&docs.findings("ISO029"), "no Deny of sts:TagSession");
 }
 
 #[test]
