@@ -257,6 +257,8 @@ impl Lifecycle {
             api_key_sha256: Some(ApiKeyHash::of(key.value.expose())),
             revision: 1,
             partition_key_id: None,
+            previous_api_key_id: None,
+            retired_at: None,
         };
         progress.step(&format!(
             "writing the registry item for {id} (status active)"

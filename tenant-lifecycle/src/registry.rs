@@ -23,7 +23,7 @@ pub(crate) enum StatusUpdate {
     /// The status was one of the expected ones and is now the new one.
     Changed,
     /// The item's status is not one of those expected (the current record).
-    Refused(TenantRecord),
+    Refused(Box<TenantRecord>),
 }
 
 fn s(v: &str) -> AttributeValue {
@@ -206,7 +206,7 @@ impl Registry {
                 }
                 // Someone else changed it (or deleted it) since we read it.
                 match self.get(id).await? {
-                    Some(record) => Ok(StatusUpdate::Refused(record)),
+                    Some(record) => Ok(StatusUpdate::Refused(Box::new(record))),
                     None => Err(LifecycleError::TenantNotFound(format!(
                         "with api key id {id}"
                     ))),

@@ -714,6 +714,8 @@ mod tests {
             api_key_sha256: Some(tenant_registry::ApiKeyHash::of("the-key-value-itself")),
             revision: 1,
             partition_key_id: None,
+            previous_api_key_id: None,
+            retired_at: None,
         };
         let records = [
             record("k1a2b3c4d5", "Acme", tenant_registry::TenantStatus::Active),

@@ -132,7 +132,7 @@ async fn a_principal_the_trust_policy_does_not_name_is_refused() {
 }
 
 #[tokio::test]
-async fn a_missing_or_extra_tag_or_a_wrong_source_identity_is_refused() {
+async fn a_missing_or_extra_tag_or_a_session_name_other_than_the_tag_is_refused() {
     let gateway = start().await;
     let vendor = gateway.vendor_credentials().await.expect("vendor");
     let client = sts(&gateway, &vendor);
@@ -151,18 +151,35 @@ async fn a_missing_or_extra_tag_or_a_wrong_source_identity_is_refused() {
     .await;
     assert_eq!(extra.expect_err("extra tag"), "AccessDenied");
 
-    let other_source = assume(
+    // After a rotation the source identity is the vending key, not the tag:
+    // the trust policy admits it, and the session ARN still names the tenant.
+    let rotated = assume(
         &client,
         &role,
         vec![tag("api-key-id", TENANT_A)],
         Some("k2"),
         900,
     )
-    .await;
+    .await
+    .expect("a rotated key's session");
+    assert_eq!(rotated.source_identity(), Some("k2"));
     assert_eq!(
-        other_source.expect_err("source identity differs"),
-        "AccessDenied"
+        rotated
+            .assumed_role_user()
+            .map(aws_sdk_sts::types::AssumedRoleUser::arn),
+        Some("arn:aws:sts::123456789012:assumed-role/TenantRole/k1")
     );
+    // The session name must be the tag.
+    let other_name = client
+        .assume_role()
+        .role_arn(&role)
+        .role_session_name("k2")
+        .tags(tag("api-key-id", TENANT_A))
+        .source_identity("k2")
+        .send()
+        .await
+        .expect_err("session name differs from the tag");
+    assert_eq!(other_name.into_service_error().code(), Some("AccessDenied"));
 
     let no_source = assume(&client, &role, vec![tag("api-key-id", TENANT_A)], None, 900).await;
     assert_eq!(no_source.expect_err("no source identity"), "AccessDenied");

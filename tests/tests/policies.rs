@@ -905,7 +905,7 @@ fn transitive_tag_check_catches_a_removed_guard() {
 }
 
 #[test]
-fn trust_allows_a_source_identity_equal_to_the_tag() {
+fn trust_requires_a_source_identity_and_a_session_name_equal_to_the_tag() {
     assert_clean(
         "policies/tenant-role-trust.json (ISO019)",
         &findings_on_reviewed("ISO019"),
@@ -915,14 +915,25 @@ fn trust_allows_a_source_identity_equal_to_the_tag() {
 #[test]
 fn source_identity_check_catches_any_value_or_no_permission() {
     let mut doc = policy(TENANT_ROLE_TRUST);
-    statement_mut(&mut doc, "SourceIdentityIsTheApiKeyId")
+    statement_mut(&mut doc, "SourceIdentityNamesTheVendingKey")
         .as_object_mut()
         .unwrap()
         .remove("Condition");
     assert_caught(
         "any source identity",
         &findings("ISO019", TENANT_ROLE_TRUST, &doc),
-        "not required to equal",
+        "not required to be a key ID",
+    );
+
+    let mut doc = policy(TENANT_ROLE_TRUST);
+    statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Condition"]
+        .as_object_mut()
+        .unwrap()
+        .remove("StringEquals");
+    assert_caught(
+        "any session name",
+        &findings("ISO019", TENANT_ROLE_TRUST, &doc),
+        "sts:RoleSessionName is not required to equal",
     );
     assert_breaks(
         "any source identity",
@@ -936,7 +947,7 @@ fn source_identity_check_catches_any_value_or_no_permission() {
     doc["Statement"]
         .as_array_mut()
         .unwrap()
-        .retain(|s| s["Sid"] != "SourceIdentityIsTheApiKeyId");
+        .retain(|s| s["Sid"] != "SourceIdentityNamesTheVendingKey");
     assert_caught(
         "SetSourceIdentity not allowed",
         &findings("ISO019", TENANT_ROLE_TRUST, &doc),

@@ -44,6 +44,8 @@ fn record(id: &str) -> TenantRecord {
         )),
         revision: 1,
         partition_key_id: None,
+        previous_api_key_id: None,
+        retired_at: None,
     }
 }
 
@@ -151,6 +153,7 @@ fn bench_vend(c: &mut Criterion) {
     });
     let session = SessionRequest {
         api_key_id: id.clone(),
+        partition_key_id: id.clone(),
         duration_seconds: 1200,
         scope: Scope::ReadOnly,
     };

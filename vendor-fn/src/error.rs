@@ -81,6 +81,9 @@ pub enum VendError {
     /// The tenant is offboarded.
     #[error("tenant offboarded")]
     TenantOffboarded,
+    /// This key was retired (`retire-key`); the tenant's current key vends.
+    #[error("api key retired")]
+    KeyRetired,
     /// The registry item exists but cannot be read.
     #[error("registry item is invalid")]
     TenantRecordInvalid(#[source] RegistryError),
@@ -111,7 +114,8 @@ impl VendError {
             | Self::UnknownTenant
             | Self::InvalidApiKey
             | Self::TenantSuspended
-            | Self::TenantOffboarded => 403,
+            | Self::TenantOffboarded
+            | Self::KeyRetired => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Config { .. } | Self::TenantRecordInvalid(_) | Self::KeyHashMissing => 500,
@@ -143,6 +147,7 @@ impl VendError {
             Self::KeyHashMissing => "TenantKeyHashMissing",
             Self::TenantSuspended => "TenantSuspended",
             Self::TenantOffboarded => "TenantOffboarded",
+            Self::KeyRetired => "ApiKeyRetired",
             Self::TenantRecordInvalid(_) => "TenantRecordInvalid",
             Self::Registry(f) => match (f.kind, Class::of(f)) {
                 (FailureKind::Throttled, _) => "RegistryThrottled",
@@ -194,6 +199,9 @@ impl VendError {
             }
             Self::TenantSuspended => "this tenant is suspended".into(),
             Self::TenantOffboarded => "this tenant has been offboarded".into(),
+            Self::KeyRetired => {
+                "this API key has been retired; use the tenant's current key".into()
+            }
             Self::TenantRecordInvalid(_) => {
                 "this tenant's registry record is invalid; contact the operator".into()
             }

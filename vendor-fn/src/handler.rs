@@ -90,6 +90,7 @@ async fn vend(
     outcome.duration_seconds = Some(duration_seconds);
     let session = SessionRequest {
         api_key_id: request.api_key_id.clone(),
+        partition_key_id: tenant.partition_key_id().clone(),
         duration_seconds,
         scope: request.scope,
     };
@@ -124,6 +125,7 @@ fn ensure_active(tenant: &TenantRecord) -> Result<(), VendError> {
     match tenant.status {
         TenantStatus::Active => Ok(()),
         TenantStatus::Suspended => Err(VendError::TenantSuspended),
+        TenantStatus::Offboarded if tenant.is_retired() => Err(VendError::KeyRetired),
         TenantStatus::Offboarded => Err(VendError::TenantOffboarded),
     }
 }

@@ -10,7 +10,7 @@
 //!    values in the two headers are refused rather than guessed between.
 //! 2. The tenant is found by the key's SHA-256 through the registry index
 //!    on `apiKeySha256` ([`KeyLookup`]): the registry never holds a value.
-//! 3. Unknown keys and tenants that are not active get a Deny (API Gateway
+//! 3. Unknown and retired keys and tenants that are not active get a Deny (API Gateway
 //!    answers 403 without calling vendor-fn).
 //! 4. An Allow for the method, `principalId` = the key ID, `context` naming
 //!    the key ID, and `usageIdentifierKey` = the key value: with the API's
@@ -163,6 +163,7 @@ async fn find_tenant(
     match record.status {
         TenantStatus::Active => Ok((record, key)),
         TenantStatus::Suspended => Err(VendError::TenantSuspended),
+        TenantStatus::Offboarded if record.is_retired() => Err(VendError::KeyRetired),
         TenantStatus::Offboarded => Err(VendError::TenantOffboarded),
     }
 }

@@ -692,3 +692,36 @@ async fn the_key_is_checked_before_the_status_is_told() {
     .await;
     assert_error(&response, 403, "InvalidApiKey");
 }
+
+#[tokio::test]
+async fn a_rotated_key_vends_for_the_tenants_partition_and_names_itself() {
+    let mut record = tenant(Tier::Standard, TenantStatus::Active);
+    record.partition_key_id = Some(tenant_registry::ApiKeyId::parse("p0r1g2i3n4").unwrap());
+    let (gets, assumes) = (Captured::default(), Captured::default());
+    let get = get_item_returns(Some(record), &gets);
+    let assume = assume_role_succeeds(&assumes);
+    let response = handle(
+        &vendor(&[&get], &[&assume]),
+        fixture("get_credentials"),
+        "r",
+    )
+    .await;
+    assert_eq!(response.status_code, 200, "{:?}", response.body);
+    let body = body_json(&response);
+    assert_eq!(body["Tenant"]["ApiKeyId"], TENANT_ID, "the key that asked");
+    assert_eq!(body["Resources"]["PartitionKey"], "p0r1g2i3n4");
+    assert_eq!(body["Resources"]["S3Prefix"], "p0r1g2i3n4/");
+    let input = assumes.only();
+    assert_eq!(input.tags.unwrap()[0].value, "p0r1g2i3n4");
+    assert_eq!(input.role_session_name.as_deref(), Some("p0r1g2i3n4"));
+    assert_eq!(input.source_identity.as_deref(), Some(TENANT_ID));
+}
+
+#[tokio::test]
+async fn a_retired_key_is_403_with_its_own_code_and_no_sts() {
+    let mut record = tenant(Tier::Standard, TenantStatus::Offboarded);
+    record.retired_at = Some("2026-11-28T09:00:00Z".parse().unwrap());
+    let (response, sts_calls) = vend_for(record, fixture("get_credentials")).await;
+    assert_error(&response, 403, "ApiKeyRetired");
+    assert_eq!(sts_calls, 0);
+}

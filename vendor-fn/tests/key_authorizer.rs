@@ -167,3 +167,18 @@ async fn a_malformed_event_or_a_shared_hash_is_denied() {
     let (response, _) = run(vec![active(), active()], authorizer_fixture("x_api_key")).await;
     assert_denied(&response);
 }
+
+#[tokio::test]
+async fn a_retired_key_is_denied_and_a_rotated_key_names_its_partition() {
+    let mut retired = tenant(Tier::Basic, TenantStatus::Offboarded);
+    retired.retired_at = Some("2026-11-28T09:00:00Z".parse().unwrap());
+    let (response, _) = run(vec![retired], authorizer_fixture("x_api_key")).await;
+    assert_denied(&response);
+
+    let mut rotated = active();
+    rotated.partition_key_id = Some(tenant_registry::ApiKeyId::parse("p0r1g2i3n4").unwrap());
+    let (response, _) = run(vec![rotated], authorizer_fixture("x_api_key")).await;
+    assert_eq!(response["principalId"], TENANT_ID);
+    assert_eq!(response["context"]["apiKeyId"], TENANT_ID);
+    assert_eq!(response["context"]["partitionKeyId"], "p0r1g2i3n4");
+}

@@ -64,8 +64,8 @@ pub const STRICT_LINTS: &[Lint] = &[
     ),
     lint(
         "ISO019",
-        "source-identity-not-tag",
-        "AssumeRole requires a source identity, and it must equal the api-key-id tag",
+        "session-name-not-tag",
+        "AssumeRole requires a source identity (the vending key) and a session name equal to the api-key-id tag (the tenant)",
     ),
     lint(
         "ISO020",
@@ -525,8 +525,10 @@ fn transitive_tags(policy: &Policy, out: &mut Vec<Finding>) {
     }
 }
 
-/// ISO019: `sts:SetSourceIdentity` is allowed only with the source identity
-/// equal to the tag, and `AssumeRole` requires a source identity.
+/// ISO019: `sts:SetSourceIdentity` is allowed only with a non-empty source
+/// identity (the vending key), and AssumeRole requires one and a session
+/// name equal to the tag. Before key rotation the source identity was the
+/// tag itself; now the tag follows the data and the source identity the key.
 fn source_identity(policy: &Policy, out: &mut Vec<Finding>) {
     let setting: Vec<&Statement> = policy
         .statements
@@ -542,26 +544,41 @@ fn source_identity(policy: &Policy, out: &mut Vec<Finding>) {
                 .into(),
         ));
     }
+    // After a rotation the source identity is the vending key, not the tag:
+    // it must be there and non-empty; what it names is vendor-fn's business.
     for s in setting {
+        if !is_exactly(condition(s, "StringLike", "sts:SourceIdentity"), "??*") {
+            out.push(finding(
+                "ISO019",
+                &policy.name,
+                &s.sid,
+                "sts:SourceIdentity is not required to be a key ID (StringLike \"??*\")".into(),
+            ));
+        }
+    }
+    for s in &policy.statements {
+        if !allows_any(s, &["sts:AssumeRole"]) {
+            continue;
+        }
+        if !null_is(s, "sts:SourceIdentity", "false") {
+            out.push(finding(
+                "ISO019",
+                &policy.name,
+                &s.sid,
+                "AssumeRole does not require a source identity (\"Null\": {\"sts:SourceIdentity\": \"false\"})".into(),
+            ));
+        }
+        // The session ARN (CloudTrail's principal) names the tenant: the
+        // session name is the tag, whichever key vended the session.
         if !is_exactly(
-            condition(s, "StringEquals", "sts:SourceIdentity"),
+            condition(s, "StringEquals", "sts:RoleSessionName"),
             REQUEST_TAG,
         ) {
             out.push(finding(
                 "ISO019",
                 &policy.name,
                 &s.sid,
-                format!("sts:SourceIdentity is not required to equal {REQUEST_TAG}"),
-            ));
-        }
-    }
-    for s in &policy.statements {
-        if allows_any(s, &["sts:AssumeRole"]) && !null_is(s, "sts:SourceIdentity", "false") {
-            out.push(finding(
-                "ISO019",
-                &policy.name,
-                &s.sid,
-                "AssumeRole does not require a source identity (\"Null\": {\"sts:SourceIdentity\": \"false\"})".into(),
+                format!("sts:RoleSessionName is not required to equal {REQUEST_TAG}"),
             ));
         }
     }

@@ -65,6 +65,7 @@ fn trust() -> Value {
         {"Sid": "Assume", "Effect": "Allow", "Principal": {"AWS": "${VendorFunctionRoleArn}"},
          "Action": "sts:AssumeRole",
          "Condition": {"StringLike": {"aws:RequestTag/api-key-id": "??*"},
+                       "StringEquals": {"sts:RoleSessionName": "${aws:RequestTag/api-key-id}"},
                        "Null": {"aws:RequestTag/api-key-id": "false", "sts:SourceIdentity": "false",
                                 "sts:TransitiveTagKeys": "true"}}},
         {"Sid": "Tag", "Effect": "Allow", "Principal": {"AWS": "${VendorFunctionRoleArn}"},
@@ -75,7 +76,7 @@ fn trust() -> Value {
                                 "sts:TransitiveTagKeys": "true"}}},
         {"Sid": "SourceIdentity", "Effect": "Allow", "Principal": {"AWS": "${VendorFunctionRoleArn}"},
          "Action": "sts:SetSourceIdentity",
-         "Condition": {"StringEquals": {"sts:SourceIdentity": "${aws:RequestTag/api-key-id}"}}}
+         "Condition": {"StringLike": {"sts:SourceIdentity": "??*"}}}
     ]})
 }
 
@@ -372,13 +373,31 @@ fn iso018_catches_transitive_tags_on_either_statement() {
 }
 
 #[test]
-fn iso019_catches_any_source_identity_or_none() {
+fn iso019_catches_any_source_identity_or_none_and_a_free_session_name() {
     let mut docs = Docs::good();
     statement(&mut docs.trust, "SourceIdentity")
         .as_object_mut()
         .unwrap()
         .remove("Condition");
-    assert_caught(&docs.findings("ISO019"), "not required to equal");
+    assert_caught(&docs.findings("ISO019"), "not required to be a key ID");
+
+    let mut docs = Docs::good();
+    statement(&mut docs.trust, "Assume")["Condition"]
+        .as_object_mut()
+        .unwrap()
+        .remove("StringEquals");
+    assert_caught(
+        &docs.findings("ISO019"),
+        "sts:RoleSessionName is not required to equal",
+    );
+
+    let mut docs = Docs::good();
+    statement(&mut docs.trust, "Assume")["Condition"]["StringEquals"]["sts:RoleSessionName"] =
+        json!("*");
+    assert_caught(
+        &docs.findings("ISO019"),
+        "sts:RoleSessionName is not required to equal",
+    );
 
     let mut docs = Docs::good();
     statement(&mut docs.trust, "Assume")["Condition"]["Null"]
@@ -410,7 +429,7 @@ fn iso020_catches_prefix_and_suffix_matches_of_the_tag() {
     assert_caught(&docs.findings("ISO020"), "prefix match");
 
     let mut docs = Docs::good();
-    statement(&mut docs.trust, "SourceIdentity")["Condition"]["StringEquals"]["sts:SourceIdentity"] =
+    statement(&mut docs.trust, "Assume")["Condition"]["StringEquals"]["sts:RoleSessionName"] =
         json!("*${aws:RequestTag/api-key-id}");
     assert_caught(&docs.findings("ISO020"), "suffix match");
 }
