@@ -796,8 +796,8 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
     );
 
     // Three guards keep an empty tag out: both statements' `??*`, and the
-    // source identity, which must equal the tag (and which STS requires to
-    // be at least two characters). The pairing widens all three.
+    // session name, which must equal the tag (and which STS requires to be
+    // at least two characters). The pairing widens all three.
     let mut doc = policy(TENANT_ROLE_TRUST);
     statement_mut(&mut doc, "TagSessionWithTheApiKeyIdOnly")["Condition"]["StringLike"]["aws:RequestTag/api-key-id"] =
         json!("*");
@@ -808,26 +808,27 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
     );
     statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Condition"]["StringLike"]["aws:RequestTag/api-key-id"] =
         json!("*");
-    statement_mut(&mut doc, "SourceIdentityIsTheApiKeyId")
+    statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Condition"]
         .as_object_mut()
         .unwrap()
-        .remove("Condition");
+        .remove("StringEquals");
     assert_caught(
-        "empty tag value and any source identity admitted",
+        "empty tag value and any session name admitted",
         &findings("ISO017", TENANT_ROLE_TRUST, &doc),
         "may be empty",
     );
     assert_breaks(
-        "empty tag value and any source identity admitted",
+        "empty tag value and any session name admitted",
         TENANT_ROLE_TRUST,
         &doc,
         Outcome::Violation,
         trust(VENDOR, "empty tag value"),
     );
 
-    // Three guards keep an untagged session out: the Null on the tag, the
-    // `??*` (false on an absent key) and the source identity (required,
-    // and equal to the tag). The pairing drops all three.
+    // Four guards keep an untagged session out: the Null on the tag, the
+    // `??*` (false on an absent key), the source identity (required) and
+    // the session name (equal to the tag, which an absent tag never is).
+    // The pairing drops all four.
     let mut doc = policy(TENANT_ROLE_TRUST);
     statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Condition"]["Null"]
         .as_object_mut()
@@ -842,17 +843,18 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
         .as_object_mut()
         .unwrap();
     assume.remove("StringLike");
+    assume.remove("StringEquals");
     assume["Null"]
         .as_object_mut()
         .unwrap()
         .remove("sts:SourceIdentity");
     assert_caught(
-        "AssumeRole without tag or source identity",
+        "AssumeRole without tag, source identity or session name",
         &findings("ISO017", TENANT_ROLE_TRUST, &doc),
         "does not require the api-key-id tag",
     );
     assert_breaks(
-        "AssumeRole without tag or source identity",
+        "AssumeRole without tag, source identity or session name",
         TENANT_ROLE_TRUST,
         &doc,
         Outcome::Violation,
@@ -936,11 +938,11 @@ fn source_identity_check_catches_any_value_or_no_permission() {
         "sts:RoleSessionName is not required to equal",
     );
     assert_breaks(
-        "any source identity",
+        "any session name",
         TENANT_ROLE_TRUST,
         &doc,
         Outcome::Violation,
-        trust(VENDOR, "source identity of another tenant"),
+        trust(VENDOR, "session name of another tenant"),
     );
 
     let mut doc = policy(TENANT_ROLE_TRUST);
