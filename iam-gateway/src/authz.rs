@@ -91,6 +91,9 @@ pub fn add_principal_keys(context: &mut RequestContext, session: &RoleSession) {
     if let Some(source) = &session.source_identity {
         context.set("aws:SourceIdentity", source.clone());
     }
+    if let Some(function) = &session.source_function_arn {
+        context.set("lambda:SourceFunctionArn", function.clone());
+    }
     // Whole seconds, as STS issues them: a revocation's DateLessThan then
     // compares exactly what AWS would.
     if let Some(issued) = session.token_issue_time {
@@ -222,6 +225,7 @@ mod tests {
             source_identity: None,
             session_policy: None,
             token_issue_time: None,
+            source_function_arn: None,
         }
     }
 

@@ -39,6 +39,12 @@ pub struct Deployment {
     pub vendor_session_name: String,
     /// The vendor function's log group.
     pub vendor_log_group: String,
+    /// The key authorizer function's name.
+    pub authorizer_function: String,
+    /// The key authorizer's execution role.
+    pub authorizer_role: String,
+    /// The key authorizer's log group.
+    pub authorizer_log_group: String,
     /// The operator's role (not in template.yaml: on AWS the operator
     /// brings their own credentials). Allowed everything, like an
     /// administrator; `tenantctl` and the AWS CLI act with its sessions
@@ -58,6 +64,9 @@ impl Default for Deployment {
             vendor_role: "VendorFunctionRole".into(),
             vendor_session_name: "VendorFunction".into(),
             vendor_log_group: "/aws/lambda/VendorFunction".into(),
+            authorizer_function: "KeyAuthorizerFunction".into(),
+            authorizer_role: "KeyAuthorizerRole".into(),
+            authorizer_log_group: "/aws/lambda/KeyAuthorizerFunction".into(),
             operator_role: "SandboxOperator".into(),
         }
     }
@@ -79,6 +88,22 @@ impl Deployment {
         Self::role_arn(&self.vendor_role)
     }
 
+    /// `arn:aws:lambda:<region>:<account>:function:<name>`.
+    pub fn function_arn(name: &str) -> String {
+        format!("arn:{PARTITION}:lambda:{REGION}:{ACCOUNT_ID}:function:{name}")
+    }
+
+    /// The vendor function's ARN: its code's credentials carry it as
+    /// `lambda:SourceFunctionArn` (`${VendorFunctionArn}`).
+    pub fn vendor_function_arn(&self) -> String {
+        Self::function_arn(&self.vendor_session_name)
+    }
+
+    /// The key authorizer function's ARN.
+    pub fn authorizer_function_arn(&self) -> String {
+        Self::function_arn(&self.authorizer_function)
+    }
+
     /// Values of the `${Name}` placeholders in policies/.
     pub fn placeholders(&self) -> HashMap<&'static str, String> {
         HashMap::from([
@@ -92,6 +117,8 @@ impl Deployment {
             ("TenantRoleArn", self.tenant_role_arn()),
             ("VendorFunctionRoleArn", self.vendor_role_arn()),
             ("VendorFunctionLogGroup", self.vendor_log_group.clone()),
+            ("VendorFunctionArn", self.vendor_function_arn()),
+            ("KeyAuthorizerLogGroup", self.authorizer_log_group.clone()),
         ])
     }
 }
@@ -160,12 +187,17 @@ impl Template {
 
     fn table(&self, logical_id: &str, name: &str) -> Result<Value, GatewayError> {
         let p = self.properties(logical_id)?;
-        Ok(json!({
+        let mut table = json!({
             "TableName": name,
             "AttributeDefinitions": p["AttributeDefinitions"],
             "KeySchema": p["KeySchema"],
             "BillingMode": "PAY_PER_REQUEST",
-        }))
+        });
+        // The registry's index on apiKeySha256, which the key authorizer queries.
+        if p["GlobalSecondaryIndexes"].is_array() {
+            table["GlobalSecondaryIndexes"] = p["GlobalSecondaryIndexes"].clone();
+        }
+        Ok(table)
     }
 }
 
@@ -261,7 +293,52 @@ pub async fn bootstrap(
         ],
     )
     .await?;
+    create_function_role(
+        moto,
+        root,
+        deployment,
+        &template,
+        "KeyAuthorizerRole",
+        &deployment.authorizer_role,
+        "key-authorizer-permissions",
+    )
+    .await?;
     create_operator_role(moto, deployment).await
+}
+
+/// A function's execution role, with its trust policy from template.yaml
+/// and its permissions from `policies/<policy_name>.json`.
+async fn create_function_role(
+    moto: &MotoClient,
+    root: &Path,
+    deployment: &Deployment,
+    template: &Template,
+    logical_id: &str,
+    role_name: &str,
+    policy_name: &str,
+) -> Result<(), GatewayError> {
+    let trust =
+        serde_json::to_string(&template.properties(logical_id)?["AssumeRolePolicyDocument"])
+            .map_err(|e| GatewayError::Bootstrap(e.to_string()))?;
+    moto.iam(
+        "CreateRole",
+        &[
+            ("RoleName", role_name),
+            ("AssumeRolePolicyDocument", &trust),
+        ],
+    )
+    .await?;
+    let permissions = policy_document(root, &format!("{policy_name}.json"), deployment)?;
+    moto.iam(
+        "PutRolePolicy",
+        &[
+            ("RoleName", role_name),
+            ("PolicyName", policy_name),
+            ("PolicyDocument", &permissions),
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 /// The operator's role: trusted by nobody (its sessions are handed out
@@ -330,6 +407,7 @@ mod tests {
             "tenant-role-permissions.json",
             "vendor-fn-permissions.json",
             "session-read-only.json",
+            "key-authorizer-permissions.json",
         ] {
             let text = policy_document(&root, file, &deployment).expect("fills");
             iam_eval::Policy::parse(file, &text).expect("parses");

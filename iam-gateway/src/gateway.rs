@@ -106,6 +106,33 @@ impl Gateway {
         role_name: &str,
         session_name: &str,
     ) -> Result<IssuedCredentials, GatewayError> {
+        self.session_credentials(role_name, session_name, None)
+            .await
+    }
+
+    /// Credentials Lambda hands the code of the function `function_arn`
+    /// running as `role_name`: as [`Gateway::role_credentials`], and their
+    /// requests carry `lambda:SourceFunctionArn` = `function_arn`, as AWS's
+    /// do (only the function's own code gets such credentials).
+    ///
+    /// # Errors
+    /// As [`Gateway::role_credentials`].
+    pub async fn function_credentials(
+        &self,
+        role_name: &str,
+        function_arn: &str,
+    ) -> Result<IssuedCredentials, GatewayError> {
+        let session_name = function_arn.rsplit(':').next().unwrap_or(function_arn);
+        self.session_credentials(role_name, session_name, Some(function_arn.to_owned()))
+            .await
+    }
+
+    async fn session_credentials(
+        &self,
+        role_name: &str,
+        session_name: &str,
+        source_function_arn: Option<String>,
+    ) -> Result<IssuedCredentials, GatewayError> {
         let role = self
             .state
             .roles
@@ -122,6 +149,7 @@ impl Gateway {
             source_identity: None,
             session_policy: None,
             token_issue_time: None,
+            source_function_arn,
         };
         Ok(self
             .state
@@ -130,13 +158,26 @@ impl Gateway {
     }
 
     /// Credentials of the vendor function's execution role (session
-    /// `VendorFunction`), the principal the tenant role trusts.
+    /// `VendorFunction`), the principal the tenant role trusts, as Lambda
+    /// hands them to the function's code: with `lambda:SourceFunctionArn`,
+    /// which the vendor policy's AssumeRole statement requires.
     ///
     /// # Errors
     /// As [`Gateway::role_credentials`].
     pub async fn vendor_credentials(&self) -> Result<IssuedCredentials, GatewayError> {
         let d = &self.state.deployment;
-        self.role_credentials(&d.vendor_role, &d.vendor_session_name)
+        self.function_credentials(&d.vendor_role, &d.vendor_function_arn())
+            .await
+    }
+
+    /// Credentials of the key authorizer's execution role, as Lambda hands
+    /// them to its code.
+    ///
+    /// # Errors
+    /// As [`Gateway::role_credentials`].
+    pub async fn authorizer_credentials(&self) -> Result<IssuedCredentials, GatewayError> {
+        let d = &self.state.deployment;
+        self.function_credentials(&d.authorizer_role, &d.authorizer_function_arn())
             .await
     }
 

@@ -354,6 +354,7 @@ mod tests {
             source_identity: None,
             session_policy: None,
             token_issue_time: None,
+            source_function_arn: None,
         };
         let credentials = state.sessions.issue(caller, state.clock.now(), None);
         (state, credentials)

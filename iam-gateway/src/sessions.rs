@@ -56,6 +56,14 @@ pub struct RoleSession {
     /// When the credentials were issued: `aws:TokenIssueTime`, which
     /// session revocations compare against. Set by [`SessionStore::issue`].
     pub token_issue_time: Option<DateTime<Utc>>,
+    /// `lambda:SourceFunctionArn`: set for the credentials Lambda hands a
+    /// function's own code (its execution role, in its environment), and for
+    /// nothing else: "Lambda injects the source function ARN into the
+    /// credentials context if the request is an AWS API request that comes
+    /// from within your execution environment"
+    /// (<https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html>).
+    /// A session assumed from them does not carry it.
+    pub source_function_arn: Option<String>,
 }
 
 impl RoleSession {
@@ -232,6 +240,7 @@ mod tests {
             source_identity: None,
             session_policy: None,
             token_issue_time: None,
+            source_function_arn: None,
         }
     }
 

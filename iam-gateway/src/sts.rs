@@ -577,6 +577,7 @@ async fn map_assume_role(
         source_identity,
         session_policy,
         token_issue_time: None,
+        source_function_arn: None,
     };
     Ok(Mapped::checked(
         checks,

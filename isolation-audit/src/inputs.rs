@@ -69,6 +69,14 @@ impl Params {
             format!("arn:{partition}:iam::{account}:role/TenantRole"),
         );
         put("VendorFunctionLogGroup", "/aws/lambda/vendor-fn".into());
+        put(
+            "VendorFunctionArn",
+            format!("arn:{partition}:lambda:{region}:{account}:function:tenant-vendor-vendor-fn"),
+        );
+        put(
+            "KeyAuthorizerLogGroup",
+            "/aws/lambda/tenant-vendor-key-authorizer".into(),
+        );
         for (name, value) in given {
             values.entry(name).or_insert(value);
         }

@@ -19,7 +19,7 @@
 //!    about a deployed role instead.
 //! 5. [`lints`]: the pitfalls of DESIGN.md, each with a stable ID
 //!    (`ISO001`–`ISO011`, `ISO027`, `ISO028`: what the audit runs), and [`lints::strict`]
-//!    (`ISO012`–`ISO026`), the exact shape the test suite holds the reviewed
+//!    (`ISO012`–`ISO026`, `ISO029`), the exact shape the test suite holds the reviewed
 //!    documents to.
 //! 6. [`report`]: the [`AuditReport`] as a table for people or JSON for
 //!    machines.

@@ -1,7 +1,7 @@
 //! Lints: the pitfalls of DESIGN.md ("Policies"), each with a stable ID.
 //!
 //! [`run`] runs `ISO001`–`ISO011`, `ISO027` and `ISO028` over a [`PolicySet`] and the template:
-//! what `tenantctl audit` reports. [`strict::run`] runs `ISO012`–`ISO026`,
+//! what `tenantctl audit` reports. [`strict::run`] runs `ISO012`–`ISO026` and `ISO029`,
 //! which hold the reviewed documents to their exact shape (the system tests
 //! run them). Each finding names the lint, the file, the statement and what
 //! is wrong.

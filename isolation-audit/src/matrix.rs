@@ -178,6 +178,7 @@ pub struct Names {
     pub(crate) vendor_role: String,
     pub(crate) registry_table: String,
     pub(crate) vendor_log_group: String,
+    pub(crate) vendor_function: String,
 }
 
 impl Names {
@@ -194,6 +195,7 @@ impl Names {
             vendor_role: params.get("VendorFunctionRoleArn").to_owned(),
             registry_table: params.get("TenantTable").to_owned(),
             vendor_log_group: params.get("VendorFunctionLogGroup").to_owned(),
+            vendor_function: params.get("VendorFunctionArn").to_owned(),
         }
     }
 
@@ -223,11 +225,13 @@ impl Names {
     }
 }
 
-/// The context a tenant's vended session carries.
-fn tenant_context(names: &Names, tenant: &str) -> RequestContext {
+/// The context a session vended by `key` for the tenant whose data is
+/// `tenant` carries: the tag is the tenant's partition, the source identity
+/// the key (the same until the tenant rotates its key).
+fn tenant_context(names: &Names, tenant: &str, key: &str) -> RequestContext {
     RequestContext::new()
         .with("aws:PrincipalTag/api-key-id", tenant)
-        .with("aws:SourceIdentity", tenant)
+        .with("aws:SourceIdentity", key)
         .with("aws:PrincipalArn", names.tenant_role.clone())
         .with("aws:PrincipalAccount", names.account.clone())
 }
@@ -236,18 +240,59 @@ fn tenant_context(names: &Names, tenant: &str) -> RequestContext {
 /// checks panic; [`prepare`](crate::prepare) ensures it).
 pub fn build(names: &Names, tenants: &[String]) -> Vec<Check> {
     let mut checks = Vec::new();
-    for tenant in tenants {
+    for (n, tenant) in tenants.iter().enumerate() {
+        // The first tenant has also rotated its key: sessions vended by the
+        // second key carry the same tag and must reach exactly the same.
+        let rotated = rotated_key(tenant);
+        let keys: Vec<&str> = if n == 0 {
+            vec![tenant, &rotated]
+        } else {
+            vec![tenant]
+        };
         for other in tenants.iter().filter(|o| *o != tenant) {
-            for read_only in [false, true] {
-                dynamodb_checks(&mut checks, names, tenant, other, read_only);
-                s3_checks(&mut checks, names, tenant, other, tenants, read_only);
+            for key in &keys {
+                let actor = Actor { tenant, key };
+                for read_only in [false, true] {
+                    dynamodb_checks(&mut checks, names, actor, other, read_only);
+                    s3_checks(&mut checks, names, actor, other, tenants, read_only);
+                }
+                sts_checks(&mut checks, names, actor);
             }
-            sts_checks(&mut checks, names, tenant);
         }
     }
     trust_checks(&mut checks, names, tenants);
     vendor_checks(&mut checks, names);
     checks
+}
+
+/// Who makes a tenant request: the tenant (its partition, the tag) and the
+/// key that vended the session (its source identity).
+#[derive(Clone, Copy)]
+struct Actor<'a> {
+    tenant: &'a str,
+    key: &'a str,
+}
+
+impl Actor<'_> {
+    fn name(self) -> String {
+        if self.tenant == self.key {
+            self.tenant.to_owned()
+        } else {
+            format!("{} (rotated key {})", self.tenant, self.key)
+        }
+    }
+
+    fn context(self, names: &Names) -> RequestContext {
+        tenant_context(names, self.tenant, self.key)
+    }
+}
+
+/// A second key ID of `tenant`, as `rotate-key` would create (letters and
+/// digits, at most 64).
+fn rotated_key(tenant: &str) -> String {
+    let mut key: String = tenant.chars().take(60).collect();
+    key.push_str("rot2");
+    key
 }
 
 fn scope_name(read_only: bool) -> &'static str {
@@ -257,10 +302,11 @@ fn scope_name(read_only: bool) -> &'static str {
 fn dynamodb_checks(
     checks: &mut Vec<Check>,
     names: &Names,
-    tenant: &str,
+    actor: Actor<'_>,
     other: &str,
     read_only: bool,
 ) {
+    let tenant = actor.tenant;
     let pooled = names.table_arn(&names.pooled_table);
     let own_silo = names.table_arn(&format!("{}-{tenant}", names.silo_prefix));
     let other_silo = names.table_arn(&format!("{}-{other}", names.silo_prefix));
@@ -307,7 +353,7 @@ fn dynamodb_checks(
                         && keys.as_ref().is_some_and(|k| k.len() == 1)
                         && (part == Part::Table
                             || matches!(action, "dynamodb:Query" | "dynamodb:PartiQLSelect"));
-                    let mut context = tenant_context(names, tenant);
+                    let mut context = actor.context(names);
                     if let Some(keys) = &keys {
                         context.set_multi("dynamodb:LeadingKeys", keys.iter().cloned());
                     }
@@ -320,7 +366,7 @@ fn dynamodb_checks(
                     }
                     checks.push(Check {
                         area: "dynamodb",
-                        actor: tenant.to_owned(),
+                        actor: actor.name(),
                         scope: scope_name(read_only),
                         action: action.to_owned(),
                         resource: resource.clone(),
@@ -358,11 +404,12 @@ const S3_LIST_ACTIONS: &[(&str, bool)] = &[
 fn s3_checks(
     checks: &mut Vec<Check>,
     names: &Names,
-    tenant: &str,
+    actor: Actor<'_>,
     other: &str,
     tenants: &[String],
     read_only: bool,
 ) {
+    let tenant = actor.tenant;
     let bucket = names.bucket_arn();
     let own = format!("{tenant}/");
     let lookalike = format!("{tenant}x");
@@ -390,7 +437,7 @@ fn s3_checks(
             let resource = format!("{bucket}/{key}");
             checks.push(Check {
                 area: "s3",
-                actor: tenant.to_owned(),
+                actor: actor.name(),
                 scope: scope_name(read_only),
                 action: action.to_owned(),
                 resource: resource.clone(),
@@ -398,8 +445,7 @@ fn s3_checks(
                 expectation: Expectation::from(safe, intended),
                 subject: Subject::TenantSession {
                     read_only,
-                    request: Request::new(action, resource)
-                        .with_context(tenant_context(names, tenant)),
+                    request: Request::new(action, resource).with_context(actor.context(names)),
                 },
             });
         }
@@ -410,7 +456,7 @@ fn s3_checks(
     );
     checks.push(Check {
         area: "s3",
-        actor: tenant.to_owned(),
+        actor: actor.name(),
         scope: scope_name(read_only),
         action: "s3:GetObject".into(),
         resource: other_bucket.clone(),
@@ -418,8 +464,7 @@ fn s3_checks(
         expectation: Expectation::MustDeny,
         subject: Subject::TenantSession {
             read_only,
-            request: Request::new("s3:GetObject", other_bucket)
-                .with_context(tenant_context(names, tenant)),
+            request: Request::new("s3:GetObject", other_bucket).with_context(actor.context(names)),
         },
     });
     let prefixes: Vec<(&str, Option<String>)> = vec![
@@ -435,13 +480,13 @@ fn s3_checks(
         for (what, prefix) in &prefixes {
             let safe = prefix.as_ref().is_some_and(|p| p.starts_with(&own));
             let intended = safe && intended_action && what.starts_with("own");
-            let mut context = tenant_context(names, tenant);
+            let mut context = actor.context(names);
             if let Some(prefix) = prefix {
                 context.set("s3:prefix", prefix.clone());
             }
             checks.push(Check {
                 area: "s3",
-                actor: tenant.to_owned(),
+                actor: actor.name(),
                 scope: scope_name(read_only),
                 action: action.to_owned(),
                 resource: bucket.clone(),
@@ -472,7 +517,7 @@ fn swap_case(s: &str) -> String {
 }
 
 /// Tenants must not assume or tag roles themselves.
-fn sts_checks(checks: &mut Vec<Check>, names: &Names, tenant: &str) {
+fn sts_checks(checks: &mut Vec<Check>, names: &Names, actor: Actor<'_>) {
     let other_role = format!(
         "arn:{}:iam::{}:role/SomeOtherRole",
         names.partition, names.account
@@ -481,7 +526,7 @@ fn sts_checks(checks: &mut Vec<Check>, names: &Names, tenant: &str) {
         for role in [&names.tenant_role, &other_role] {
             checks.push(Check {
                 area: "sts",
-                actor: tenant.to_owned(),
+                actor: actor.name(),
                 scope: "read-write",
                 action: action.to_owned(),
                 resource: role.clone(),
@@ -489,8 +534,7 @@ fn sts_checks(checks: &mut Vec<Check>, names: &Names, tenant: &str) {
                 expectation: Expectation::MustDeny,
                 subject: Subject::TenantSession {
                     read_only: false,
-                    request: Request::new(action, role.clone())
-                        .with_context(tenant_context(names, tenant)),
+                    request: Request::new(action, role.clone()).with_context(actor.context(names)),
                 },
             });
         }
@@ -503,6 +547,8 @@ struct CallShape {
     tags: Vec<(&'static str, String)>,
     transitive: bool,
     source_identity: Option<String>,
+    /// `RoleSessionName`: the tenant (the tag), whichever key vends.
+    session_name: String,
     correct: bool,
 }
 
@@ -514,6 +560,7 @@ fn call_shapes(tenant: &str, other: &str) -> Vec<CallShape> {
             tags: tag(tenant),
             transitive: false,
             source_identity: Some(tenant.into()),
+            session_name: tenant.into(),
             correct: true,
         },
         CallShape {
@@ -521,6 +568,7 @@ fn call_shapes(tenant: &str, other: &str) -> Vec<CallShape> {
             tags: vec![],
             transitive: false,
             source_identity: Some(tenant.into()),
+            session_name: tenant.into(),
             correct: false,
         },
         CallShape {
@@ -528,6 +576,7 @@ fn call_shapes(tenant: &str, other: &str) -> Vec<CallShape> {
             tags: vec![],
             transitive: false,
             source_identity: None,
+            session_name: tenant.into(),
             correct: false,
         },
         CallShape {
@@ -535,6 +584,7 @@ fn call_shapes(tenant: &str, other: &str) -> Vec<CallShape> {
             tags: tag(tenant),
             transitive: false,
             source_identity: None,
+            session_name: tenant.into(),
             correct: false,
         },
         CallShape {
@@ -542,6 +592,7 @@ fn call_shapes(tenant: &str, other: &str) -> Vec<CallShape> {
             tags: vec![(SESSION_TAG_KEY, tenant.into()), ("team", "x".into())],
             transitive: false,
             source_identity: Some(tenant.into()),
+            session_name: tenant.into(),
             correct: false,
         },
         CallShape {
@@ -549,6 +600,7 @@ fn call_shapes(tenant: &str, other: &str) -> Vec<CallShape> {
             tags: vec![("team", tenant.into())],
             transitive: false,
             source_identity: Some(tenant.into()),
+            session_name: tenant.into(),
             correct: false,
         },
         CallShape {
@@ -556,6 +608,7 @@ fn call_shapes(tenant: &str, other: &str) -> Vec<CallShape> {
             tags: tag(""),
             transitive: false,
             source_identity: Some(tenant.into()),
+            session_name: tenant.into(),
             correct: false,
         },
         CallShape {
@@ -563,13 +616,31 @@ fn call_shapes(tenant: &str, other: &str) -> Vec<CallShape> {
             tags: tag(tenant),
             transitive: true,
             source_identity: Some(tenant.into()),
+            session_name: tenant.into(),
             correct: false,
         },
         CallShape {
-            what: "source identity of another tenant",
+            what: "source identity of a rotated key (the tag stays the tenant's)",
             tags: tag(tenant),
             transitive: false,
-            source_identity: Some(other.into()),
+            source_identity: Some(rotated_key(tenant)),
+            session_name: tenant.into(),
+            correct: true,
+        },
+        CallShape {
+            what: "session name of another tenant",
+            tags: tag(tenant),
+            transitive: false,
+            source_identity: Some(tenant.into()),
+            session_name: other.into(),
+            correct: false,
+        },
+        CallShape {
+            what: "session name other than the tag",
+            tags: tag(tenant),
+            transitive: false,
+            source_identity: Some(tenant.into()),
+            session_name: format!("{tenant}x"),
             correct: false,
         },
     ]
@@ -628,6 +699,7 @@ fn trust_checks(checks: &mut Vec<Check>, names: &Names, tenants: &[String]) {
             if let Some(s) = &shape.source_identity {
                 context.set("sts:SourceIdentity", s.clone());
             }
+            context.set("sts:RoleSessionName", shape.session_name.clone());
             let mut actions = vec!["sts:AssumeRole"];
             if !shape.tags.is_empty() {
                 actions.push("sts:TagSession");
@@ -667,7 +739,24 @@ fn vendor_checks(checks: &mut Vec<Check>, names: &Names) {
         "arn:{}:iam::{}:role/SomeOtherRole",
         names.partition, names.account
     );
-    let mut push = |action: &str, resource: &str, expectation: Expectation, detail: &str| {
+    let other_function = format!(
+        "arn:{}:lambda:{}:{}:function:SomeOtherFunction",
+        names.partition, names.region, names.account
+    );
+    // What the vendor function's own code sends: Lambda sets
+    // lambda:SourceFunctionArn on the credentials it hands the function.
+    let from_function = |function: Option<&str>| {
+        let mut context = RequestContext::new();
+        if let Some(f) = function {
+            context.set("lambda:SourceFunctionArn", f.to_owned());
+        }
+        context
+    };
+    let mut push = |action: &str,
+                    resource: &str,
+                    function: Option<&str>,
+                    expectation: Expectation,
+                    detail: &str| {
         checks.push(Check {
             area: "vendor",
             actor: "vendor function".into(),
@@ -677,13 +766,15 @@ fn vendor_checks(checks: &mut Vec<Check>, names: &Names) {
             detail: detail.to_owned(),
             expectation,
             subject: Subject::Vendor {
-                request: Request::new(action, resource),
+                request: Request::new(action, resource).with_context(from_function(function)),
             },
         });
     };
+    let own = Some(names.vendor_function.as_str());
     push(
         "dynamodb:GetItem",
         &registry,
+        own,
         Expectation::MustAllow,
         "read a tenant record",
     );
@@ -691,14 +782,30 @@ fn vendor_checks(checks: &mut Vec<Check>, names: &Names) {
         push(
             action,
             &names.tenant_role,
+            own,
             Expectation::MustAllow,
             "vend credentials",
         );
         push(
             action,
             &other_role,
+            own,
             Expectation::MustDeny,
             "only the tenant role",
+        );
+        push(
+            action,
+            &names.tenant_role,
+            None,
+            Expectation::MustDeny,
+            "the role's credentials outside its function",
+        );
+        push(
+            action,
+            &names.tenant_role,
+            Some(&other_function),
+            Expectation::MustDeny,
+            "another function running as the vendor role",
         );
     }
 }

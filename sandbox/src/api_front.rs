@@ -1,21 +1,37 @@
-//! A local API Gateway for the credentials API: `GET`/`POST /credentials`
-//! with an `x-api-key`, in front of the [`LambdaHost`].
+//! A local API Gateway for the credentials API: `GET`/`POST /credentials`,
+//! in front of the [`LambdaHost`] running vendor-fn.
 //!
-//! What API Gateway does for this REST API, in its order:
+//! What API Gateway does for this REST API (key source AUTHORIZER, as
+//! template.yaml deploys it), in its order:
 //! 1. only `GET` and `POST` on `/credentials` exist (else 403
 //!    `Missing Authentication Token`);
-//! 2. the API key must exist, be enabled and belong to a usage plan of the
-//!    stage, else 403 `{"message":"Forbidden"}`; keys live in moto, where
-//!    tenant-lifecycle puts them, and are read back on every request so a
-//!    disabled or deleted key is refused at once;
-//! 3. the plan's throttle (token bucket: rate per second, burst) per key,
-//!    under the stage's own ceiling, else 429 `Too Many Requests`;
-//! 4. the Lambda proxy event, with `requestContext.identity.apiKeyId`;
-//! 5. the function's proxy response becomes the HTTP response; a function
+//! 2. the key authorizer (the real `key-authorizer` binary, under its own
+//!    local Lambda) gets the REQUEST authorizer event; a Deny is 403 (`User
+//!    is not authorized to access this resource with an explicit deny`), an
+//!    authorizer that fails or answers nonsense is 500;
+//! 3. the `usageIdentifierKey` it returned must be an API key that exists,
+//!    is enabled and belongs to a usage plan of the stage, else 403
+//!    `{"message":"Forbidden"}`; keys live in moto, where tenant-lifecycle
+//!    puts them, and are read back on every request so a disabled or
+//!    deleted key is refused at once;
+//! 4. the plan's throttle (token bucket: rate per second, burst) per key
+//!    (the key the authorizer returned), under the stage's own ceiling,
+//!    else 429 `Too Many Requests`;
+//! 5. the Lambda proxy event, with `requestContext.identity.apiKey` and
+//!    `apiKeyId` (that key) and `requestContext.authorizer` (the
+//!    authorizer's `context` and `principalId`);
+//! 6. the function's proxy response becomes the HTTP response; a function
 //!    that fails, crashes or times out gives 502 `Internal server error`.
 //!
-//! Every other request on the same port (SigV4-signed AWS calls) is relayed
-//! to the AWS stand-in (iam-gateway) unchanged, so one endpoint serves both.
+//! [`KeySource::Header`] (the key from `x-api-key`, no authorizer) is what
+//! the API did before; `vend-latency` uses it as the baseline of what the
+//! authorizer adds.
+//!
+//! Every other request on the same port is relayed to the AWS stand-in
+//! (iam-gateway) unchanged, so one endpoint serves both: a SigV4-signed
+//! call (an `Authorization` header starting `AWS4-HMAC-SHA256`) is an AWS
+//! call even on `/credentials`; any other `Authorization` there is a
+//! tenant's token.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -154,11 +170,21 @@ impl ApiKeyStore {
     }
 }
 
+/// Where the API reads the API key from (`ApiKeySourceType`).
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// The `x-api-key` header.
+    Header,
+    /// The `usageIdentifierKey` of the key authorizer running under this host.
+    Authorizer(Arc<LambdaHost>),
+}
+
 /// The API front's shared state.
 #[derive(Debug)]
 pub struct ApiFront {
     keys: ApiKeyStore,
     host: Arc<LambdaHost>,
+    key_source: KeySource,
     /// The stage's ceiling over all keys (template.yaml's MethodSettings).
     stage: Mutex<Bucket>,
     buckets: Mutex<HashMap<String, Bucket>>,
@@ -181,6 +207,7 @@ impl ApiFront {
     pub fn new(
         keys: ApiKeyStore,
         host: Arc<LambdaHost>,
+        key_source: KeySource,
         stage_throttle: Throttle,
         aws_endpoint: SocketAddr,
         api_id: String,
@@ -188,6 +215,7 @@ impl ApiFront {
         Self {
             keys,
             host,
+            key_source,
             stage: Mutex::new(Bucket::new(stage_throttle, Instant::now())),
             buckets: Mutex::new(HashMap::new()),
             clock: ThrottleClock::default(),
@@ -211,6 +239,14 @@ impl ApiFront {
     /// The Lambda host behind the API.
     pub fn host(&self) -> &Arc<LambdaHost> {
         &self.host
+    }
+
+    /// The key authorizer's Lambda host, with key source AUTHORIZER.
+    pub fn authorizer_host(&self) -> Option<&Arc<LambdaHost>> {
+        match &self.key_source {
+            KeySource::Authorizer(host) => Some(host),
+            KeySource::Header => None,
+        }
     }
 }
 
@@ -256,10 +292,20 @@ pub async fn serve(
     Ok((addr, task))
 }
 
+/// Whether an `Authorization` header is a SigV4 signature (an AWS call),
+/// not a tenant's token.
+fn is_sigv4(value: &HeaderValue) -> bool {
+    value.as_bytes().starts_with(b"AWS4-HMAC-SHA256")
+}
+
 fn is_api_request(request: &Request<Incoming>) -> bool {
     let path = request.uri().path();
-    !request.headers().contains_key("authorization")
-        && (path == CREDENTIALS_PATH || path == format!("/{STAGE}{CREDENTIALS_PATH}"))
+    let signed = request
+        .headers()
+        .get_all("authorization")
+        .iter()
+        .any(is_sigv4);
+    !signed && (path == CREDENTIALS_PATH || path == format!("/{STAGE}{CREDENTIALS_PATH}"))
 }
 
 async fn route(
@@ -336,15 +382,41 @@ async fn respond(
     if parts.method != Method::GET && parts.method != Method::POST {
         return message(StatusCode::FORBIDDEN, "Missing Authentication Token");
     }
-    let Some(value) = parts
-        .headers
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
-    else {
-        return message(StatusCode::FORBIDDEN, "Forbidden");
+    let Ok(body) = Limited::new(body, MAX_BODY_BYTES).collect().await else {
+        return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long");
     };
-    let Some(key) = front.keys.resolve(value).await else {
+    let body = body.to_bytes();
+    let request = ProxyRequest {
+        method: &parts.method,
+        uri: &parts.uri,
+        headers: &parts.headers,
+        body: &body,
+        peer,
+        local,
+    };
+    let context = Context {
+        request_id,
+        account_id: &front.account_id,
+        api_id: &front.api_id,
+    };
+    let (value, authorizer) = match &front.key_source {
+        KeySource::Header => {
+            let Some(value) = parts
+                .headers
+                .get("x-api-key")
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| !v.is_empty())
+            else {
+                return message(StatusCode::FORBIDDEN, "Forbidden");
+            };
+            (value.to_owned(), None)
+        }
+        KeySource::Authorizer(host) => match authorize(host, &request, &context).await {
+            Ok(granted) => (granted.usage_identifier_key, Some(granted.context)),
+            Err(response) => return response,
+        },
+    };
+    let Some(key) = front.keys.resolve(&value).await else {
         return message(StatusCode::FORBIDDEN, "Forbidden");
     };
     let now = front.clock.now();
@@ -358,26 +430,13 @@ async fn respond(
     if !allowed {
         return message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
     }
-    let Ok(body) = Limited::new(body, MAX_BODY_BYTES).collect().await else {
-        return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long");
-    };
-    let body = body.to_bytes();
-    let event = proxy_event(
-        &ProxyRequest {
-            method: &parts.method,
-            uri: &parts.uri,
-            headers: &parts.headers,
-            body: &body,
-            peer,
-            local,
-        },
-        &key,
-        &Context {
-            request_id,
-            account_id: &front.account_id,
-            api_id: &front.api_id,
-        },
-    );
+    let mut event = proxy_event(&request, &context);
+    let identity = &mut event["requestContext"]["identity"];
+    identity["apiKey"] = Value::from(key.value.as_str());
+    identity["apiKeyId"] = Value::from(key.id.as_str());
+    if let Some(authorizer) = authorizer {
+        event["requestContext"]["authorizer"] = authorizer;
+    }
     match front
         .host
         .invoke(request_id, Bytes::from(event.to_string()))
@@ -389,6 +448,95 @@ async fn respond(
             message(StatusCode::BAD_GATEWAY, "Internal server error")
         }
     }
+}
+
+/// What an Allow from the key authorizer gives the request.
+struct Granted {
+    /// The API key value API Gateway meters.
+    usage_identifier_key: String,
+    /// `requestContext.authorizer`: the authorizer's context, its
+    /// `principalId` and `integrationLatency`.
+    context: Value,
+}
+
+/// Runs the key authorizer as API Gateway does: the REQUEST authorizer
+/// event (the request's headers, query string and context, without the
+/// body and without an API key: with key source AUTHORIZER the authorizer
+/// decides it), then its answer. The response is the refusal to send when
+/// it does not allow.
+async fn authorize(
+    host: &LambdaHost,
+    request: &ProxyRequest<'_>,
+    context: &Context<'_>,
+) -> Result<Granted, Response<Full<Bytes>>> {
+    let mut event = proxy_event(request, context);
+    if let Some(map) = event.as_object_mut() {
+        map.remove("body");
+        map.remove("isBase64Encoded");
+        map.insert("type".into(), Value::from("REQUEST"));
+        map.insert(
+            "methodArn".into(),
+            Value::from(format!(
+                "arn:aws:execute-api:{}:{}:{}/{STAGE}/{}{CREDENTIALS_PATH}",
+                iam_gateway::REGION,
+                context.account_id,
+                context.api_id,
+                request.method.as_str()
+            )),
+        );
+    }
+    let started = Instant::now();
+    let failed = || message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
+    let payload = match host
+        .invoke(context.request_id, Bytes::from(event.to_string()))
+        .await
+    {
+        Ok(payload) => payload,
+        Err(error) => {
+            tracing::warn!(request_id = context.request_id, %error, "key authorizer invocation failed");
+            return Err(failed());
+        }
+    };
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let Ok(answer) = serde_json::from_slice::<Value>(&payload) else {
+        return Err(failed());
+    };
+    let statements = answer["policyDocument"]["Statement"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let denies = statements.iter().any(|s| s["Effect"] == "Deny");
+    let allows = statements.iter().any(|s| s["Effect"] == "Allow");
+    let Some(principal) = answer["principalId"].as_str() else {
+        return Err(failed());
+    };
+    if denies || !allows {
+        return Err(message(
+            StatusCode::FORBIDDEN,
+            "User is not authorized to access this resource with an explicit deny",
+        ));
+    }
+    // API Gateway passes the context's values on as strings.
+    let mut authorizer = serde_json::Map::new();
+    if let Some(map) = answer["context"].as_object() {
+        for (k, v) in map {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            authorizer.insert(k.clone(), Value::from(text));
+        }
+    }
+    authorizer.insert("principalId".into(), Value::from(principal));
+    authorizer.insert("integrationLatency".into(), Value::from(latency_ms));
+    // With key source AUTHORIZER a missing key is API Gateway's 403.
+    let Some(key) = answer["usageIdentifierKey"]
+        .as_str()
+        .filter(|k| !k.is_empty())
+    else {
+        return Err(message(StatusCode::FORBIDDEN, "Forbidden"));
+    };
+    Ok(Granted {
+        usage_identifier_key: key.to_owned(),
+        context: Value::Object(authorizer),
+    })
 }
 
 /// The HTTP request as API Gateway sees it.
@@ -409,8 +557,9 @@ struct Context<'a> {
 }
 
 /// The REST API Lambda proxy event, as API Gateway builds it (see
-/// vendor-fn/tests/fixtures/get_credentials.json).
-fn proxy_event(request: &ProxyRequest<'_>, key: &KeyContext, context: &Context<'_>) -> Value {
+/// vendor-fn/tests/fixtures/get_credentials.json), before the API key is
+/// known: `identity.apiKey`/`apiKeyId` are null until the caller fills them.
+fn proxy_event(request: &ProxyRequest<'_>, context: &Context<'_>) -> Value {
     let mut headers = serde_json::Map::new();
     let mut multi_headers: serde_json::Map<String, Value> = serde_json::Map::new();
     let mut add = |name: &str, value: &str| {
@@ -503,8 +652,8 @@ fn proxy_event(request: &ProxyRequest<'_>, key: &KeyContext, context: &Context<'
                 "userArn": null,
                 "userAgent": user_agent,
                 "user": null,
-                "apiKey": key.value,
-                "apiKeyId": key.id,
+                "apiKey": null,
+                "apiKeyId": null,
             },
             "domainName": domain,
             "apiId": context.api_id,

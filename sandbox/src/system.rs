@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use iam_gateway::bootstrap::Deployment;
 use iam_gateway::{ACCOUNT_ID, Gateway, IssuedCredentials, REGION};
 
-use crate::api_front::{self, ApiFront, ApiKeyStore, Throttle};
+use crate::api_front::{self, ApiFront, ApiKeyStore, KeySource, Throttle};
 use crate::error::SandboxError;
 use crate::lambda_host::{FunctionSpec, LambdaHost};
 use crate::throttle::ThrottleClock;
@@ -28,6 +28,10 @@ use crate::throttle::ThrottleClock;
 pub const VENDOR_FN_BINARY: &str = "vendor-fn";
 /// Overrides where the vendor-fn executable is looked for.
 pub const VENDOR_FN_BINARY_VAR: &str = "VENDOR_FN_BINARY";
+/// The name of the key authorizer executable (vendor-fn's second binary).
+pub const KEY_AUTHORIZER_BINARY: &str = "key-authorizer";
+/// Overrides where the key authorizer executable is looked for.
+pub const KEY_AUTHORIZER_BINARY_VAR: &str = "KEY_AUTHORIZER_BINARY";
 
 /// How to start the system.
 #[derive(Debug, Clone)]
@@ -36,12 +40,18 @@ pub struct Options {
     pub port: u16,
     /// The vendor-fn executable; [`locate_vendor_fn`] when `None`.
     pub vendor_fn: Option<PathBuf>,
-    /// Start one instance before the first request.
+    /// The key authorizer executable; [`locate_key_authorizer`] when `None`.
+    pub key_authorizer: Option<PathBuf>,
+    /// API key source AUTHORIZER (template.yaml's, the default): every
+    /// request goes through the key authorizer. `false` reads `x-api-key`
+    /// only, with no authorizer: the baseline `vend-latency` compares with.
+    pub use_key_authorizer: bool,
+    /// Start one instance of each function before the first request.
     pub prewarm: bool,
     /// The clock of the usage plans' throttle (the real one by default;
     /// [`ThrottleClock::manual`] holds it still for tests).
     pub throttle_clock: ThrottleClock,
-    /// Variables set on the function on top of template.yaml's, replacing
+    /// Variables set on the vendor function on top of template.yaml's, replacing
     /// one of the same name (tests show the function reads them).
     pub function_environment: Vec<(String, String)>,
     /// For measurements only: this throttle for every usage plan and the
@@ -56,6 +66,8 @@ impl Default for Options {
         Self {
             port: 0,
             vendor_fn: None,
+            key_authorizer: None,
+            use_key_authorizer: true,
             prewarm: true,
             throttle_clock: ThrottleClock::default(),
             function_environment: Vec::new(),
@@ -143,6 +155,23 @@ impl System {
                 .await
                 .map_err(|e| SandboxError::Bootstrap(format!("vendor-fn: {e}")))?;
         }
+        let key_source = if options.use_key_authorizer {
+            let binary = match options.key_authorizer {
+                Some(path) => path,
+                None => locate_key_authorizer()?,
+            };
+            let spec = authorizer_spec(&gateway, &template, binary).await?;
+            let authorizer = Arc::new(LambdaHost::new(spec));
+            if options.prewarm {
+                authorizer
+                    .prewarm()
+                    .await
+                    .map_err(|e| SandboxError::Bootstrap(format!("key-authorizer: {e}")))?;
+            }
+            KeySource::Authorizer(authorizer)
+        } else {
+            KeySource::Header
+        };
         let aws_endpoint = gateway
             .endpoint_url()
             .trim_start_matches("http://")
@@ -153,6 +182,7 @@ impl System {
             ApiFront::new(
                 keys,
                 host,
+                key_source,
                 options
                     .throttle
                     .unwrap_or_else(|| stage_throttle(&template)),
@@ -225,6 +255,12 @@ impl System {
     /// The local Lambda running vendor-fn.
     pub fn host(&self) -> &LambdaHost {
         self.front.host()
+    }
+
+    /// The local Lambda running the key authorizer (none with
+    /// [`Options::use_key_authorizer`] off).
+    pub fn authorizer_host(&self) -> Option<&LambdaHost> {
+        self.front.authorizer_host().map(AsRef::as_ref)
     }
 
     /// The usage plans, one per tier.
@@ -370,6 +406,9 @@ impl System {
     pub fn shutdown(&self) {
         self.server.abort();
         self.host().shutdown();
+        if let Some(authorizer) = self.authorizer_host() {
+            authorizer.shutdown();
+        }
     }
 }
 
@@ -386,7 +425,20 @@ impl Drop for System {
 /// # Errors
 /// [`SandboxError::Bootstrap`] saying how to build it.
 pub fn locate_vendor_fn() -> Result<PathBuf, SandboxError> {
-    if let Some(path) = std::env::var_os(VENDOR_FN_BINARY_VAR) {
+    locate_binary(VENDOR_FN_BINARY, VENDOR_FN_BINARY_VAR)
+}
+
+/// Finds the key authorizer executable, as [`locate_vendor_fn`] does
+/// (`$KEY_AUTHORIZER_BINARY` overrides).
+///
+/// # Errors
+/// [`SandboxError::Bootstrap`] saying how to build it.
+pub fn locate_key_authorizer() -> Result<PathBuf, SandboxError> {
+    locate_binary(KEY_AUTHORIZER_BINARY, KEY_AUTHORIZER_BINARY_VAR)
+}
+
+fn locate_binary(name: &str, variable: &str) -> Result<PathBuf, SandboxError> {
+    if let Some(path) = std::env::var_os(variable) {
         return Ok(PathBuf::from(path));
     }
     let exe = std::env::current_exe()
@@ -395,12 +447,12 @@ pub fn locate_vendor_fn() -> Result<PathBuf, SandboxError> {
         .ancestors()
         .skip(1)
         .take(2)
-        .map(|dir| dir.join(VENDOR_FN_BINARY))
+        .map(|dir| dir.join(name))
         .collect();
     candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
         SandboxError::Bootstrap(format!(
-            "vendor-fn executable not found (looked at {}); build it with `cargo build -p vendor-fn` \
-             (same profile as the sandbox) or set {VENDOR_FN_BINARY_VAR}",
+            "{name} executable not found (looked at {}); build it with `cargo build -p vendor-fn` \
+             (same profile as the sandbox) or set {variable}",
             candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         ))
     })
@@ -529,10 +581,10 @@ fn float_to_i32(value: f64) -> i32 {
     value.round().clamp(0.0, f64::from(i32::MAX)) as i32
 }
 
-/// The function as template.yaml configures it: its environment variables
-/// with references resolved to the deployment's names, its timeout and
-/// memory; plus the execution role's credentials and the gateway's endpoint,
-/// as Lambda would give them.
+/// The vendor function as template.yaml configures it: its environment
+/// variables with references resolved to the deployment's names, its
+/// timeout and memory; plus the execution role's credentials and the
+/// gateway's endpoint, as Lambda would give them.
 async fn function_spec(
     gateway: &Gateway,
     template: &Value,
@@ -540,8 +592,49 @@ async fn function_spec(
     overrides: &[(String, String)],
 ) -> Result<FunctionSpec, SandboxError> {
     let d = gateway.deployment();
+    let credentials = gateway.vendor_credentials().await?;
+    spec_of(
+        gateway,
+        template,
+        "VendorFunction",
+        binary,
+        &d.vendor_session_name,
+        &credentials,
+        overrides,
+    )
+}
+
+/// The key authorizer function, likewise.
+async fn authorizer_spec(
+    gateway: &Gateway,
+    template: &Value,
+    binary: PathBuf,
+) -> Result<FunctionSpec, SandboxError> {
+    let d = gateway.deployment();
+    let credentials = gateway.authorizer_credentials().await?;
+    spec_of(
+        gateway,
+        template,
+        "KeyAuthorizerFunction",
+        binary,
+        &d.authorizer_function,
+        &credentials,
+        &[],
+    )
+}
+
+fn spec_of(
+    gateway: &Gateway,
+    template: &Value,
+    logical_id: &str,
+    binary: PathBuf,
+    name: &str,
+    credentials: &IssuedCredentials,
+    overrides: &[(String, String)],
+) -> Result<FunctionSpec, SandboxError> {
+    let d = gateway.deployment();
     let globals = &template["Globals"]["Function"];
-    let function = &template["Resources"]["VendorFunction"]["Properties"];
+    let function = &template["Resources"][logical_id]["Properties"];
     let number = |key: &str, default: u64| {
         function[key]
             .as_u64()
@@ -550,15 +643,14 @@ async fn function_spec(
     };
     let mut environment = Vec::new();
     if let Some(variables) = function["Environment"]["Variables"].as_object() {
-        for (name, value) in variables {
-            environment.push((name.clone(), resolve(value, d)?));
+        for (variable, value) in variables {
+            environment.push((variable.clone(), resolve(value, d)?));
         }
     }
-    for (name, value) in overrides {
-        environment.retain(|(n, _)| n != name);
-        environment.push((name.clone(), value.clone()));
+    for (variable, value) in overrides {
+        environment.retain(|(n, _)| n != variable);
+        environment.push((variable.clone(), value.clone()));
     }
-    let credentials = gateway.vendor_credentials().await?;
     environment.extend([
         ("AWS_REGION".to_owned(), REGION.to_owned()),
         ("AWS_DEFAULT_REGION".to_owned(), REGION.to_owned()),
@@ -578,11 +670,8 @@ async fn function_spec(
     ]);
     Ok(FunctionSpec {
         binary,
-        name: d.vendor_session_name.clone(),
-        arn: format!(
-            "arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{}",
-            d.vendor_session_name
-        ),
+        name: name.to_owned(),
+        arn: Deployment::function_arn(name),
         memory_mb: u32::try_from(number("MemorySize", 256)).unwrap_or(256),
         timeout: Duration::from_secs(number("Timeout", 10)),
         init_timeout: Duration::from_secs(10),

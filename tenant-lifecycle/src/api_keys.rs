@@ -173,6 +173,33 @@ impl ApiKeys {
         }
     }
 
+    /// The key's value, read from API Gateway (`includeValue`); `None` when
+    /// the key no longer exists. Only the backfill of `apiKeySha256` reads it,
+    /// to hash it: the value is never printed.
+    pub(crate) async fn value(&self, id: &ApiKeyId) -> Result<Option<Secret>, LifecycleError> {
+        match self
+            .client
+            .get_api_key()
+            .api_key(id.as_str())
+            .include_value(true)
+            .send()
+            .await
+        {
+            Ok(key) => Ok(key.value().map(Secret::new)),
+            Err(e) => {
+                let failure = AwsFailure::classify(&e);
+                if failure.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(LifecycleError::Aws {
+                        step: "read the API key's value",
+                        failure,
+                    })
+                }
+            }
+        }
+    }
+
     /// Enables or disables the key.
     pub(crate) async fn set_enabled(
         &self,

@@ -138,6 +138,35 @@ pub enum LifecycleError {
         /// Steps that could not be rolled back.
         left_behind: Vec<String>,
     },
+    /// `rotate-key` on a tenant that already has a newer key waiting for
+    /// its predecessor to be retired.
+    #[error(
+        "api key {api_key_id} already replaces {previous}: retire {previous} first (tenantctl retire-key --api-key-id {previous}); if its value was lost, read it with aws apigateway get-api-key --api-key {api_key_id} --include-value"
+    )]
+    RotationPending {
+        /// The newer key.
+        api_key_id: ApiKeyId,
+        /// The key it replaces.
+        previous: ApiKeyId,
+    },
+    /// `retire-key` on the tenant's current key.
+    #[error("api key {0} is the tenant's current key; rotate-key first, then retire the old one")]
+    CurrentKey(ApiKeyId),
+    /// API Gateway issued a key ID that is already a registry key or a
+    /// tenant's partition: using it would let two tenants share data.
+    #[error("api gateway issued key id {0}, which is already a key or a partition in the registry")]
+    PartitionCollision(ApiKeyId),
+    /// A `rotate-key` step failed; `undone` lists what was rolled back and
+    /// `left_behind` what could not be (re-running rotate-key cleans up).
+    #[error("{}", rotate_failed_message(cause, undone, left_behind))]
+    RotateFailed {
+        /// The failure that stopped the rotation.
+        cause: Box<LifecycleError>,
+        /// Steps rolled back.
+        undone: Vec<String>,
+        /// Steps that could not be rolled back.
+        left_behind: Vec<String>,
+    },
     /// The registry changed but a later step failed: the command is
     /// idempotent, so re-running it finishes the job.
     #[error("{cause}; already done: {}; re-run the same command to finish", done.join(", "))]
@@ -167,25 +196,51 @@ fn onboard_failed_message(
     message
 }
 
+fn rotate_failed_message(
+    cause: &LifecycleError,
+    undone: &[String],
+    left_behind: &[String],
+) -> String {
+    let mut message = format!("key rotation failed: {cause}");
+    if !undone.is_empty() {
+        message = format!("{message}; rolled back: {}", undone.join(", "));
+    }
+    if !left_behind.is_empty() {
+        message = format!(
+            "{message}; could not roll back: {}; re-run the same rotate-key command to clean up",
+            left_behind.join(", ")
+        );
+    }
+    message
+}
+
 impl LifecycleError {
     /// The process exit code for this error (see [`exit_code`]).
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::InvalidInput { .. } | Self::MissingResource { .. } => exit_code::INVALID_INPUT,
             Self::TenantNotFound(_) => exit_code::NOT_FOUND,
-            Self::DuplicateName { .. } | Self::AmbiguousName { .. } | Self::WrongState { .. } => {
-                exit_code::CONFLICT
-            }
+            Self::DuplicateName { .. }
+            | Self::AmbiguousName { .. }
+            | Self::WrongState { .. }
+            | Self::RotationPending { .. }
+            | Self::CurrentKey(_) => exit_code::CONFLICT,
             Self::Aws { .. }
             | Self::InvalidRecord { .. }
             | Self::UnusableApiKeyId(_)
             | Self::TableNotActive { .. }
             | Self::RevocationCapacity { .. }
-            | Self::RevocationsUnreadable { .. } => exit_code::AWS_FAILED,
+            | Self::RevocationsUnreadable { .. }
+            | Self::PartitionCollision(_) => exit_code::AWS_FAILED,
+            Self::RotateFailed { left_behind, .. } if left_behind.is_empty() => {
+                exit_code::AWS_FAILED
+            }
             Self::OnboardFailed { left_behind, .. } if left_behind.is_empty() => {
                 exit_code::AWS_FAILED
             }
-            Self::OnboardFailed { .. } | Self::PartiallyApplied { .. } => exit_code::INCOMPLETE,
+            Self::OnboardFailed { .. }
+            | Self::RotateFailed { .. }
+            | Self::PartiallyApplied { .. } => exit_code::INCOMPLETE,
         }
     }
 }

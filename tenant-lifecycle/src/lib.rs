@@ -11,9 +11,15 @@
 //!   the item is what makes a tenant exist. A failure rolls back what was
 //!   created ([`LifecycleError::OnboardFailed`]), and a re-run with the same
 //!   name removes what an interrupted run left before starting again.
+//! - A tenant may have several API keys ([`TenantKeys`]): [`Lifecycle::rotate_key`]
+//!   adds one that reaches the same data (`partitionKeyId`),
+//!   [`Lifecycle::retire_key`] retires the old one. Suspend, resume and
+//!   offboard act on every key.
 //! - Suspend, resume and offboard change the registry status first (with a
 //!   condition), then the API key; each is idempotent, so a re-run after a
 //!   failure ([`LifecycleError::PartiallyApplied`]) finishes the job.
+//! - [`Lifecycle::backfill_key_hashes`] writes `apiKeySha256` for tenants
+//!   onboarded before it existed ([`Backfill`] counts what it did).
 //! - [`SessionRevoker`] cuts off sessions already issued with a Deny on the
 //!   tenant role, and prunes such Denies once those sessions have expired.
 //! - Inputs are parsed once ([`TenantName`], [`Email`], [`Contact`]); the
@@ -22,8 +28,10 @@
 //! - Every error maps to an exit code ([`exit_code`]).
 
 mod api_keys;
+mod backfill;
 mod error;
 mod input;
+mod keys;
 mod lifecycle;
 mod progress;
 mod registry;
@@ -33,8 +41,10 @@ mod tenant_data;
 
 pub use api_keys::MANAGED_BY_TAG;
 pub use aws_failure::{AwsFailure, FailureKind};
+pub use backfill::Backfill;
 pub use error::{LifecycleError, exit_code};
 pub use input::{Contact, Email, OnboardRequest, TenantName, TenantRef};
+pub use keys::{Retired, Rotated, TenantKeys};
 pub use lifecycle::{Clients, DataDeletion, Lifecycle, Offboarding, Onboarded, StatusChange};
 pub use progress::{Progress, Silent};
 pub use resources::{Resources, role_name_from_arn, stack_outputs};

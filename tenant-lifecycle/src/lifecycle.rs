@@ -38,12 +38,12 @@ impl Clients {
 /// Runs life-cycle commands against one deployment.
 #[derive(Clone, Debug)]
 pub struct Lifecycle {
-    api_keys: ApiKeys,
-    registry: Registry,
-    data: TenantData,
-    iam: aws_sdk_iam::Client,
-    resources: Resources,
-    now: fn() -> DateTime<Utc>,
+    pub(crate) api_keys: ApiKeys,
+    pub(crate) registry: Registry,
+    pub(crate) data: TenantData,
+    pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) resources: Resources,
+    pub(crate) now: fn() -> DateTime<Utc>,
 }
 
 /// A tenant just onboarded. `api_key` is shown to the operator once and
@@ -152,11 +152,11 @@ impl Lifecycle {
         self
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         (self.now)().trunc_subsecs(0)
     }
 
-    fn revoker(&self) -> Result<SessionRevoker, LifecycleError> {
+    pub(crate) fn revoker(&self) -> Result<SessionRevoker, LifecycleError> {
         Ok(SessionRevoker::new(
             self.iam.clone(),
             self.resources.tenant_role_name()?,
@@ -257,6 +257,8 @@ impl Lifecycle {
             api_key_sha256: Some(ApiKeyHash::of(key.value.expose())),
             revision: 1,
             partition_key_id: None,
+            previous_api_key_id: None,
+            retired_at: None,
         };
         progress.step(&format!(
             "writing the registry item for {id} (status active)"
@@ -335,7 +337,7 @@ impl Lifecycle {
     /// their usage plan memberships and silo tables. Those never belonged to
     /// a registered tenant, so vendor-fn never vended credentials for them
     /// and their tables hold no tenant data.
-    async fn remove_interrupted_onboardings(
+    pub(crate) async fn remove_interrupted_onboardings(
         &self,
         name: &TenantName,
         progress: &dyn Progress,
@@ -385,28 +387,52 @@ impl Lifecycle {
         } else {
             None
         };
-        let record = self.resolve(tenant).await?;
-        let id = record.api_key_id.clone();
+        let keys = self.keys(tenant).await?;
+        let record = keys.current.clone();
+        // An offboarded tenant has no live key: its record itself is checked
+        // (and refused) then.
+        let mut live: Vec<TenantRecord> = keys.live().cloned().collect();
+        if live.is_empty() {
+            live.push(record.clone());
+        }
+        let partition = record.partition_key_id().clone();
         let previous = record.status;
-        self.change_status(
-            &record,
-            TenantStatus::Active,
-            TenantStatus::Suspended,
-            "suspend",
-            progress,
-        )
-        .await?;
-        let mut done = vec![format!("registry status of {id} is suspended")];
-        progress.step(&format!("disabling API key {id}"));
-        self.api_keys
-            .set_enabled(&id, false)
+        // Every key of the tenant: a replaced key that still vends too.
+        let mut done = Vec::new();
+        for key in &live {
+            self.change_status(
+                key,
+                TenantStatus::Active,
+                TenantStatus::Suspended,
+                "suspend",
+                progress,
+            )
             .await
-            .map_err(|e| partially(&done, e))?;
-        done.push(format!("API key {id} disabled"));
+            .map_err(|e| {
+                if done.is_empty() {
+                    e
+                } else {
+                    partially(&done, e)
+                }
+            })?;
+            done.push(format!(
+                "registry status of {} is suspended",
+                key.api_key_id
+            ));
+        }
+        for key in &live {
+            let id = &key.api_key_id;
+            progress.step(&format!("disabling API key {id}"));
+            self.api_keys
+                .set_enabled(id, false)
+                .await
+                .map_err(|e| partially(&done, e))?;
+            done.push(format!("API key {id} disabled"));
+        }
         let (sessions_revoked_before, pruned) = match revoker {
             Some(revoker) => {
                 let (before, pruned) = self
-                    .revoke_tenant(&revoker, &id, progress)
+                    .revoke_tenant(&revoker, &partition, progress)
                     .await
                     .map_err(|e| partially(&done, e))?;
                 (Some(before), Some(pruned))
@@ -435,25 +461,45 @@ impl Lifecycle {
         tenant: &TenantRef,
         progress: &dyn Progress,
     ) -> Result<StatusChange, LifecycleError> {
-        let record = self.resolve(tenant).await?;
-        let id = record.api_key_id.clone();
+        let keys = self.keys(tenant).await?;
+        let record = keys.current.clone();
+        // An offboarded tenant has no live key: its record itself is checked
+        // (and refused) then.
+        let mut live: Vec<TenantRecord> = keys.live().cloned().collect();
+        if live.is_empty() {
+            live.push(record.clone());
+        }
         let previous = record.status;
-        self.change_status(
-            &record,
-            TenantStatus::Suspended,
-            TenantStatus::Active,
-            "resume",
-            progress,
-        )
-        .await?;
-        let done = vec![format!("registry status of {id} is active")];
-        progress.step(&format!("enabling API key {id}"));
-        self.api_keys
-            .set_enabled(&id, true)
+        let mut done = Vec::new();
+        for key in &live {
+            self.change_status(
+                key,
+                TenantStatus::Suspended,
+                TenantStatus::Active,
+                "resume",
+                progress,
+            )
             .await
-            .map_err(|e| partially(&done, e))?;
+            .map_err(|e| {
+                if done.is_empty() {
+                    e
+                } else {
+                    partially(&done, e)
+                }
+            })?;
+            done.push(format!("registry status of {} is active", key.api_key_id));
+        }
+        for key in &live {
+            let id = &key.api_key_id;
+            progress.step(&format!("enabling API key {id}"));
+            self.api_keys
+                .set_enabled(id, true)
+                .await
+                .map_err(|e| partially(&done, e))?;
+            done.push(format!("API key {id} enabled"));
+        }
         let pruned = self.prune_revocations(progress).await;
-        let new_sessions_refused_until = self.refused_until(&id).await;
+        let new_sessions_refused_until = self.refused_until(record.partition_key_id()).await;
         if let Some(until) = new_sessions_refused_until {
             progress.step(&format!(
                 "sessions issued before {until} stay refused (the suspension's revocation)"
@@ -528,40 +574,66 @@ impl Lifecycle {
         } else {
             None
         };
-        let record = self.resolve(tenant).await?;
-        let id = record.api_key_id.clone();
+        let keys = self.keys(tenant).await?;
+        let record = keys.current.clone();
+        let partition = record.partition_key_id().clone();
         let previous = record.status;
+        // An offboarded tenant's keys are offboarded too: a re-run finishes
+        // the cleanup of every key that is not retired.
+        let keys_to_close: Vec<TenantRecord> = std::iter::once(&keys.current)
+            .chain(&keys.replaced)
+            .filter(|k| !k.is_retired())
+            .cloned()
+            .collect();
         // Check every name we will need before changing anything.
         let plan = self.resources.usage_plan(record.tier)?;
         let data_target = if delete_data {
             Some(match record.isolation {
-                Isolation::Siloed => silo_table_name(self.resources.silo_table_prefix()?, &id),
+                Isolation::Siloed => {
+                    silo_table_name(self.resources.silo_table_prefix()?, &partition)
+                }
                 Isolation::Pooled => self.resources.data_table()?.to_owned(),
             })
         } else {
             None
         };
 
-        self.mark_offboarded(&record, progress).await?;
-        let mut done = vec![format!("registry status of {id} is offboarded")];
-
-        progress.step(&format!("removing API key {id} from usage plan {plan}"));
-        self.api_keys
-            .remove_from_plan(plan, &id)
-            .await
-            .map_err(|e| partially(&done, e))?;
-        progress.step(&format!("deleting API key {id}"));
-        let key_deleted = self
-            .api_keys
-            .delete(&id)
-            .await
-            .map_err(|e| partially(&done, e))?;
-        done.push(format!("API key {id} deleted"));
+        let mut done = Vec::new();
+        for key in &keys_to_close {
+            self.mark_offboarded(key, progress).await.map_err(|e| {
+                if done.is_empty() {
+                    e
+                } else {
+                    partially(&done, e)
+                }
+            })?;
+            done.push(format!(
+                "registry status of {} is offboarded",
+                key.api_key_id
+            ));
+        }
+        let mut key_deleted = false;
+        for key in &keys_to_close {
+            let id = &key.api_key_id;
+            progress.step(&format!("removing API key {id} from usage plan {plan}"));
+            self.api_keys
+                .remove_from_plan(plan, id)
+                .await
+                .map_err(|e| partially(&done, e))?;
+            progress.step(&format!("deleting API key {id}"));
+            let deleted = self
+                .api_keys
+                .delete(id)
+                .await
+                .map_err(|e| partially(&done, e))?;
+            key_deleted |= deleted && *id == record.api_key_id;
+            done.push(format!("API key {id} deleted"));
+        }
 
         let (sessions_revoked_before, revoke_pruned) = match revoker {
             Some(revoker) => {
                 let (before, pruned) = self
-                    .revoke_tenant(&revoker, &id, progress)
+                    .revoke_tenant(&revoker, &partition, progress)
                     .await
                     .map_err(|e| partially(&done, e))?;
                 done.push("sessions revoked".into());
@@ -639,7 +711,7 @@ impl Lifecycle {
         table: String,
         progress: &dyn Progress,
     ) -> Result<DataDeletion, LifecycleError> {
-        let id = &record.api_key_id;
+        let id = record.partition_key_id();
         if record.isolation == Isolation::Siloed {
             progress.step(&format!("deleting silo table {table}"));
             let existed = self.data.delete_table(&table).await?;
@@ -689,7 +761,7 @@ impl Lifecycle {
     /// Removes revocations whose sessions have all expired, when the tenant
     /// role is configured. A failure here is reported, never fatal: a stale
     /// revocation only denies sessions that have expired anyway.
-    async fn prune_revocations(&self, progress: &dyn Progress) -> Option<Pruned> {
+    pub(crate) async fn prune_revocations(&self, progress: &dyn Progress) -> Option<Pruned> {
         let revoker = self.revoker().ok()?;
         match revoker.prune(self.now()).await {
             Ok(pruned) => {
@@ -724,16 +796,19 @@ impl Lifecycle {
         self.resolve(tenant).await
     }
 
-    async fn resolve(&self, tenant: &TenantRef) -> Result<TenantRecord, LifecycleError> {
+    pub(crate) async fn resolve(&self, tenant: &TenantRef) -> Result<TenantRecord, LifecycleError> {
         let not_found = || LifecycleError::TenantNotFound(tenant.to_string());
         match tenant {
             TenantRef::Id(id) => self.registry.get(id).await?.ok_or_else(not_found),
             TenantRef::Name(name) => {
                 let found = self.registry.find_by_name(name).await?;
-                let live: Vec<&TenantRecord> = found
+                let mut live: Vec<&TenantRecord> = found
                     .iter()
                     .filter(|r| r.status != TenantStatus::Offboarded)
                     .collect();
+                // One tenant's keys share a partition: one tenant, many keys.
+                live.sort_by_key(|r| r.partition_key_id().clone());
+                live.dedup_by_key(|r| r.partition_key_id().clone());
                 match live.as_slice() {
                     [one] => Ok((*one).clone()),
                     [] => found

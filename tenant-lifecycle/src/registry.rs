@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use tenant_registry::{ApiKeyId, TenantRecord, TenantStatus, attr};
+use tenant_registry::{ApiKeyHash, ApiKeyId, TenantRecord, TenantStatus, attr};
 
 use crate::LifecycleError;
 use crate::input::TenantName;
@@ -23,7 +23,7 @@ pub(crate) enum StatusUpdate {
     /// The status was one of the expected ones and is now the new one.
     Changed,
     /// The item's status is not one of those expected (the current record).
-    Refused(TenantRecord),
+    Refused(Box<TenantRecord>),
 }
 
 fn s(v: &str) -> AttributeValue {
@@ -94,6 +94,112 @@ impl Registry {
         self.scan(Some(name)).await
     }
 
+    /// Every key item of the tenant whose data is `partition` (a Scan: the
+    /// registry has no index on `partitionKeyId`). Only tenants that rotated
+    /// have items with the attribute; `rotate-key` writes it on the first
+    /// key too, so an item without it is its tenant's only key.
+    pub(crate) async fn find_by_partition(
+        &self,
+        partition: &ApiKeyId,
+    ) -> Result<Vec<TenantRecord>, LifecycleError> {
+        let mut pages = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .filter_expression("#part = :part OR #id = :part")
+            .expression_attribute_names("#part", attr::PARTITION_KEY_ID)
+            .expression_attribute_names("#id", attr::API_KEY_ID)
+            .expression_attribute_values(":part", s(partition.as_str()))
+            .into_paginator()
+            .send();
+        let mut records = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| LifecycleError::Aws {
+                step: "scan the registry",
+                failure: AwsFailure::classify(&e),
+            })?;
+            for item in page.items() {
+                let record = parse(item)?;
+                if record.partition_key_id() == partition {
+                    records.push(record);
+                }
+            }
+        }
+        Ok(records)
+    }
+
+    /// Whether any item has `id` as its key or as its partition: a new key
+    /// with such an ID would share a partition with another tenant.
+    pub(crate) async fn id_in_use(&self, id: &ApiKeyId) -> Result<bool, LifecycleError> {
+        Ok(self.get(id).await?.is_some() || !self.find_by_partition(id).await?.is_empty())
+    }
+
+    /// Marks the first key of a tenant as the owner of its partition
+    /// (`partitionKeyId` = its own ID, if absent) and bumps its revision:
+    /// `rotate-key`'s write on the key it replaces.
+    pub(crate) async fn mark_rotated(&self, id: &ApiKeyId) -> Result<(), LifecycleError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::API_KEY_ID, s(id.as_str()))
+            .update_expression(
+                "SET #part = if_not_exists(#part, :own), #rev = if_not_exists(#rev, :zero) + :one",
+            )
+            .condition_expression("attribute_exists(#id)")
+            .expression_attribute_names("#part", attr::PARTITION_KEY_ID)
+            .expression_attribute_names("#id", attr::API_KEY_ID)
+            .expression_attribute_names("#rev", attr::REVISION)
+            .expression_attribute_values(":own", s(id.as_str()))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| LifecycleError::Aws {
+                step: "mark the replaced key in the registry",
+                failure: AwsFailure::classify(&e),
+            })
+    }
+
+    /// Retires a key: status `offboarded` and `retiredAt`, revision bumped;
+    /// refused (returns `false`) when the item is already offboarded.
+    pub(crate) async fn retire(&self, id: &ApiKeyId, at: &str) -> Result<bool, LifecycleError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::API_KEY_ID, s(id.as_str()))
+            .update_expression(
+                "SET #status = :off, #retired = :at, #rev = if_not_exists(#rev, :zero) + :one",
+            )
+            .condition_expression("attribute_exists(#id) AND #status <> :off")
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_names("#retired", attr::RETIRED_AT)
+            .expression_attribute_names("#id", attr::API_KEY_ID)
+            .expression_attribute_names("#rev", attr::REVISION)
+            .expression_attribute_values(":off", s(TenantStatus::Offboarded.as_str()))
+            .expression_attribute_values(":at", s(at))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let failure = AwsFailure::classify(&e);
+                if failure.is_condition_failed() {
+                    Ok(false)
+                } else {
+                    Err(LifecycleError::Aws {
+                        step: "mark the key retired in the registry",
+                        failure,
+                    })
+                }
+            }
+        }
+    }
+
     /// Every tenant (a Scan of the registry).
     pub(crate) async fn all(&self) -> Result<Vec<TenantRecord>, LifecycleError> {
         self.scan(None).await
@@ -123,6 +229,45 @@ impl Registry {
             }
         }
         Ok(records)
+    }
+
+    /// Writes `apiKeySha256` to a record that has none (and bumps the
+    /// revision); returns `false` when the record has one already (another
+    /// run wrote it first) or is gone.
+    pub(crate) async fn set_key_hash(
+        &self,
+        id: &ApiKeyId,
+        hash: &ApiKeyHash,
+    ) -> Result<bool, LifecycleError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::API_KEY_ID, s(id.as_str()))
+            .update_expression("SET #hash = :hash, #rev = if_not_exists(#rev, :zero) + :one")
+            .condition_expression("attribute_exists(#id) AND attribute_not_exists(#hash)")
+            .expression_attribute_names("#hash", attr::API_KEY_SHA256)
+            .expression_attribute_names("#id", attr::API_KEY_ID)
+            .expression_attribute_names("#rev", attr::REVISION)
+            .expression_attribute_values(":hash", s(&hash.to_hex()))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let failure = AwsFailure::classify(&e);
+                if failure.is_condition_failed() {
+                    Ok(false)
+                } else {
+                    Err(LifecycleError::Aws {
+                        step: "write the key hash to the registry",
+                        failure,
+                    })
+                }
+            }
+        }
     }
 
     /// Sets the status if it is currently one of `from`.
@@ -167,7 +312,7 @@ impl Registry {
                 }
                 // Someone else changed it (or deleted it) since we read it.
                 match self.get(id).await? {
-                    Some(record) => Ok(StatusUpdate::Refused(record)),
+                    Some(record) => Ok(StatusUpdate::Refused(Box::new(record))),
                     None => Err(LifecycleError::TenantNotFound(format!(
                         "with api key id {id}"
                     ))),

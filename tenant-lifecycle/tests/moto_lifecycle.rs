@@ -55,16 +55,52 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str, keys: &[(&s
     request.send().await.unwrap();
 }
 
+/// The registry as template.yaml declares it: keyed by `apiKeyId`, with the
+/// key authorizer's index on `apiKeySha256`.
+async fn create_registry_table(client: &aws_sdk_dynamodb::Client) {
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let hash_key = |name: &str| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(KeyType::Hash)
+            .build()
+            .unwrap()
+    };
+    client
+        .create_table()
+        .table_name(TENANT_TABLE)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute("apiKeyId"))
+        .attribute_definitions(attribute("apiKeySha256"))
+        .key_schema(hash_key("apiKeyId"))
+        .global_secondary_indexes(
+            aws_sdk_dynamodb::types::GlobalSecondaryIndex::builder()
+                .index_name(tenant_registry::API_KEY_HASH_INDEX)
+                .key_schema(hash_key("apiKeySha256"))
+                .projection(
+                    aws_sdk_dynamodb::types::Projection::builder()
+                        .projection_type(aws_sdk_dynamodb::types::ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn deploy() -> Deployment {
     let moto = Moto::start().await;
     let conf = moto.sdk_config().await;
     let clients = Clients::from_conf(&conf);
-    create_table(
-        &clients.dynamodb,
-        TENANT_TABLE,
-        &[("apiKeyId", KeyType::Hash)],
-    )
-    .await;
+    create_registry_table(&clients.dynamodb).await;
     create_table(
         &clients.dynamodb,
         DATA_TABLE,
@@ -621,4 +657,313 @@ async fn resources_are_read_from_the_stack_outputs() {
         .await
         .unwrap_err();
     assert_eq!(err.exit_code(), exit_code::INVALID_INPUT, "{err}");
+}
+
+#[tokio::test]
+async fn backfill_writes_the_hash_once_for_records_that_lack_it() {
+    let d = deploy().await;
+    let lifecycle = d.lifecycle();
+    let a = lifecycle
+        .onboard(&request("Old A", Tier::Basic, Isolation::Pooled), &Silent)
+        .await
+        .unwrap();
+    let b = lifecycle
+        .onboard(&request("Old B", Tier::Basic, Isolation::Pooled), &Silent)
+        .await
+        .unwrap();
+    let c = lifecycle
+        .onboard(&request("New C", Tier::Basic, Isolation::Pooled), &Silent)
+        .await
+        .unwrap();
+    // A and B as records written before apiKeySha256 existed.
+    for id in [&a.record.api_key_id, &b.record.api_key_id] {
+        d.clients
+            .dynamodb
+            .update_item()
+            .table_name(TENANT_TABLE)
+            .key("apiKeyId", AttributeValue::S(id.as_str().into()))
+            .update_expression("REMOVE apiKeySha256")
+            .send()
+            .await
+            .unwrap();
+    }
+    let revision_before = lifecycle
+        .show(&TenantRef::Id(a.record.api_key_id.clone()))
+        .await
+        .unwrap()
+        .revision;
+
+    let done = lifecycle.backfill_key_hashes(&Silent).await.unwrap();
+    assert_eq!(
+        (done.written, done.already_had, done.offboarded),
+        (2, 1, 0),
+        "{done:?}"
+    );
+    assert!(done.key_missing.is_empty());
+    for onboarded in [&a, &b, &c] {
+        let record = lifecycle
+            .show(&TenantRef::Id(onboarded.record.api_key_id.clone()))
+            .await
+            .unwrap();
+        let hash = record
+            .api_key_sha256
+            .expect("every live tenant has its hash");
+        assert!(
+            hash.matches(onboarded.api_key.expose()),
+            "the hash of its own key"
+        );
+    }
+    let a_now = lifecycle
+        .show(&TenantRef::Id(a.record.api_key_id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        a_now.revision,
+        revision_before + 1,
+        "the backfill bumps the revision"
+    );
+
+    // Idempotent: nothing left to write.
+    let again = lifecycle.backfill_key_hashes(&Silent).await.unwrap();
+    assert_eq!((again.written, again.already_had), (0, 3), "{again:?}");
+    let a_again = lifecycle
+        .show(&TenantRef::Id(a.record.api_key_id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(a_again.revision, a_now.revision, "a re-run writes nothing");
+}
+
+/// A tenant's whole key rotation in moto: both keys vend-ready until the old
+/// is retired, every command acts on every key, the data stays where it is.
+#[allow(clippy::too_many_lines)] // one scenario, step by step
+async fn rotate_retire_and_leave(isolation: Isolation) {
+    let d = deploy().await;
+    let lifecycle = d.lifecycle();
+    let plan = d.resources.standard_usage_plan.clone().unwrap();
+    let onboarded = lifecycle
+        .onboard(&request("Rotor", Tier::Standard, isolation), &Silent)
+        .await
+        .unwrap();
+    let first = onboarded.record.api_key_id.clone();
+    let by_name = TenantRef::Name(TenantName::parse("Rotor").unwrap());
+    let data_table = match isolation {
+        Isolation::Pooled => DATA_TABLE.to_owned(),
+        Isolation::Siloed => format!("{SILO_PREFIX}-{first}"),
+    };
+    d.put_data(&data_table, first.as_str(), "before-rotation")
+        .await;
+
+    let rotated = lifecycle.rotate_key(&by_name, &Silent).await.unwrap();
+    let second = rotated.record.api_key_id.clone();
+    assert_ne!(second, first);
+    assert_eq!(rotated.previous, first);
+    assert_eq!(rotated.record.partition_key_id(), &first, "the data stays");
+    assert_eq!(rotated.record.previous_api_key_id.as_ref(), Some(&first));
+    assert!(
+        rotated
+            .record
+            .api_key_sha256
+            .unwrap()
+            .matches(rotated.api_key.expose()),
+        "its own hash"
+    );
+    assert!(d.key(second.as_str()).await.unwrap().enabled());
+    let mut in_plan = d.plan_key_ids(&plan).await;
+    in_plan.sort();
+    let mut both = vec![first.to_string(), second.to_string()];
+    both.sort();
+    assert_eq!(in_plan, both, "the same usage plan");
+    let keys = lifecycle.keys(&by_name).await.unwrap();
+    assert_eq!(keys.current.api_key_id, second, "the new key is current");
+    assert_eq!(keys.replaced.len(), 1);
+    assert_eq!(keys.replaced[0].api_key_id, first);
+    assert_eq!(keys.replaced[0].partition_key_id.as_ref(), Some(&first));
+    // Either key names the same tenant.
+    assert_eq!(
+        lifecycle.keys(&TenantRef::Id(first.clone())).await.unwrap(),
+        keys
+    );
+    // A second rotation waits for the first old key to be retired.
+    let err = lifecycle.rotate_key(&by_name, &Silent).await.unwrap_err();
+    assert!(
+        matches!(err, LifecycleError::RotationPending { .. }),
+        "{err}"
+    );
+    // The name is still one tenant, and still taken.
+    let err = lifecycle
+        .onboard(&request("Rotor", Tier::Basic, Isolation::Pooled), &Silent)
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), exit_code::CONFLICT, "{err}");
+
+    // Suspend and resume act on both keys.
+    lifecycle.suspend(&by_name, false, &Silent).await.unwrap();
+    for id in [&first, &second] {
+        let record = lifecycle.show(&TenantRef::Id(id.clone())).await.unwrap();
+        assert_eq!(record.status, TenantStatus::Suspended, "{id}");
+        assert!(!d.key(id.as_str()).await.unwrap().enabled(), "{id}");
+    }
+    lifecycle.resume(&by_name, &Silent).await.unwrap();
+    for id in [&first, &second] {
+        let record = lifecycle.show(&TenantRef::Id(id.clone())).await.unwrap();
+        assert_eq!(record.status, TenantStatus::Active, "{id}");
+        assert!(d.key(id.as_str()).await.unwrap().enabled(), "{id}");
+    }
+
+    // The current key can't be retired; the old one can, with its sessions.
+    let err = lifecycle
+        .retire_key(&by_name, &second, false, &Silent)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LifecycleError::CurrentKey(_)), "{err}");
+    assert_eq!(err.exit_code(), exit_code::CONFLICT);
+    let retired = lifecycle
+        .retire_key(&by_name, &first, true, &Silent)
+        .await
+        .unwrap();
+    assert!(retired.key_deleted);
+    assert!(retired.record.is_retired());
+    assert!(
+        d.key(first.as_str()).await.is_none(),
+        "the old key is deleted"
+    );
+    assert_eq!(d.plan_key_ids(&plan).await, [second.as_str()]);
+    let old = lifecycle.show(&TenantRef::Id(first.clone())).await.unwrap();
+    assert_eq!(old.status, TenantStatus::Offboarded);
+    assert!(old.is_retired());
+    let revocations = percent_decoded(&d.role_policy("tenant-revocations").await.unwrap());
+    assert!(
+        revocations.contains("aws:SourceIdentity") && revocations.contains(first.as_str()),
+        "the old key's sessions only: {revocations}"
+    );
+    assert!(!revocations.contains("aws:PrincipalTag"), "{revocations}");
+    // A re-run finishes, changes nothing.
+    let again = lifecycle
+        .retire_key(&by_name, &first, false, &Silent)
+        .await
+        .unwrap();
+    assert!(!again.key_deleted);
+    let keys = lifecycle.keys(&by_name).await.unwrap();
+    assert_eq!(keys.current.api_key_id, second);
+    assert!(keys.replaced.is_empty());
+    assert_eq!(keys.retired.len(), 1);
+    assert_eq!(
+        lifecycle.show(&by_name).await.unwrap().api_key_id,
+        second,
+        "show by name gives the current key"
+    );
+
+    // Offboard with data: the partition of the first key, under the new key.
+    let done = lifecycle
+        .offboard(&by_name, true, false, &Silent)
+        .await
+        .unwrap();
+    assert!(d.key(second.as_str()).await.is_none());
+    match (isolation, done.data.unwrap()) {
+        (Isolation::Pooled, DataDeletion::PooledItems { count, .. }) => {
+            assert_eq!(count, 1, "the partition of the first key");
+            assert_eq!(d.partition_len(first.as_str()).await, 0);
+        }
+        (Isolation::Siloed, DataDeletion::SiloTable { table, existed }) => {
+            assert_eq!(table, data_table);
+            assert!(existed && !d.table_exists(&table).await);
+        }
+        other => panic!("{other:?}"),
+    }
+    let old = lifecycle.show(&TenantRef::Id(first.clone())).await.unwrap();
+    assert!(old.is_retired(), "a retired key stays retired");
+}
+
+#[tokio::test]
+async fn a_pooled_tenant_rotates_its_key_and_keeps_its_data() {
+    rotate_retire_and_leave(Isolation::Pooled).await;
+}
+
+#[tokio::test]
+async fn a_siloed_tenant_rotates_its_key_and_keeps_its_table() {
+    rotate_retire_and_leave(Isolation::Siloed).await;
+}
+
+#[tokio::test]
+async fn no_two_tenants_ever_share_a_partition() {
+    // Onboard, rotate, retire and offboard in a mix; after every command the
+    // registry's items, grouped by partition, belong to one tenant each, and
+    // no key ID is reused as another tenant's partition.
+    let d = deploy().await;
+    let lifecycle = d.lifecycle();
+    let check = |items: Vec<tenant_registry::TenantRecord>| {
+        let mut owner: HashMap<String, String> = HashMap::new();
+        for item in &items {
+            let partition = item.partition_key_id().to_string();
+            let name = owner
+                .entry(partition.clone())
+                .or_insert_with(|| item.tenant_name.clone());
+            assert_eq!(name, &item.tenant_name, "partition {partition} shared");
+        }
+        let ids: std::collections::HashSet<_> =
+            items.iter().map(|i| i.api_key_id.to_string()).collect();
+        assert_eq!(ids.len(), items.len(), "a key ID twice");
+    };
+    let names = ["Alpha", "Beta", "Gamma"];
+    for name in names {
+        lifecycle
+            .onboard(&request(name, Tier::Basic, Isolation::Pooled), &Silent)
+            .await
+            .unwrap();
+        check(lifecycle.list().await.unwrap());
+    }
+    for round in 0..2 {
+        for name in names {
+            let tenant = TenantRef::Name(TenantName::parse(name).unwrap());
+            let rotated = lifecycle.rotate_key(&tenant, &Silent).await.unwrap();
+            check(lifecycle.list().await.unwrap());
+            lifecycle
+                .retire_key(&tenant, &rotated.previous, false, &Silent)
+                .await
+                .unwrap();
+            check(lifecycle.list().await.unwrap());
+        }
+        if round == 0 {
+            let beta = TenantRef::Name(TenantName::parse("Beta").unwrap());
+            lifecycle
+                .offboard(&beta, false, false, &Silent)
+                .await
+                .unwrap();
+            check(lifecycle.list().await.unwrap());
+            // A new tenant may take an offboarded name: it gets its own partition.
+            lifecycle
+                .onboard(&request("Beta", Tier::Basic, Isolation::Pooled), &Silent)
+                .await
+                .unwrap();
+            check(lifecycle.list().await.unwrap());
+        }
+    }
+    let partitions: std::collections::HashSet<_> = lifecycle
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.partition_key_id().to_string())
+        .collect();
+    assert_eq!(partitions.len(), 4, "Alpha, Beta (old), Beta (new), Gamma");
+}
+
+/// moto hands policy documents back URL-encoded, as IAM does.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -16,7 +16,8 @@
 //! - [`CredentialsBody`]: the 200 body of the credentials API, written by
 //!   vendor-fn and read (and checked) by every client.
 //! - [`ApiKeyHash`]: `apiKeySha256`, how the registry recognises a key
-//!   value without holding it (constant-time comparison).
+//!   value without holding it (constant-time comparison), and
+//!   [`API_KEY_HASH_INDEX`], the registry index the key authorizer queries.
 //! - [`Secret`]: the workspace's one type for secret values; its `Debug` is
 //!   `[redacted]` and it has no `Display`.
 
@@ -38,7 +39,7 @@ pub use data_layout::{
     PARTITION_KEY, SILO_TABLE_INDEXES, SORT_KEY, SecondaryIndex, s3_prefix, silo_table_name,
 };
 pub use error::RegistryError;
-pub use record::{TenantRecord, attr};
+pub use record::{API_KEY_HASH_INDEX, TenantRecord, attr};
 pub use scope::Scope;
 pub use secret::Secret;
 pub use session::{MAX_CHAINED_SESSION_SECONDS, MIN_SESSION_SECONDS, SESSION_TAG_KEY};

@@ -15,7 +15,9 @@ pub mod attr {
     pub const EMAIL: &str = "email";
     /// `basic` | `standard` | `premium`.
     pub const TIER: &str = "tier";
-    /// `active` | `suspended` | `offboarded`.
+    /// `active` | `suspended` | `offboarded`. A retired key's item is
+    /// `offboarded` (and has [`RETIRED_AT`]): that key never vends again,
+    /// which is what every reader of the status takes `offboarded` to mean.
     pub const STATUS: &str = "status";
     /// `pooled` | `siloed`.
     pub const ISOLATION: &str = "isolation";
@@ -29,7 +31,17 @@ pub mod attr {
     pub const REVISION: &str = "revision";
     /// The key ID that owns the tenant's data; absent means `apiKeyId`.
     pub const PARTITION_KEY_ID: &str = "partitionKeyId";
+    /// On a key created by `rotate-key`: the key it replaces.
+    pub const PREVIOUS_API_KEY_ID: &str = "previousApiKeyId";
+    /// On a key retired by `retire-key` (status `offboarded`): when. The
+    /// tenant itself lives on under its other keys.
+    pub const RETIRED_AT: &str = "retiredAt";
 }
+
+/// The registry's global secondary index on `apiKeySha256` (projection
+/// ALL): how the key authorizer finds the tenant of a presented key value
+/// without the registry ever holding the value.
+pub const API_KEY_HASH_INDEX: &str = "byApiKeySha256";
 
 /// One tenant, as the registry table stores it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +73,11 @@ pub struct TenantRecord {
     /// `partitionKeyId`: the key ID that owns the tenant's data, when it is
     /// not this item's own `apiKeyId` (after a key rotation).
     pub partition_key_id: Option<ApiKeyId>,
+    /// `previousApiKeyId`: the key this one replaced (set by `rotate-key`).
+    pub previous_api_key_id: Option<ApiKeyId>,
+    /// `retiredAt`: when `retire-key` retired this key (its status is then
+    /// `offboarded`; the tenant's other keys are unaffected).
+    pub retired_at: Option<DateTime<Utc>>,
 }
 
 impl TenantRecord {
@@ -68,6 +85,11 @@ impl TenantRecord {
     /// prefix and silo table, and the `api-key-id` session tag.
     pub fn partition_key_id(&self) -> &ApiKeyId {
         self.partition_key_id.as_ref().unwrap_or(&self.api_key_id)
+    }
+
+    /// Whether this key was retired (the tenant may live on under another key).
+    pub fn is_retired(&self) -> bool {
+        self.retired_at.is_some()
     }
 
     /// The DynamoDB item for this record.
@@ -98,6 +120,15 @@ impl TenantRecord {
         if let Some(partition) = &self.partition_key_id {
             item.insert(attr::PARTITION_KEY_ID.to_owned(), s(partition.as_str()));
         }
+        if let Some(previous) = &self.previous_api_key_id {
+            item.insert(attr::PREVIOUS_API_KEY_ID.to_owned(), s(previous.as_str()));
+        }
+        if let Some(retired) = &self.retired_at {
+            item.insert(
+                attr::RETIRED_AT.to_owned(),
+                s(&retired.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            );
+        }
         item
     }
 }
@@ -109,6 +140,41 @@ fn string_attr<'a>(
     match item.get(name) {
         None => Err(RegistryError::MissingAttribute(name)),
         Some(AttributeValue::S(v)) => Ok(v),
+        Some(_) => Err(RegistryError::InvalidAttribute {
+            name,
+            reason: "not a string".into(),
+        }),
+    }
+}
+
+/// An optional key ID attribute (absent or NULL: `None`).
+fn optional_id(
+    item: &HashMap<String, AttributeValue>,
+    name: &'static str,
+) -> Result<Option<ApiKeyId>, RegistryError> {
+    match item.get(name) {
+        None | Some(AttributeValue::Null(_)) => Ok(None),
+        Some(AttributeValue::S(v)) => ApiKeyId::parse(v).map(Some),
+        Some(_) => Err(RegistryError::InvalidAttribute {
+            name,
+            reason: "not a string".into(),
+        }),
+    }
+}
+
+/// An optional RFC 3339 time attribute.
+fn optional_time(
+    item: &HashMap<String, AttributeValue>,
+    name: &'static str,
+) -> Result<Option<DateTime<Utc>>, RegistryError> {
+    match item.get(name) {
+        None | Some(AttributeValue::Null(_)) => Ok(None),
+        Some(AttributeValue::S(v)) => DateTime::parse_from_rfc3339(v)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|e| RegistryError::InvalidAttribute {
+                name,
+                reason: e.to_string(),
+            }),
         Some(_) => Err(RegistryError::InvalidAttribute {
             name,
             reason: "not a string".into(),
@@ -165,28 +231,32 @@ impl TryFrom<&HashMap<String, AttributeValue>> for TenantRecord {
                 });
             }
         };
-        let partition_key_id = match item.get(attr::PARTITION_KEY_ID) {
-            None | Some(AttributeValue::Null(_)) => None,
-            Some(AttributeValue::S(v)) => Some(ApiKeyId::parse(v)?),
-            Some(_) => {
-                return Err(RegistryError::InvalidAttribute {
-                    name: attr::PARTITION_KEY_ID,
-                    reason: "not a string".into(),
-                });
-            }
-        };
+        let partition_key_id = optional_id(item, attr::PARTITION_KEY_ID)?;
+        let previous_api_key_id = optional_id(item, attr::PREVIOUS_API_KEY_ID)?;
+        let retired_at = optional_time(item, attr::RETIRED_AT)?;
+        let status: TenantStatus = string_attr(item, attr::STATUS)?.parse()?;
+        // A retired key is offboarded for every reader; any other status
+        // with retiredAt would let a reader that knows only the status vend.
+        if retired_at.is_some() && status != TenantStatus::Offboarded {
+            return Err(RegistryError::InvalidAttribute {
+                name: attr::RETIRED_AT,
+                reason: "set on an item whose status is not offboarded".into(),
+            });
+        }
         Ok(Self {
             api_key_id: ApiKeyId::parse(string_attr(item, attr::API_KEY_ID)?)?,
             tenant_name: string_attr(item, attr::TENANT_NAME)?.to_owned(),
             email: string_attr(item, attr::EMAIL)?.to_owned(),
             tier: string_attr(item, attr::TIER)?.parse()?,
-            status: string_attr(item, attr::STATUS)?.parse()?,
+            status,
             isolation: string_attr(item, attr::ISOLATION)?.parse()?,
             created_at,
             contact,
             api_key_sha256,
             revision,
             partition_key_id,
+            previous_api_key_id,
+            retired_at,
         })
     }
 }
@@ -208,6 +278,8 @@ mod tests {
             api_key_sha256: Some(ApiKeyHash::of("Xq7TsecretApiKeyValue")),
             revision: 7,
             partition_key_id: None,
+            previous_api_key_id: None,
+            retired_at: None,
         }
     }
 
@@ -292,6 +364,29 @@ mod tests {
             item.insert(name.into(), value);
             assert!(TenantRecord::try_from(&item).is_err(), "{name}");
         }
+    }
+
+    #[test]
+    fn a_rotated_and_a_retired_key_round_trip() {
+        let mut r = record();
+        r.partition_key_id = Some(ApiKeyId::parse("p1a2r3t4i5").unwrap());
+        r.previous_api_key_id = Some(ApiKeyId::parse("p1a2r3t4i5").unwrap());
+        assert_eq!(TenantRecord::try_from(&r.to_item()).unwrap(), r);
+        r.status = TenantStatus::Offboarded;
+        r.retired_at = Some("2026-11-28T09:00:00Z".parse().unwrap());
+        let back = TenantRecord::try_from(&r.to_item()).unwrap();
+        assert!(back.is_retired());
+        assert_eq!(back, r);
+    }
+
+    #[test]
+    fn retired_at_on_a_key_that_is_not_offboarded_is_refused() {
+        let mut item = record().to_item();
+        item.insert(
+            attr::RETIRED_AT.into(),
+            AttributeValue::S("2026-11-28T09:00:00Z".into()),
+        );
+        assert!(TenantRecord::try_from(&item).is_err());
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `tenantctl onboard | suspend | resume | offboard | list | show |
-//! prune-revocations`: thin wrappers over the `tenant-lifecycle` library.
+//! prune-revocations | backfill-key-hashes`: thin wrappers over the `tenant-lifecycle` library.
 //!
 //! Each command finds the deployment (`--stack` outputs and/or explicit
 //! names), runs one library call, prints the result as a table or JSON on
@@ -12,9 +12,9 @@ use aws_config::{BehaviorVersion, Region};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use tenant_lifecycle::{
-    Clients, Contact, DataDeletion, Email, Lifecycle, LifecycleError, Offboarding, OnboardRequest,
-    Onboarded, Progress, Pruned, Resources, StatusChange, TenantName, TenantRef,
-    role_name_from_arn,
+    Backfill, Clients, Contact, DataDeletion, Email, Lifecycle, LifecycleError, Offboarding,
+    OnboardRequest, Onboarded, Progress, Pruned, Resources, Retired, Rotated, StatusChange,
+    TenantKeys, TenantName, TenantRef, role_name_from_arn,
 };
 use tenant_registry::{ApiKeyId, Isolation, TenantRecord, Tier};
 
@@ -73,6 +73,18 @@ Re-running the same command after a crash or a failed rollback cleans up and fin
     #[command(after_help = help!("  tenantctl offboard --stack tcv --name Acme
   tenantctl offboard --stack tcv k1a2b3c4d5 --delete-data --revoke-sessions"))]
     Offboard(OffboardArgs),
+    /// Replace a tenant's API key: a new key in the same usage plan, reaching the same data.
+    #[command(after_help = help!("  tenantctl rotate-key --stack tcv --name Acme
+  tenantctl rotate-key --stack tcv --name Acme --output json   # {\"apiKeyId\", \"apiKey\", \"previousApiKeyId\"}
+Both keys vend until the old one is retired (retire-key). The new key's value
+is shown this once. Re-running after a crash cleans up and rotates."))]
+    RotateKey(RotateKeyArgs),
+    /// Retire a tenant's old API key after a rotation: registry item retired, key disabled and deleted.
+    #[command(after_help = help!("  tenantctl retire-key --stack tcv --name Acme --api-key-id k1a2b3c4d5
+  tenantctl retire-key --stack tcv --name Acme --api-key-id k1a2b3c4d5 --revoke-sessions
+--revoke-sessions denies the sessions that key vended, and only those. The
+current key can't be retired."))]
+    RetireKey(RetireKeyArgs),
     /// List every tenant in the registry (never API key values).
     #[command(after_help = help!("  tenantctl list --stack tcv
   TENANT_TABLE=tcv-TenantTable-1ABC tenantctl list --output json"))]
@@ -84,6 +96,11 @@ Re-running the same command after a crash or a failed rollback cleans up and fin
     /// Remove session revocations from the tenant role once their sessions have expired.
     #[command(after_help = help!("  tenantctl prune-revocations --stack tcv"))]
     PruneRevocations(PruneArgs),
+    /// Write apiKeySha256 for tenants onboarded before it existed (vendor-fn refuses them until then).
+    #[command(after_help = help!("  tenantctl backfill-key-hashes --stack tcv
+Reads each key's value from API Gateway once, hashes it, never prints it;
+safe to re-run (records that have a hash are left alone)."))]
+    BackfillKeyHashes(PruneArgs),
 }
 
 /// Output format.
@@ -210,6 +227,35 @@ pub(crate) struct OffboardArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct RotateKeyArgs {
+    #[command(flatten)]
+    tenant: TenantArg,
+    /// Print a table (people) or JSON (scripts).
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    output: Output,
+    #[command(flatten)]
+    deployment: Deployment,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RetireKeyArgs {
+    /// The tenant's name.
+    #[arg(long, value_name = "NAME")]
+    name: String,
+    /// The key to retire: a replaced key, never the current one.
+    #[arg(long, value_name = "API_KEY_ID")]
+    api_key_id: String,
+    /// Also deny the sessions this key vended (aws:SourceIdentity), and only those.
+    #[arg(long)]
+    revoke_sessions: bool,
+    /// Print a table (people) or JSON (scripts).
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    output: Output,
+    #[command(flatten)]
+    deployment: Deployment,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ListArgs {
     /// Print a table (people) or JSON (scripts).
     #[arg(long, value_enum, default_value_t = Output::Table)]
@@ -278,6 +324,9 @@ fn command_name(command: &LifecycleCommand) -> &'static str {
         LifecycleCommand::List(_) => "list",
         LifecycleCommand::Show(_) => "show",
         LifecycleCommand::PruneRevocations(_) => "prune-revocations",
+        LifecycleCommand::BackfillKeyHashes(_) => "backfill-key-hashes",
+        LifecycleCommand::RotateKey(_) => "rotate-key",
+        LifecycleCommand::RetireKey(_) => "retire-key",
     }
 }
 
@@ -323,34 +372,79 @@ async fn dispatch(command: LifecycleCommand, name: &'static str) -> Result<(), L
         }
         LifecycleCommand::List(args) => {
             let lifecycle = connect(&args.deployment).await?;
-            let tenants = lifecycle.list().await?;
+            let tenants = lifecycle.tenants().await?;
             match args.output {
                 Output::Json => println!(
                     "{:#}",
-                    Value::Array(tenants.iter().map(record_json).collect())
+                    Value::Array(tenants.iter().map(tenant_json).collect())
                 ),
                 Output::Table => print!("{}", table(&tenants)),
             }
         }
-        LifecycleCommand::Show(args) => {
-            let tenant = tenant_ref(&args.tenant)?;
-            let lifecycle = connect(&args.deployment).await?;
-            let record = lifecycle.show(&tenant).await?;
-            match args.output {
-                Output::Json => println!("{:#}", record_json(&record)),
-                Output::Table => {
-                    for (key, value) in record_fields(&record) {
-                        println!("{key:<11} {value}");
-                    }
-                }
-            }
-        }
+        LifecycleCommand::Show(args) => show(&args).await?,
+        LifecycleCommand::RotateKey(args) => rotate_key(&args, &progress).await?,
+        LifecycleCommand::RetireKey(args) => retire_key(&args, &progress).await?,
         LifecycleCommand::PruneRevocations(args) => {
             let lifecycle = connect(&args.deployment).await?;
             let pruned = lifecycle.prune_expired_revocations().await?;
             print_pruned(&pruned, args.output);
         }
+        LifecycleCommand::BackfillKeyHashes(args) => {
+            let lifecycle = connect(&args.deployment).await?;
+            let done = lifecycle.backfill_key_hashes(&progress).await?;
+            print_backfill(&done, args.output);
+        }
     }
+    Ok(())
+}
+
+async fn show(args: &ShowArgs) -> Result<(), LifecycleError> {
+    let tenant = tenant_ref(&args.tenant)?;
+    let lifecycle = connect(&args.deployment).await?;
+    let keys = lifecycle.keys(&tenant).await?;
+    match args.output {
+        Output::Json => println!("{:#}", tenant_json(&keys)),
+        Output::Table => {
+            for (key, value) in record_fields(&keys.current) {
+                println!("{key:<11} {value}");
+            }
+            println!("{:<11} {}", "partition", keys.current.partition_key_id());
+            for key in keys.all() {
+                println!(
+                    "{:<11} {} {} (created {})",
+                    "key",
+                    key.api_key_id,
+                    keys.role_of(key),
+                    rfc3339(key.created_at)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn rotate_key(args: &RotateKeyArgs, progress: &Stderr) -> Result<(), LifecycleError> {
+    let tenant = tenant_ref(&args.tenant)?;
+    let lifecycle = connect(&args.deployment).await?;
+    let rotated = lifecycle.rotate_key(&tenant, progress).await?;
+    print_rotated(&rotated, args.output);
+    Ok(())
+}
+
+async fn retire_key(args: &RetireKeyArgs, progress: &Stderr) -> Result<(), LifecycleError> {
+    let tenant = TenantRef::Name(TenantName::parse(&args.name)?);
+    let TenantRef::Id(key) = tenant_ref(&TenantArg {
+        api_key_id: Some(args.api_key_id.clone()),
+        name: None,
+    })?
+    else {
+        unreachable!("an API key ID parses to TenantRef::Id")
+    };
+    let lifecycle = connect(&args.deployment).await?;
+    let retired = lifecycle
+        .retire_key(&tenant, &key, args.revoke_sessions, progress)
+        .await?;
+    print_retired(&retired, args.output);
     Ok(())
 }
 
@@ -441,6 +535,26 @@ fn record_json(record: &TenantRecord) -> Value {
     })
 }
 
+/// A tenant as `list` and `show` print it: its current key's record, its
+/// partition, and every key with what it is now.
+fn tenant_json(keys: &TenantKeys) -> Value {
+    let mut value = record_json(&keys.current);
+    value["partitionKeyId"] = json!(keys.current.partition_key_id().as_str());
+    value["keys"] = Value::Array(
+        keys.all()
+            .into_iter()
+            .map(|key| {
+                json!({
+                    "apiKeyId": key.api_key_id.as_str(),
+                    "state": keys.role_of(key),
+                    "createdAt": rfc3339(key.created_at),
+                })
+            })
+            .collect(),
+    );
+    value
+}
+
 fn record_fields(record: &TenantRecord) -> Vec<(&'static str, String)> {
     vec![
         ("api key id", record.api_key_id.to_string()),
@@ -457,8 +571,8 @@ fn record_fields(record: &TenantRecord) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn table(tenants: &[TenantRecord]) -> String {
-    const HEADERS: [&str; 7] = [
+fn table(tenants: &[TenantKeys]) -> String {
+    const HEADERS: [&str; 8] = [
         "API KEY ID",
         "NAME",
         "TIER",
@@ -466,10 +580,18 @@ fn table(tenants: &[TenantRecord]) -> String {
         "ISOLATION",
         "CREATED",
         "EMAIL",
+        "OTHER KEYS",
     ];
-    let rows: Vec<[String; 7]> = tenants
+    let rows: Vec<[String; 8]> = tenants
         .iter()
-        .map(|r| {
+        .map(|t| {
+            let r = &t.current;
+            let others: Vec<String> = t
+                .all()
+                .into_iter()
+                .filter(|k| k.api_key_id != r.api_key_id)
+                .map(|k| format!("{} ({})", k.api_key_id, t.role_of(k)))
+                .collect();
             [
                 r.api_key_id.to_string(),
                 r.tenant_name.clone(),
@@ -478,6 +600,11 @@ fn table(tenants: &[TenantRecord]) -> String {
                 r.isolation.to_string(),
                 rfc3339(r.created_at),
                 r.email.clone(),
+                if others.is_empty() {
+                    "-".into()
+                } else {
+                    others.join(", ")
+                },
             ]
         })
         .collect();
@@ -641,6 +768,88 @@ fn print_pruned(pruned: &Pruned, output: Output) {
     }
 }
 
+fn print_rotated(rotated: &Rotated, output: Output) {
+    let id = &rotated.record.api_key_id;
+    match output {
+        // Exactly the contract's fields (DESIGN.md, key rotation).
+        Output::Json => println!(
+            "{:#}",
+            json!({
+                "apiKeyId": id.as_str(),
+                "apiKey": rotated.api_key.expose(),
+                "previousApiKeyId": rotated.previous.as_str(),
+            })
+        ),
+        Output::Table => {
+            println!("rotated the API key of {:?}", rotated.record.tenant_name);
+            println!("  api key id       {id}");
+            println!("  api key          {}", rotated.api_key.expose());
+            println!(
+                "                   (shown this once: hand it to the tenant over a secure channel)"
+            );
+            println!("  replaces         {}", rotated.previous);
+            println!("  partition        {}", rotated.record.partition_key_id());
+            println!(
+                "  both keys vend until: tenantctl retire-key --name {:?} --api-key-id {}",
+                rotated.record.tenant_name, rotated.previous
+            );
+        }
+    }
+}
+
+fn print_retired(retired: &Retired, output: Output) {
+    let id = &retired.record.api_key_id;
+    let revoked = retired.sessions_revoked_before.map(rfc3339);
+    match output {
+        Output::Json => println!(
+            "{:#}",
+            json!({
+                "apiKeyId": id.as_str(),
+                "retiredAt": retired.record.retired_at.map(rfc3339),
+                "keyDeleted": retired.key_deleted,
+                "sessionsRevokedBefore": revoked,
+            })
+        ),
+        Output::Table => {
+            println!("retired API key {id} of {:?}", retired.record.tenant_name);
+            println!(
+                "  api key          {}",
+                if retired.key_deleted {
+                    "disabled and deleted"
+                } else {
+                    "already deleted"
+                }
+            );
+            if let Some(before) = revoked {
+                println!("  sessions it vended before {before} are refused");
+            }
+        }
+    }
+}
+
+fn print_backfill(done: &Backfill, output: Output) {
+    match output {
+        Output::Json => println!(
+            "{:#}",
+            json!({
+                "written": done.written,
+                "alreadyHad": done.already_had,
+                "offboarded": done.offboarded,
+                "keyMissing": done.key_missing,
+            })
+        ),
+        Output::Table => {
+            println!(
+                "wrote apiKeySha256 for {} tenant(s); {} had it already; {} offboarded skipped",
+                done.written, done.already_had, done.offboarded
+            );
+            for id in &done.key_missing {
+                println!("  {id}: its API key no longer exists; offboard it");
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use tenant_lifecycle::exit_code;
@@ -680,6 +889,8 @@ mod tests {
             api_key_sha256: Some(tenant_registry::ApiKeyHash::of("the-key-value-itself")),
             revision: 1,
             partition_key_id: None,
+            previous_api_key_id: None,
+            retired_at: None,
         };
         let records = [
             record("k1a2b3c4d5", "Acme", tenant_registry::TenantStatus::Active),
@@ -689,14 +900,22 @@ mod tests {
                 tenant_registry::TenantStatus::Suspended,
             ),
         ];
-        let text = table(&records);
+        let tenants: Vec<TenantKeys> = records
+            .iter()
+            .map(|r| TenantKeys {
+                current: r.clone(),
+                replaced: Vec::new(),
+                retired: Vec::new(),
+            })
+            .collect();
+        let text = table(&tenants);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines,
             [
-                "API KEY ID  NAME                TIER      STATUS     ISOLATION  CREATED               EMAIL",
-                "k1a2b3c4d5  Acme                standard  active     pooled     2026-11-27T10:00:00Z  ops@acme.example",
-                "z9y8x7w6v5  Globex Corporation  standard  suspended  pooled     2026-11-27T10:00:00Z  ops@globex.example",
+                "API KEY ID  NAME                TIER      STATUS     ISOLATION  CREATED               EMAIL               OTHER KEYS",
+                "k1a2b3c4d5  Acme                standard  active     pooled     2026-11-27T10:00:00Z  ops@acme.example    -",
+                "z9y8x7w6v5  Globex Corporation  standard  suspended  pooled     2026-11-27T10:00:00Z  ops@globex.example  -",
             ],
             "{text}"
         );

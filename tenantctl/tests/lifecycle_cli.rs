@@ -371,3 +371,60 @@ async fn a_siloed_tenant_is_onboarded_from_the_stack_outputs_through_endpoint_ur
         missing.stderr
     );
 }
+
+#[tokio::test]
+async fn backfill_key_hashes_counts_what_it_wrote_and_never_prints_a_value() {
+    let (cli, _) = deployment().await;
+    let onboard = cli.run(&[
+        "onboard",
+        "--name",
+        "Legacy",
+        "--email",
+        "ops@legacy.example",
+        "--tier",
+        "basic",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(onboard.code, 0, "{}", onboard.stderr);
+    let id = onboard.json()["apiKeyId"].as_str().unwrap().to_owned();
+    let value = onboard.json()["apiKey"].as_str().unwrap().to_owned();
+    // As written before the registry held the hash.
+    let conf = cli.moto.sdk_config().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&conf);
+    ddb.update_item()
+        .table_name(TENANT_TABLE)
+        .key("apiKeyId", AttributeValue::S(id.clone()))
+        .update_expression("REMOVE apiKeySha256")
+        .send()
+        .await
+        .unwrap();
+
+    let first = cli.run(&["backfill-key-hashes"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stdout.contains("wrote apiKeySha256 for 1 tenant"),
+        "{}",
+        first.stdout
+    );
+    let again = cli.run(&["backfill-key-hashes", "--output", "json"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.json()["written"], 0, "idempotent");
+    assert_eq!(again.json()["alreadyHad"], 1);
+    for text in [&first.stdout, &first.stderr, &again.stdout, &again.stderr] {
+        assert!(!text.contains(&value), "a key value was printed: {text}");
+    }
+    let item = ddb
+        .get_item()
+        .table_name(TENANT_TABLE)
+        .key("apiKeyId", AttributeValue::S(id))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(
+        item["apiKeySha256"].as_s().unwrap(),
+        &tenant_registry::ApiKeyHash::of(&value).to_hex()
+    );
+}

@@ -182,6 +182,7 @@ async fn a_trust_policy_changed_through_the_gateway_decides_the_very_next_assume
     let issuer = StsIssuer::new(sts(&gateway, &vendor), d.tenant_role_arn());
     let request = SessionRequest {
         api_key_id: ApiKeyId::parse(TENANT_A).expect("key id"),
+        partition_key_id: ApiKeyId::parse(TENANT_A).expect("key id"),
         duration_seconds: 900,
         scope: Scope::ReadWrite,
     };

@@ -132,7 +132,7 @@ async fn a_principal_the_trust_policy_does_not_name_is_refused() {
 }
 
 #[tokio::test]
-async fn a_missing_or_extra_tag_or_a_wrong_source_identity_is_refused() {
+async fn a_missing_or_extra_tag_or_a_session_name_other_than_the_tag_is_refused() {
     let gateway = start().await;
     let vendor = gateway.vendor_credentials().await.expect("vendor");
     let client = sts(&gateway, &vendor);
@@ -151,18 +151,35 @@ async fn a_missing_or_extra_tag_or_a_wrong_source_identity_is_refused() {
     .await;
     assert_eq!(extra.expect_err("extra tag"), "AccessDenied");
 
-    let other_source = assume(
+    // After a rotation the source identity is the vending key, not the tag:
+    // the trust policy admits it, and the session ARN still names the tenant.
+    let rotated = assume(
         &client,
         &role,
         vec![tag("api-key-id", TENANT_A)],
         Some("k2"),
         900,
     )
-    .await;
+    .await
+    .expect("a rotated key's session");
+    assert_eq!(rotated.source_identity(), Some("k2"));
     assert_eq!(
-        other_source.expect_err("source identity differs"),
-        "AccessDenied"
+        rotated
+            .assumed_role_user()
+            .map(aws_sdk_sts::types::AssumedRoleUser::arn),
+        Some("arn:aws:sts::123456789012:assumed-role/TenantRole/k1")
     );
+    // The session name must be the tag.
+    let other_name = client
+        .assume_role()
+        .role_arn(&role)
+        .role_session_name("k2")
+        .tags(tag("api-key-id", TENANT_A))
+        .source_identity("k2")
+        .send()
+        .await
+        .expect_err("session name differs from the tag");
+    assert_eq!(other_name.into_service_error().code(), Some("AccessDenied"));
 
     let no_source = assume(&client, &role, vec![tag("api-key-id", TENANT_A)], None, 900).await;
     assert_eq!(no_source.expect_err("no source identity"), "AccessDenied");
@@ -374,4 +391,48 @@ async fn a_tenant_session_may_not_tag_a_chained_session_even_where_it_may_assume
             .expect_err(value);
         assert_eq!(code, "AccessDenied", "tag {value}");
     }
+}
+
+#[tokio::test]
+async fn the_vendor_roles_credentials_mint_tenant_sessions_only_inside_the_vendor_function() {
+    // lambda:SourceFunctionArn: Lambda sets it for the function's own code.
+    // The same role's credentials anywhere else (leaked, or handed to
+    // another function the role was passed to) are refused by the vendor
+    // policy's Deny, although the trust policy names the role.
+    let gateway = start().await;
+    let d = gateway.deployment().clone();
+    let role = d.tenant_role_arn();
+    let tags = || vec![tag("api-key-id", TENANT_A)];
+    let other_function = iam_gateway::Deployment::function_arn("SomeOtherFunction");
+    for (what, credentials) in [
+        (
+            "the role's credentials outside any function",
+            gateway
+                .role_credentials(&d.vendor_role, &d.vendor_session_name)
+                .await
+                .expect("creds"),
+        ),
+        (
+            "another function running as the vendor role",
+            gateway
+                .function_credentials(&d.vendor_role, &other_function)
+                .await
+                .expect("creds"),
+        ),
+    ] {
+        let code = assume(
+            &sts(&gateway, &credentials),
+            &role,
+            tags(),
+            Some(TENANT_A),
+            900,
+        )
+        .await
+        .expect_err(what);
+        assert_eq!(code, "AccessDenied", "{what}");
+    }
+    let vendor = gateway.vendor_credentials().await.expect("vendor");
+    assume(&sts(&gateway, &vendor), &role, tags(), Some(TENANT_A), 900)
+        .await
+        .expect("the vendor function's own code vends");
 }

@@ -2,7 +2,7 @@
 //! placeholders, and pass every lint of the isolation-audit library: the
 //! pitfalls of DESIGN.md ("Policies", `ISO001`–`ISO011`, what `tenantctl
 //! audit` runs) and the strict lints that pin their reviewed shape
-//! (`ISO012`–`ISO026`). Each pitfall test runs its lint on the real file and
+//! (`ISO012`–`ISO026`, `ISO029`). Each pitfall test runs its lint on the real file and
 //! on a copy with the pitfall put back, so a lint that can't fail is caught
 //! too, and pairs that copy with a request it now wrongly allows (a row of
 //! the audit's request matrix, or a request written out, decided by
@@ -25,7 +25,7 @@ use repo_files::{
 use serde_json::{Value, json};
 
 /// The deploy-time placeholders documented in `policies/README.md`.
-const DOCUMENTED_PLACEHOLDERS: [&str; 10] = [
+const DOCUMENTED_PLACEHOLDERS: [&str; 12] = [
     "${AWS::Partition}",
     "${AWS::Region}",
     "${AWS::AccountId}",
@@ -36,6 +36,8 @@ const DOCUMENTED_PLACEHOLDERS: [&str; 10] = [
     "${TenantRoleArn}",
     "${VendorFunctionRoleArn}",
     "${VendorFunctionLogGroup}",
+    "${VendorFunctionArn}",
+    "${KeyAuthorizerLogGroup}",
 ];
 
 /// The IAM policy variables the documents may use: the session tag, as seen
@@ -794,8 +796,8 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
     );
 
     // Three guards keep an empty tag out: both statements' `??*`, and the
-    // source identity, which must equal the tag (and which STS requires to
-    // be at least two characters). The pairing widens all three.
+    // session name, which must equal the tag (and which STS requires to be
+    // at least two characters). The pairing widens all three.
     let mut doc = policy(TENANT_ROLE_TRUST);
     statement_mut(&mut doc, "TagSessionWithTheApiKeyIdOnly")["Condition"]["StringLike"]["aws:RequestTag/api-key-id"] =
         json!("*");
@@ -806,26 +808,27 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
     );
     statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Condition"]["StringLike"]["aws:RequestTag/api-key-id"] =
         json!("*");
-    statement_mut(&mut doc, "SourceIdentityIsTheApiKeyId")
+    statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Condition"]
         .as_object_mut()
         .unwrap()
-        .remove("Condition");
+        .remove("StringEquals");
     assert_caught(
-        "empty tag value and any source identity admitted",
+        "empty tag value and any session name admitted",
         &findings("ISO017", TENANT_ROLE_TRUST, &doc),
         "may be empty",
     );
     assert_breaks(
-        "empty tag value and any source identity admitted",
+        "empty tag value and any session name admitted",
         TENANT_ROLE_TRUST,
         &doc,
         Outcome::Violation,
         trust(VENDOR, "empty tag value"),
     );
 
-    // Three guards keep an untagged session out: the Null on the tag, the
-    // `??*` (false on an absent key) and the source identity (required,
-    // and equal to the tag). The pairing drops all three.
+    // Four guards keep an untagged session out: the Null on the tag, the
+    // `??*` (false on an absent key), the source identity (required) and
+    // the session name (equal to the tag, which an absent tag never is).
+    // The pairing drops all four.
     let mut doc = policy(TENANT_ROLE_TRUST);
     statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Condition"]["Null"]
         .as_object_mut()
@@ -840,17 +843,18 @@ fn trust_tag_check_catches_extra_keys_empty_values_and_untagged_sessions() {
         .as_object_mut()
         .unwrap();
     assume.remove("StringLike");
+    assume.remove("StringEquals");
     assume["Null"]
         .as_object_mut()
         .unwrap()
         .remove("sts:SourceIdentity");
     assert_caught(
-        "AssumeRole without tag or source identity",
+        "AssumeRole without tag, source identity or session name",
         &findings("ISO017", TENANT_ROLE_TRUST, &doc),
         "does not require the api-key-id tag",
     );
     assert_breaks(
-        "AssumeRole without tag or source identity",
+        "AssumeRole without tag, source identity or session name",
         TENANT_ROLE_TRUST,
         &doc,
         Outcome::Violation,
@@ -903,7 +907,7 @@ fn transitive_tag_check_catches_a_removed_guard() {
 }
 
 #[test]
-fn trust_allows_a_source_identity_equal_to_the_tag() {
+fn trust_requires_a_source_identity_and_a_session_name_equal_to_the_tag() {
     assert_clean(
         "policies/tenant-role-trust.json (ISO019)",
         &findings_on_reviewed("ISO019"),
@@ -913,28 +917,39 @@ fn trust_allows_a_source_identity_equal_to_the_tag() {
 #[test]
 fn source_identity_check_catches_any_value_or_no_permission() {
     let mut doc = policy(TENANT_ROLE_TRUST);
-    statement_mut(&mut doc, "SourceIdentityIsTheApiKeyId")
+    statement_mut(&mut doc, "SourceIdentityNamesTheVendingKey")
         .as_object_mut()
         .unwrap()
         .remove("Condition");
     assert_caught(
         "any source identity",
         &findings("ISO019", TENANT_ROLE_TRUST, &doc),
-        "not required to equal",
+        "not required to be a key ID",
+    );
+
+    let mut doc = policy(TENANT_ROLE_TRUST);
+    statement_mut(&mut doc, "OnlyTheVendorFunctionMayAssume")["Condition"]
+        .as_object_mut()
+        .unwrap()
+        .remove("StringEquals");
+    assert_caught(
+        "any session name",
+        &findings("ISO019", TENANT_ROLE_TRUST, &doc),
+        "sts:RoleSessionName is not required to equal",
     );
     assert_breaks(
-        "any source identity",
+        "any session name",
         TENANT_ROLE_TRUST,
         &doc,
         Outcome::Violation,
-        trust(VENDOR, "source identity of another tenant"),
+        trust(VENDOR, "session name of another tenant"),
     );
 
     let mut doc = policy(TENANT_ROLE_TRUST);
     doc["Statement"]
         .as_array_mut()
         .unwrap()
-        .retain(|s| s["Sid"] != "SourceIdentityIsTheApiKeyId");
+        .retain(|s| s["Sid"] != "SourceIdentityNamesTheVendingKey");
     assert_caught(
         "SetSourceIdentity not allowed",
         &findings("ISO019", TENANT_ROLE_TRUST, &doc),

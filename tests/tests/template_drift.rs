@@ -11,8 +11,8 @@ use isolation_audit::lints::{self, strict};
 use isolation_audit::matrix::Names;
 use isolation_audit::{Params, PolicySet};
 use repo_files::{
-    TENANT_ROLE_PERMISSIONS, TENANT_ROLE_TRUST, VENDOR_FN_PERMISSIONS, all_strings, policy,
-    read_text, repo_root, strings, template,
+    KEY_AUTHORIZER_PERMISSIONS, TENANT_ROLE_PERMISSIONS, TENANT_ROLE_TRUST, VENDOR_FN_PERMISSIONS,
+    all_strings, policy, read_text, repo_root, strings, template,
 };
 use serde_json::{Map, Value, json};
 
@@ -139,8 +139,36 @@ fn tenant_role_policy<'a>(tpl: &'a Value, name: &str) -> &'a Value {
         )
 }
 
+/// The vendor function's ARN as the template spells it: built from the
+/// function's `FunctionName` (a `GetAtt` would close a cycle, since the
+/// function depends on its policy), which the files write `${VendorFunctionArn}`.
+fn vendor_function_arn_sub(tpl: &Value) -> String {
+    let name = tpl["Resources"]["VendorFunction"]["Properties"]["FunctionName"]["Fn::Sub"]
+        .as_str()
+        .expect("VendorFunction has a FunctionName written as a Fn::Sub string");
+    format!("arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}")
+}
+
+/// Replaces the template's spelling of the vendor function's ARN with its placeholder.
+fn name_vendor_function_arn(v: &mut Value, arn_sub: &str) {
+    match v {
+        Value::String(s) if s == arn_sub => "${VendorFunctionArn}".clone_into(s),
+        Value::Array(list) => list
+            .iter_mut()
+            .for_each(|e| name_vendor_function_arn(e, arn_sub)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|e| name_vendor_function_arn(e, arn_sub)),
+        _ => {}
+    }
+}
+
 fn drift(template_doc: &Value, file: &str, file_doc: &Value) -> Option<String> {
-    match to_policy_form(template_doc) {
+    let arn_sub = vendor_function_arn_sub(&template());
+    match to_policy_form(template_doc).map(|mut mapped| {
+        name_vendor_function_arn(&mut mapped, &arn_sub);
+        mapped
+    }) {
         Err(e) => Some(format!("the copy of policies/{file} in template.yaml can't be mapped: {e}")),
         Ok(mapped) => first_difference("", &mapped, file_doc).map(|d| {
             format!("template.yaml and policies/{file} have drifted apart at {d}; change both (the file is the reviewed contract)")
@@ -186,6 +214,55 @@ fn template_embeds_the_vendor_function_permissions_unchanged() {
 }
 
 #[test]
+fn template_embeds_the_key_authorizer_permissions_unchanged() {
+    let tpl = template();
+    let doc = embedded(
+        &tpl,
+        "/Resources/KeyAuthorizerPolicy/Properties/PolicyDocument",
+    );
+    if let Some(d) = drift(
+        doc,
+        KEY_AUTHORIZER_PERMISSIONS,
+        &policy(KEY_AUTHORIZER_PERMISSIONS),
+    ) {
+        panic!("{d}");
+    }
+}
+
+#[test]
+fn the_api_takes_its_key_from_the_key_authorizer_uncached() {
+    let tpl = template();
+    let api = &resource(&tpl, "CredentialsApi")["Properties"];
+    assert_eq!(api["ApiKeySourceType"], "AUTHORIZER");
+    assert_eq!(api["Auth"]["DefaultAuthorizer"], "KeyAuthorizer");
+    let authorizer = &api["Auth"]["Authorizers"]["KeyAuthorizer"];
+    assert_eq!(authorizer["FunctionPayloadType"], "REQUEST");
+    assert_eq!(
+        authorizer["FunctionArn"],
+        json!({"Fn::GetAtt": ["KeyAuthorizerFunction", "Arn"]})
+    );
+    assert_eq!(
+        authorizer["Identity"]["ReauthorizeEvery"], 0,
+        "a cached Allow would outlive a suspension"
+    );
+    let function = resource(&tpl, "KeyAuthorizerFunction");
+    assert_eq!(
+        function["Metadata"]["BuildProperties"]["Binary"],
+        "key-authorizer"
+    );
+    assert_eq!(
+        function["Properties"]["Role"],
+        json!({"Fn::GetAtt": ["KeyAuthorizerRole", "Arn"]})
+    );
+    let index = &resource(&tpl, "TenantTable")["Properties"]["GlobalSecondaryIndexes"][0];
+    assert_eq!(index["IndexName"], tenant_registry::API_KEY_HASH_INDEX);
+    assert_eq!(
+        index["KeySchema"],
+        json!([{"AttributeName": "apiKeySha256", "KeyType": "HASH"}])
+    );
+}
+
+#[test]
 fn drift_check_catches_an_edited_template_policy() {
     let tpl = template();
     let mut doc = tenant_role_policy(&tpl, "tenant-role-permissions").clone();
@@ -215,6 +292,23 @@ fn drift_check_catches_an_edited_template_policy() {
     assert!(
         found.is_some(),
         "a changed trusted principal went unnoticed"
+    );
+}
+
+#[test]
+fn the_vendor_function_is_named_after_the_stack_so_its_policy_can_name_it() {
+    let tpl = template();
+    assert_eq!(
+        vendor_function_arn_sub(&tpl),
+        "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}-vendor-fn"
+    );
+    let condition = &embedded(
+        &tpl,
+        "/Resources/VendorFunctionPolicy/Properties/PolicyDocument",
+    )["Statement"][1]["Condition"]["ArnEquals"]["lambda:SourceFunctionArn"];
+    assert_eq!(
+        condition["Fn::Sub"].as_str(),
+        Some(vendor_function_arn_sub(&tpl).as_str())
     );
 }
 

@@ -14,7 +14,7 @@ use iam_gateway::sessions::RoleSession;
 use repo_files::{read_text, template};
 use sandbox::api_client::ApiResponse;
 use sandbox::system::{Options, System, Tenant};
-use serde_json::json;
+use serde_json::{Value, json};
 use system_support::{get, post};
 use tenant_registry::{CredentialsBody, Isolation, Tier};
 
@@ -194,6 +194,20 @@ async fn copy_the_registry_as_basic(gateway: &iam_gateway::Gateway, tenants: &[&
         .dynamodb("DescribeTable", &json!({"TableName": registry}))
         .await
         .expect("registry");
+    // The key schema's attributes only: the registry also defines its key
+    // hash index's, which a table without that index must not list.
+    let keys: Vec<&Value> = schema["Table"]["KeySchema"]
+        .as_array()
+        .map(|k| k.iter().map(|k| &k["AttributeName"]).collect())
+        .unwrap_or_default();
+    let definitions: Vec<&Value> = schema["Table"]["AttributeDefinitions"]
+        .as_array()
+        .map(|d| {
+            d.iter()
+                .filter(|d| keys.contains(&&d["AttributeName"]))
+                .collect()
+        })
+        .unwrap_or_default();
     gateway
         .moto()
         .dynamodb(
@@ -201,7 +215,7 @@ async fn copy_the_registry_as_basic(gateway: &iam_gateway::Gateway, tenants: &[&
             &json!({
                 "TableName": "OtherRegistry",
                 "BillingMode": "PAY_PER_REQUEST",
-                "AttributeDefinitions": schema["Table"]["AttributeDefinitions"],
+                "AttributeDefinitions": definitions,
                 "KeySchema": schema["Table"]["KeySchema"],
             }),
         )

@@ -80,8 +80,36 @@ async fn each_tier_vends_its_duration_and_the_credentials_reach_only_its_own_ite
     assert_eq!(scan.unwrap_err().code(), Some("AccessDeniedException"));
 }
 
+/// The credentials event API Gateway would send after an Allow from the key
+/// authorizer for `tenant` (identity from the request context, as on AWS).
+fn event_for(tenant: &sandbox::system::Tenant) -> serde_json::Value {
+    let mut event: serde_json::Value = serde_json::from_str(include_str!(
+        "../../vendor-fn/tests/fixtures/get_credentials.json"
+    ))
+    .unwrap();
+    let identity = &mut event["requestContext"]["identity"];
+    identity["apiKeyId"] = tenant.api_key_id.as_str().into();
+    identity["apiKey"] = tenant.api_key.as_str().into();
+    event
+}
+
+/// vendor-fn's answer to `event`, invoked through the local Lambda.
+async fn invoke(system: &sandbox::system::System, event: &serde_json::Value) -> serde_json::Value {
+    let payload = system
+        .host()
+        .invoke("direct", bytes::Bytes::from(event.to_string()))
+        .await
+        .expect("the function answers");
+    let response: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    let body = response["body"].as_str().unwrap_or("null");
+    serde_json::json!({
+        "status": response["statusCode"],
+        "body": serde_json::from_str::<serde_json::Value>(body).unwrap_or_default(),
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn suspended_and_unknown_tenants_are_refused_by_vendor_fn() {
+async fn suspended_and_unknown_tenants_are_refused_by_the_authorizer_and_by_vendor_fn() {
     let system = start().await;
     let tenant = onboard(&system, "Soon Suspended", Tier::Standard).await;
     let admin = admin_dynamodb(&system);
@@ -93,9 +121,12 @@ async fn suspended_and_unknown_tenants_are_refused_by_vendor_fn() {
         )]
         .into()
     };
+    let explicit_deny = serde_json::json!({
+        "message": "User is not authorized to access this resource with an explicit deny"
+    });
 
     // The registry says suspended while API Gateway still accepts the key
-    // (a suspend half-way, or API Gateway's key cache): vendor-fn refuses.
+    // (a suspend half-way): the key authorizer denies it.
     admin
         .update_item()
         .table_name(&registry)
@@ -107,8 +138,15 @@ async fn suspended_and_unknown_tenants_are_refused_by_vendor_fn() {
         .await
         .unwrap();
     let response = get(&system, Some(&tenant.api_key)).await;
-    assert_eq!(response.status, 403, "{}", response.body);
-    assert_eq!(response.json()["code"], "TenantSuspended");
+    assert_eq!(
+        (response.status.as_u16(), response.json()),
+        (403, explicit_deny.clone())
+    );
+    // vendor-fn refuses too, should it be called anyway (the authorizer
+    // reads an eventually consistent index; vendor-fn reads strongly).
+    let answer = invoke(&system, &event_for(&tenant)).await;
+    assert_eq!(answer["status"], 403, "{answer}");
+    assert_eq!(answer["body"]["code"], "TenantSuspended", "{answer}");
 
     // A key API Gateway knows but the registry does not.
     admin
@@ -119,18 +157,28 @@ async fn suspended_and_unknown_tenants_are_refused_by_vendor_fn() {
         .await
         .unwrap();
     let response = get(&system, Some(&tenant.api_key)).await;
-    assert_eq!(response.status, 403, "{}", response.body);
-    assert_eq!(response.json()["code"], "UnknownTenant");
+    assert_eq!(
+        (response.status.as_u16(), response.json()),
+        (403, explicit_deny)
+    );
+    let answer = invoke(&system, &event_for(&tenant)).await;
+    assert_eq!(answer["status"], 403, "{answer}");
+    assert_eq!(answer["body"]["code"], "UnknownTenant", "{answer}");
     assert!(
-        !response.body.contains(&tenant.api_key),
+        !response.body.contains(&tenant.api_key) && !answer.to_string().contains(&tenant.api_key),
         "the key value is never echoed"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn missing_unknown_and_disabled_api_keys_are_forbidden_by_the_gateway() {
+async fn missing_unknown_suspended_and_disabled_api_keys_are_refused_by_the_gateway() {
     let system = start().await;
     let tenant = onboard(&system, "Acme", Tier::Standard).await;
+    let explicit_deny = serde_json::json!({
+        "message": "User is not authorized to access this resource with an explicit deny"
+    });
+    // No identity source on the authorizer: API Gateway calls it even with
+    // no key, and it denies.
     for key in [
         None,
         Some(""),
@@ -138,9 +186,10 @@ async fn missing_unknown_and_disabled_api_keys_are_forbidden_by_the_gateway() {
     ] {
         let response = get(&system, key).await;
         assert_eq!(response.status, 403, "{key:?}");
-        assert_eq!(response.json(), serde_json::json!({"message": "Forbidden"}));
+        assert_eq!(response.json(), explicit_deny, "{key:?}");
     }
-    // tenantctl suspend: registry suspended and the key disabled.
+    // tenantctl suspend: registry suspended (the authorizer denies) and the
+    // key disabled.
     let id = TenantRef::Id(ApiKeyId::parse(&tenant.api_key_id).unwrap());
     system
         .lifecycle()
@@ -150,7 +199,7 @@ async fn missing_unknown_and_disabled_api_keys_are_forbidden_by_the_gateway() {
     let response = get(&system, Some(&tenant.api_key)).await;
     assert_eq!(
         (response.status.as_u16(), response.json()),
-        (403, serde_json::json!({"message": "Forbidden"}))
+        (403, explicit_deny)
     );
     system
         .lifecycle()
@@ -158,6 +207,28 @@ async fn missing_unknown_and_disabled_api_keys_are_forbidden_by_the_gateway() {
         .await
         .expect("resumes");
     assert_eq!(get(&system, Some(&tenant.api_key)).await.status, 200);
+
+    // A key disabled in API Gateway whose tenant is active: the authorizer
+    // allows, and API Gateway refuses the usageIdentifierKey it returned.
+    let apigateway = aws_sdk_apigateway::Client::new(system.admin_config());
+    apigateway
+        .update_api_key()
+        .api_key(&tenant.api_key_id)
+        .patch_operations(
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op(aws_sdk_apigateway::types::Op::Replace)
+                .path("/enabled")
+                .value("false")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let response = get(&system, Some(&tenant.api_key)).await;
+    assert_eq!(
+        (response.status.as_u16(), response.json()),
+        (403, serde_json::json!({"message": "Forbidden"}))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -38,9 +38,14 @@ fn record(id: &str) -> TenantRecord {
         isolation: Isolation::Pooled,
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
         contact: None,
-        api_key_sha256: None,
+        // The fixture's key value: the bench measures a vend that passes the check.
+        api_key_sha256: Some(tenant_registry::ApiKeyHash::of(
+            "Xq7TsecretApiKeyValue0123456789abcdefGHIJ",
+        )),
         revision: 1,
         partition_key_id: None,
+        previous_api_key_id: None,
+        retired_at: None,
     }
 }
 
@@ -148,6 +153,7 @@ fn bench_vend(c: &mut Criterion) {
     });
     let session = SessionRequest {
         api_key_id: id.clone(),
+        partition_key_id: id.clone(),
         duration_seconds: 1200,
         scope: Scope::ReadOnly,
     };

@@ -10,9 +10,10 @@ use crate::issuer::IssuedCredentials;
 
 /// The resources `tenant` reaches under this deployment's configuration:
 /// its table (the pooled one, or its silo), its partition key value and,
-/// when a bucket is configured, its prefix there.
+/// when a bucket is configured, its prefix there; all by its
+/// `partitionKeyId`, which a rotated key shares with the first.
 pub fn resources(config: &Config, tenant: &TenantRecord) -> Resources {
-    let id = &tenant.api_key_id;
+    let id = tenant.partition_key_id();
     let dynamo_db_table = match tenant.isolation {
         Isolation::Pooled => config.data_table.clone(),
         Isolation::Siloed => config

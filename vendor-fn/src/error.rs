@@ -67,12 +67,23 @@ pub enum VendError {
     /// No registry item for this key ID.
     #[error("tenant not registered")]
     UnknownTenant,
+    /// The presented key value does not hash to the record's `apiKeySha256`.
+    // Display goes to the log line: nothing of the presented value.
+    #[error("the presented api key does not match the registry's hash")]
+    InvalidApiKey,
+    /// The record has no `apiKeySha256`: it was written before the hash
+    /// existed. Refused, never trusted; the operator backfills it.
+    #[error("the registry record has no api key hash")]
+    KeyHashMissing,
     /// The tenant is suspended.
     #[error("tenant suspended")]
     TenantSuspended,
     /// The tenant is offboarded.
     #[error("tenant offboarded")]
     TenantOffboarded,
+    /// This key was retired (`retire-key`); the tenant's current key vends.
+    #[error("api key retired")]
+    KeyRetired,
     /// The registry item exists but cannot be read.
     #[error("registry item is invalid")]
     TenantRecordInvalid(#[source] RegistryError),
@@ -101,11 +112,13 @@ impl VendError {
             Self::MissingApiKeyContext
             | Self::InvalidApiKeyId(_)
             | Self::UnknownTenant
+            | Self::InvalidApiKey
             | Self::TenantSuspended
-            | Self::TenantOffboarded => 403,
+            | Self::TenantOffboarded
+            | Self::KeyRetired => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::Config { .. } | Self::TenantRecordInvalid(_) => 500,
+            Self::Config { .. } | Self::TenantRecordInvalid(_) | Self::KeyHashMissing => 500,
             Self::Registry(f) | Self::Sts(f) => match Class::of(f) {
                 Class::Retryable => 503,
                 Class::AccessDenied | Class::Misconfigured => 500,
@@ -130,8 +143,11 @@ impl VendError {
             Self::MissingApiKeyContext => "MissingApiKey",
             Self::InvalidApiKeyId(_) => "InvalidApiKeyId",
             Self::UnknownTenant => "UnknownTenant",
+            Self::InvalidApiKey => "InvalidApiKey",
+            Self::KeyHashMissing => "TenantKeyHashMissing",
             Self::TenantSuspended => "TenantSuspended",
             Self::TenantOffboarded => "TenantOffboarded",
+            Self::KeyRetired => "ApiKeyRetired",
             Self::TenantRecordInvalid(_) => "TenantRecordInvalid",
             Self::Registry(f) => match (f.kind, Class::of(f)) {
                 (FailureKind::Throttled, _) => "RegistryThrottled",
@@ -177,8 +193,15 @@ impl VendError {
             Self::MissingApiKeyContext => "an API key is required".into(),
             Self::InvalidApiKeyId(_) => "the API key ID is not valid".into(),
             Self::UnknownTenant => "no tenant is registered for this API key".into(),
+            Self::InvalidApiKey => "the API key is not valid".into(),
+            Self::KeyHashMissing => {
+                "this tenant's registry record has no API key hash; the operator must run `tenantctl backfill-key-hashes`".into()
+            }
             Self::TenantSuspended => "this tenant is suspended".into(),
             Self::TenantOffboarded => "this tenant has been offboarded".into(),
+            Self::KeyRetired => {
+                "this API key has been retired; use the tenant's current key".into()
+            }
             Self::TenantRecordInvalid(_) => {
                 "this tenant's registry record is invalid; contact the operator".into()
             }

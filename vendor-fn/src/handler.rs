@@ -83,11 +83,15 @@ async fn vend(
         .await?
         .ok_or(VendError::UnknownTenant)?;
     outcome.tier = Some(tenant.tier.as_str());
+    // The key before the status: without the key, nothing about the tenant
+    // is worth telling.
+    ensure_key_matches(&tenant, request)?;
     ensure_active(&tenant)?;
     let duration_seconds = session_duration(&tenant, request.requested_duration)?;
     outcome.duration_seconds = Some(duration_seconds);
     let session = SessionRequest {
         api_key_id: request.api_key_id.clone(),
+        partition_key_id: tenant.partition_key_id().clone(),
         duration_seconds,
         scope: request.scope,
     };
@@ -103,10 +107,26 @@ async fn vend(
         .map_err(|_| VendError::Sts(AwsFailure::new(FailureKind::Rejected, "Serialize")))
 }
 
+/// The presented key value must hash to the record's `apiKeySha256`
+/// (constant-time compare). This is what makes a forged event (a direct
+/// invoke naming a real key ID) worthless without the key itself.
+fn ensure_key_matches(tenant: &TenantRecord, request: &CredentialRequest) -> Result<(), VendError> {
+    let hash = tenant
+        .api_key_sha256
+        .as_ref()
+        .ok_or(VendError::KeyHashMissing)?;
+    if hash.matches(request.presented_key.expose()) {
+        Ok(())
+    } else {
+        Err(VendError::InvalidApiKey)
+    }
+}
+
 fn ensure_active(tenant: &TenantRecord) -> Result<(), VendError> {
     match tenant.status {
         TenantStatus::Active => Ok(()),
         TenantStatus::Suspended => Err(VendError::TenantSuspended),
+        TenantStatus::Offboarded if tenant.is_retired() => Err(VendError::KeyRetired),
         TenantStatus::Offboarded => Err(VendError::TenantOffboarded),
     }
 }

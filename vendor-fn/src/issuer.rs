@@ -19,8 +19,14 @@ pub const READ_ONLY_SESSION_POLICY: &str = include_str!("../../policies/session-
 /// the tier), one scope.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionRequest {
-    /// The tenant, used for the tag, the session name and the source identity.
+    /// The key that asked: the session's `SourceIdentity`, so CloudTrail
+    /// names which key vended every session (and `retire-key
+    /// --revoke-sessions` can refuse exactly those).
     pub api_key_id: ApiKeyId,
+    /// The tenant's partition (`partitionKeyId`): the `api-key-id` tag every
+    /// policy keys on, and the `RoleSessionName`, so the session's ARN names
+    /// the tenant whichever of its keys vended it.
+    pub partition_key_id: ApiKeyId,
     /// Within 900..=3600, already checked against the tier.
     pub duration_seconds: u32,
     /// Whether to attach the read-only session policy.
@@ -64,10 +70,11 @@ impl StsIssuer {
     /// # Errors
     /// [`VendError::Sts`] classified by AWS's error code.
     pub async fn issue(&self, request: &SessionRequest) -> Result<IssuedCredentials, VendError> {
-        let id = request.api_key_id.as_str();
+        let key = request.api_key_id.as_str();
+        let partition = request.partition_key_id.as_str();
         let tag = Tag::builder()
             .key(SESSION_TAG_KEY)
-            .value(id)
+            .value(partition)
             .build()
             .map_err(|_| VendError::Sts(AwsFailure::new(FailureKind::Invalid, "TagBuild")))?;
         let policy = match request.scope {
@@ -78,10 +85,12 @@ impl StsIssuer {
             .client
             .assume_role()
             .role_arn(&self.role_arn)
-            // ApiKeyId admits only [A-Za-z0-9]{2,64}, valid for both fields, so
-            // CloudTrail names the tenant in the session and its source identity.
-            .role_session_name(id)
-            .source_identity(id)
+            // ApiKeyId admits only [A-Za-z0-9]{2,64}, valid for both fields:
+            // CloudTrail names the tenant in the session ARN and the vending
+            // key in the source identity (the trust policy requires the
+            // session name to equal the tag).
+            .role_session_name(partition)
+            .source_identity(key)
             .tags(tag)
             .duration_seconds(i32::try_from(request.duration_seconds).unwrap_or(i32::MAX))
             .set_policy(policy.map(str::to_owned))

@@ -20,12 +20,23 @@
 //! request, which is also the request's CloudWatch metrics ([`metrics`]:
 //! Embedded Metric Format, by tier); [`VendError`] says what every failure
 //! looks like to the caller.
+//!
+//! The second binary, `key-authorizer`, is API Gateway's Lambda authorizer
+//! ([`key_authorizer`], with [`key_lookup`]): it finds the tenant of the key
+//! a request presents (in `x-api-key` or, as the SDKs' container-credentials
+//! provider sends it, `Authorization`) and hands it to API Gateway as the
+//! usage plan key. It lives here rather than in its own crate because it is
+//! the vendor's front door: the same registry contract, error codes, SDK
+//! settings and log rules, built and deployed with the same cargo-lambda
+//! step (`--bin key-authorizer`).
 
 pub mod config;
 pub mod credentials_body;
 pub mod error;
 pub mod handler;
 pub mod issuer;
+pub mod key_authorizer;
+pub mod key_lookup;
 pub mod log_format;
 pub mod logging;
 pub mod metrics;

@@ -3,7 +3,7 @@
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use aws_lambda_events::http::Method;
 use serde_json::Value;
-use tenant_registry::ApiKeyId;
+use tenant_registry::{ApiKeyId, Secret};
 
 use crate::{VendError, request_body};
 
@@ -18,8 +18,12 @@ pub use tenant_registry::Scope;
 /// API Gateway request context.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CredentialRequest {
-    /// The tenant, from `requestContext.identity.apiKeyId`.
+    /// The API key that made the request, from `requestContext.identity.apiKeyId`.
     pub api_key_id: ApiKeyId,
+    /// The key value API Gateway validated, from
+    /// `requestContext.identity.apiKey`: checked against the registry's
+    /// `apiKeySha256`, so an event forged without the key gets nothing.
+    pub presented_key: Secret,
     /// `durationSeconds` from a POST body, not yet checked against the tier.
     pub requested_duration: Option<u64>,
     /// Requested scope.
@@ -76,14 +80,35 @@ fn parse_request(event: &ApiGatewayProxyRequest) -> Result<CredentialRequest, Ve
         _ => return Err(VendError::MethodNotAllowed),
     };
 
-    let raw_id = event
-        .request_context
-        .identity
+    // Identity comes from `requestContext.identity` only: API Gateway writes
+    // it, a caller can't. A caller sets headers, query string and body (see
+    // "Input to an API Gateway Lambda authorizer", REQUEST input format:
+    // "API callers can set the path parameters, headers, and query string
+    // parameters ... API Gateway provides the request context at runtime",
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html).
+    // `$context.identity.apiKeyId` is "the API key ID associated with an API
+    // request that requires an API key" and `$context.identity.apiKey` the
+    // key itself
+    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html);
+    // with key source AUTHORIZER that key is the `usageIdentifierKey` our
+    // key authorizer returned
+    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-key-source.html,
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html).
+    // The `x-api-key` and `Authorization` headers are the caller's words
+    // and are never read here.
+    let identity = &event.request_context.identity;
+    let raw_id = identity
         .api_key_id
         .as_deref()
         .filter(|id| !id.is_empty())
         .ok_or(VendError::MissingApiKeyContext)?;
     let api_key_id = ApiKeyId::parse(raw_id).map_err(VendError::InvalidApiKeyId)?;
+    let presented_key = identity
+        .api_key
+        .as_deref()
+        .filter(|value| !value.is_empty())
+        .map(Secret::new)
+        .ok_or(VendError::MissingApiKeyContext)?;
 
     let body = if is_post {
         request_body::parse(event.body.as_deref(), event.is_base64_encoded)?
@@ -92,6 +117,7 @@ fn parse_request(event: &ApiGatewayProxyRequest) -> Result<CredentialRequest, Ve
     };
     Ok(CredentialRequest {
         api_key_id,
+        presented_key,
         requested_duration: body.duration_seconds,
         scope: body.scope,
     })

@@ -237,12 +237,15 @@ mod tests {
             api_key_sha256: None,
             revision,
             partition_key_id: None,
+            previous_api_key_id: None,
+            retired_at: None,
         }
     }
 
     fn request(id: &str, duration_seconds: u32, scope: Scope) -> SessionRequest {
         SessionRequest {
             api_key_id: ApiKeyId::parse(id).unwrap(),
+            partition_key_id: ApiKeyId::parse(id).unwrap(),
             duration_seconds,
             scope,
         }

@@ -586,3 +586,142 @@ async fn any_other_registry_refusal_is_502_registry_failed_and_no_credentials_ar
     assert!(assumes.all().is_empty());
     assert!(!body_json(&response).to_string().contains("internal detail"));
 }
+
+/// The `get_credentials` event with `requestContext.identity.apiKey` set
+/// to `value` (`None`: absent, as in a forged event that names a key ID only).
+fn presenting(value: Option<&str>) -> serde_json::Value {
+    let mut event = fixture("get_credentials");
+    let identity = event["requestContext"]["identity"].as_object_mut().unwrap();
+    match value {
+        Some(v) => {
+            identity.insert("apiKey".into(), v.into());
+        }
+        None => {
+            identity.remove("apiKey");
+        }
+    }
+    event
+}
+
+/// Runs `event` against an active tenant `record`; returns the response
+/// and how many AssumeRole calls were made.
+async fn vend_for(
+    record: tenant_registry::TenantRecord,
+    event: serde_json::Value,
+) -> (aws_lambda_events::apigw::ApiGatewayProxyResponse, usize) {
+    let (gets, assumes) = (Captured::default(), Captured::default());
+    let get = get_item_returns(Some(record), &gets);
+    let assume = assume_role_succeeds(&assumes);
+    let response = handle(&vendor(&[&get], &[&assume]), event, "r").await;
+    (response, assumes.all().len())
+}
+
+#[tokio::test]
+async fn a_wrong_key_value_is_403_without_sts() {
+    let (response, sts_calls) = vend_for(
+        tenant(Tier::Standard, TenantStatus::Active),
+        presenting(Some("Xq7TwrongValue0123456789abcdefGHIJKLMNO")),
+    )
+    .await;
+    assert_error(&response, 403, "InvalidApiKey");
+    assert_eq!(sts_calls, 0);
+}
+
+#[tokio::test]
+async fn another_tenants_key_value_is_403_without_sts() {
+    // A forged event naming tenant A's key ID with tenant B's (real) key.
+    let other_tenants_key = "Bq9OtherTenantsRealKey0123456789abcdefXY";
+    let (response, sts_calls) = vend_for(
+        tenant(Tier::Standard, TenantStatus::Active),
+        presenting(Some(other_tenants_key)),
+    )
+    .await;
+    assert_error(&response, 403, "InvalidApiKey");
+    assert_eq!(sts_calls, 0);
+}
+
+#[tokio::test]
+async fn no_key_value_is_403_before_any_aws_call() {
+    for event in [presenting(None), presenting(Some(""))] {
+        let (gets, assumes) = (Captured::default(), Captured::default());
+        let get = get_item_returns(Some(tenant(Tier::Standard, TenantStatus::Active)), &gets);
+        let assume = assume_role_succeeds(&assumes);
+        let response = handle(&vendor(&[&get], &[&assume]), event, "r").await;
+        assert_error(&response, 403, "MissingApiKey");
+        assert!(gets.all().is_empty(), "no registry lookup");
+        assert!(assumes.all().is_empty(), "no AssumeRole");
+    }
+}
+
+#[tokio::test]
+async fn the_key_value_in_another_case_or_with_a_space_is_403_without_sts() {
+    for variant in [
+        API_KEY_VALUE.to_uppercase(),
+        API_KEY_VALUE.to_lowercase(),
+        format!("{API_KEY_VALUE} "),
+        format!(" {API_KEY_VALUE}"),
+        format!("{API_KEY_VALUE}\n"),
+    ] {
+        let (response, sts_calls) = vend_for(
+            tenant(Tier::Standard, TenantStatus::Active),
+            presenting(Some(&variant)),
+        )
+        .await;
+        assert_error(&response, 403, "InvalidApiKey");
+        assert_eq!(sts_calls, 0, "{variant:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_record_without_the_hash_is_refused_with_its_own_code() {
+    let mut record = tenant(Tier::Standard, TenantStatus::Active);
+    record.api_key_sha256 = None;
+    let (response, sts_calls) = vend_for(record, fixture("get_credentials")).await;
+    assert_error(&response, 500, "TenantKeyHashMissing");
+    assert_eq!(sts_calls, 0);
+    let message = body_json(&response)["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("backfill-key-hashes"), "{message}");
+}
+
+#[tokio::test]
+async fn the_key_is_checked_before_the_status_is_told() {
+    let (response, _) = vend_for(
+        tenant(Tier::Standard, TenantStatus::Suspended),
+        presenting(Some("wrong")),
+    )
+    .await;
+    assert_error(&response, 403, "InvalidApiKey");
+}
+
+#[tokio::test]
+async fn a_rotated_key_vends_for_the_tenants_partition_and_names_itself() {
+    let mut record = tenant(Tier::Standard, TenantStatus::Active);
+    record.partition_key_id = Some(tenant_registry::ApiKeyId::parse("p0r1g2i3n4").unwrap());
+    let (gets, assumes) = (Captured::default(), Captured::default());
+    let get = get_item_returns(Some(record), &gets);
+    let assume = assume_role_succeeds(&assumes);
+    let response = handle(
+        &vendor(&[&get], &[&assume]),
+        fixture("get_credentials"),
+        "r",
+    )
+    .await;
+    assert_eq!(response.status_code, 200, "{:?}", response.body);
+    let body = body_json(&response);
+    assert_eq!(body["Tenant"]["ApiKeyId"], TENANT_ID, "the key that asked");
+    assert_eq!(body["Resources"]["PartitionKey"], "p0r1g2i3n4");
+    assert_eq!(body["Resources"]["S3Prefix"], "p0r1g2i3n4/");
+    let input = assumes.only();
+    assert_eq!(input.tags.unwrap()[0].value, "p0r1g2i3n4");
+    assert_eq!(input.role_session_name.as_deref(), Some("p0r1g2i3n4"));
+    assert_eq!(input.source_identity.as_deref(), Some(TENANT_ID));
+}
+
+#[tokio::test]
+async fn a_retired_key_is_403_with_its_own_code_and_no_sts() {
+    let mut record = tenant(Tier::Standard, TenantStatus::Offboarded);
+    record.retired_at = Some("2026-11-28T09:00:00Z".parse().unwrap());
+    let (response, sts_calls) = vend_for(record, fixture("get_credentials")).await;
+    assert_error(&response, 403, "ApiKeyRetired");
+    assert_eq!(sts_calls, 0);
+}

@@ -388,3 +388,27 @@ async fn sts_throttling_and_registry_failures_are_their_own_metrics() {
         (Some(0), Some(1))
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_wrong_key_value_is_refused_and_never_logged() {
+    const PRESENTED: &str = "Zz9PresentedButWrongKeyValue0123456789ab";
+    let buffer = Buffer::default();
+    let _guard =
+        tracing::subscriber::set_default(logging::subscriber(buffer.clone(), Some("trace")));
+    let gets = Captured::default();
+    let get = get_item_returns(Some(tenant(Tier::Basic, TenantStatus::Active)), &gets);
+    let mut event = fixture("get_credentials");
+    event["requestContext"]["identity"]["apiKey"] = PRESENTED.into();
+    event["headers"]["x-api-key"] = PRESENTED.into();
+    handle(&vendor(&[&get], &[]), event, "r").await;
+    let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        !text.contains(PRESENTED),
+        "the presented value leaks:\n{text}"
+    );
+    assert!(!text.contains(&PRESENTED[..12]), "a prefix leaks:\n{text}");
+    let lines = buffer.lines();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["outcome"], "InvalidApiKey");
+    assert_eq!(lines[0]["status"], 403);
+}

@@ -13,6 +13,7 @@ use vendor_fn::tenant_directory::TenantDirectory;
 fn request(id: &str, duration_seconds: u32, scope: Scope) -> SessionRequest {
     SessionRequest {
         api_key_id: ApiKeyId::parse(id).unwrap(),
+        partition_key_id: ApiKeyId::parse(id).unwrap(),
         duration_seconds,
         scope,
     }
@@ -52,6 +53,7 @@ async fn assume_role_carries_exactly_the_tenant_identity() {
     );
     assert_eq!(input.source_identity.as_deref(), Some("k1"));
     assert_eq!(input.role_session_name.as_deref(), Some("k1"));
+
     assert_eq!(input.duration_seconds, Some(900));
     assert_eq!(input.policy, None, "read-write: no session policy");
     assert_eq!(input.policy_arns, None, "no managed session policies");
@@ -247,4 +249,32 @@ async fn a_record_naming_another_tenant_is_refused() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "TenantRecordInvalid");
+}
+
+#[tokio::test]
+async fn a_rotated_key_tags_its_partition_and_names_itself_as_source_identity() {
+    let seen = Captured::default();
+    let rule = assume_role_succeeds(&seen);
+    let issuer = StsIssuer::new(sts(&[&rule]), ROLE_ARN);
+    let mut session = request("k2new", 900, Scope::ReadWrite);
+    session.partition_key_id = ApiKeyId::parse("k1old").unwrap();
+    issuer.issue(&session).await.unwrap();
+    let input = seen.only();
+    let tags = input.tags.expect("session tags");
+    assert_eq!(tags.len(), 1);
+    assert_eq!(
+        (tags[0].key.as_str(), tags[0].value.as_str()),
+        (SESSION_TAG_KEY, "k1old"),
+        "the tag follows the data"
+    );
+    assert_eq!(
+        input.role_session_name.as_deref(),
+        Some("k1old"),
+        "the session ARN names the tenant"
+    );
+    assert_eq!(
+        input.source_identity.as_deref(),
+        Some("k2new"),
+        "CloudTrail's source identity names the key that vended it"
+    );
 }

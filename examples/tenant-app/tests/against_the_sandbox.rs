@@ -177,3 +177,57 @@ async fn own_items_writes_and_reads_its_own_and_is_refused_another_tenants() {
         assert!(stdout.contains("query   pk="), "{stdout}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rust_sdks_container_provider_needs_only_the_two_variables() {
+    // No credentials code and no API key handling in the program: the SDK's
+    // default chain finds the container provider's two variables, which send
+    // the key as the raw Authorization header, through the key authorizer.
+    let system = start().await;
+    let me = system
+        .onboard("Container Co", Tier::Standard, Isolation::Pooled)
+        .await
+        .unwrap();
+    let other = system
+        .onboard("Neighbour Co", Tier::Standard, Isolation::Pooled)
+        .await
+        .unwrap();
+    let table = system.deployment().data_table.clone();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_own-items"))
+        .args(["--default-chain", &table, &me.api_key_id, &other.api_key_id])
+        .env_clear()
+        .env(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            system.credentials_url(),
+        )
+        .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &me.api_key)
+        .env("AWS_ENDPOINT_URL", system.endpoint_url())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .await
+        .expect("the program runs");
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("put     pk={}", me.api_key_id)),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "pk={} (another tenant): refused, AccessDeniedException",
+            other.api_key_id
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("refused, AccessDeniedException") && stdout.contains("scan"),
+        "{stdout}"
+    );
+}

@@ -1,4 +1,4 @@
-//! Strict lints (`ISO012`–`ISO026`): the reviewed documents' exact shape.
+//! Strict lints (`ISO012`–`ISO026`, `ISO029`): the reviewed documents' exact shape.
 //!
 //! The pitfall lints ([`run`](super::run)) and the matrix ask "can a tenant
 //! reach another tenant's data?". These ask more: is each document written
@@ -64,8 +64,8 @@ pub const STRICT_LINTS: &[Lint] = &[
     ),
     lint(
         "ISO019",
-        "source-identity-not-tag",
-        "AssumeRole requires a source identity, and it must equal the api-key-id tag",
+        "session-name-not-tag",
+        "AssumeRole requires a source identity (the vending key) and a session name equal to the api-key-id tag (the tenant)",
     ),
     lint(
         "ISO020",
@@ -101,6 +101,11 @@ pub const STRICT_LINTS: &[Lint] = &[
         "ISO026",
         "escaped-variable-outside-sub",
         "outside Fn::Sub nothing unescapes ${!...}: IAM would see it literally",
+    ),
+    lint(
+        "ISO029",
+        "vendor-not-bound-to-function",
+        "the vendor role may assume the tenant role only from the vendor function's own code (ArnEquals lambda:SourceFunctionArn, and a Deny on ArnNotEquals)",
     ),
 ];
 
@@ -142,6 +147,7 @@ pub fn run(set: &PolicySet, names: &Names, template: Option<(&Path, &Value)>) ->
     let mut every = vec![permissions, &set.tenant_trust, &set.session_read_only];
     if let Some(vendor) = &set.vendor_permissions {
         vendor_permissions(vendor, names, &mut out);
+        vendor_bound_to_function(vendor, names, &mut out);
         every.push(vendor);
     }
     for policy in every {
@@ -519,8 +525,10 @@ fn transitive_tags(policy: &Policy, out: &mut Vec<Finding>) {
     }
 }
 
-/// ISO019: `sts:SetSourceIdentity` is allowed only with the source identity
-/// equal to the tag, and `AssumeRole` requires a source identity.
+/// ISO019: `sts:SetSourceIdentity` is allowed only with a non-empty source
+/// identity (the vending key), and AssumeRole requires one and a session
+/// name equal to the tag. Before key rotation the source identity was the
+/// tag itself; now the tag follows the data and the source identity the key.
 fn source_identity(policy: &Policy, out: &mut Vec<Finding>) {
     let setting: Vec<&Statement> = policy
         .statements
@@ -536,26 +544,41 @@ fn source_identity(policy: &Policy, out: &mut Vec<Finding>) {
                 .into(),
         ));
     }
+    // After a rotation the source identity is the vending key, not the tag:
+    // it must be there and non-empty; what it names is vendor-fn's business.
     for s in setting {
+        if !is_exactly(condition(s, "StringLike", "sts:SourceIdentity"), "??*") {
+            out.push(finding(
+                "ISO019",
+                &policy.name,
+                &s.sid,
+                "sts:SourceIdentity is not required to be a key ID (StringLike \"??*\")".into(),
+            ));
+        }
+    }
+    for s in &policy.statements {
+        if !allows_any(s, &["sts:AssumeRole"]) {
+            continue;
+        }
+        if !null_is(s, "sts:SourceIdentity", "false") {
+            out.push(finding(
+                "ISO019",
+                &policy.name,
+                &s.sid,
+                "AssumeRole does not require a source identity (\"Null\": {\"sts:SourceIdentity\": \"false\"})".into(),
+            ));
+        }
+        // The session ARN (CloudTrail's principal) names the tenant: the
+        // session name is the tag, whichever key vended the session.
         if !is_exactly(
-            condition(s, "StringEquals", "sts:SourceIdentity"),
+            condition(s, "StringEquals", "sts:RoleSessionName"),
             REQUEST_TAG,
         ) {
             out.push(finding(
                 "ISO019",
                 &policy.name,
                 &s.sid,
-                format!("sts:SourceIdentity is not required to equal {REQUEST_TAG}"),
-            ));
-        }
-    }
-    for s in &policy.statements {
-        if allows_any(s, &["sts:AssumeRole"]) && !null_is(s, "sts:SourceIdentity", "false") {
-            out.push(finding(
-                "ISO019",
-                &policy.name,
-                &s.sid,
-                "AssumeRole does not require a source identity (\"Null\": {\"sts:SourceIdentity\": \"false\"})".into(),
+                format!("sts:RoleSessionName is not required to equal {REQUEST_TAG}"),
             ));
         }
     }
@@ -760,6 +783,66 @@ fn vendor_permissions(policy: &Policy, names: &Names, out: &mut Vec<Finding>) {
                     "the vendor only reads tenant records by key; {a} is not needed"
                 ));
             }
+        }
+    }
+}
+
+/// ISO029: every statement of the vendor policy that lets it assume the
+/// tenant role requires `ArnEquals` `lambda:SourceFunctionArn` = the vendor
+/// function, and a Deny refuses the three trust actions on the tenant role
+/// whenever `lambda:SourceFunctionArn` is anything else or absent
+/// (`ArnNotEquals`, no `IfExists`). Lambda sets the key for the function's
+/// own code only, and it is valid in identity policies only. The Deny is
+/// what holds: the trust policy names the vendor role, and within one
+/// account a resource-based policy that names the principal allows on its
+/// own, whatever the identity policy's Allow requires.
+fn vendor_bound_to_function(policy: &Policy, names: &Names, out: &mut Vec<Finding>) {
+    let mut push = |sid: &str, message: String| {
+        out.push(finding("ISO029", &policy.name, sid, message));
+    };
+    for s in policy
+        .statements
+        .iter()
+        .filter(|s| allows_any(s, &["sts:AssumeRole"]))
+    {
+        let bound = is_exactly(
+            condition(s, "ArnEquals", "lambda:SourceFunctionArn"),
+            &names.vendor_function,
+        );
+        // Any other condition on the key (ArnLike, a second value, IfExists)
+        // would widen it.
+        let only = conditions_on(s, "lambda:SourceFunctionArn").count() == 1;
+        if !bound || !only {
+            push(
+                &s.sid,
+                format!(
+                    "sts:AssumeRole without exactly ArnEquals lambda:SourceFunctionArn = {:?}: any code running as the vendor role could mint tenant sessions",
+                    names.vendor_function
+                ),
+            );
+        }
+    }
+    let denied = |action: &str| {
+        policy.statements.iter().any(|s| {
+            s.effect == Effect::Deny
+                && covers(s, action)
+                && listed(s.resources.as_ref()) == [names.tenant_role.as_str()]
+                && s.conditions.len() == 1
+                && is_exactly(
+                    condition(s, "ArnNotEquals", "lambda:SourceFunctionArn"),
+                    &names.vendor_function,
+                )
+        })
+    };
+    for action in TRUST_ACTIONS {
+        if !denied(action) {
+            push(
+                "-",
+                format!(
+                    "no Deny of {action} on the tenant role when lambda:SourceFunctionArn is not {:?} (ArnNotEquals): the trust policy names the vendor role, so an Allow's condition alone binds nothing",
+                    names.vendor_function
+                ),
+            );
         }
     }
 }

@@ -1,10 +1,16 @@
 //! `vend-latency`: vend latency through the whole local stack (HTTP → local
-//! API Gateway with key lookup and throttle → local Lambda → vendor-fn →
-//! registry GetItem and STS AssumeRole through the sandbox's IAM checks →
-//! back), and the vendor-fn cold start (spawn to first `/next`).
+//! API Gateway → key authorizer under its local Lambda → key lookup and
+//! throttle → local Lambda → vendor-fn → registry GetItem and STS
+//! AssumeRole through the sandbox's IAM checks → back), and the cold starts
+//! of vendor-fn and the key authorizer (spawn to first `/next`).
+//!
+//! What the authorizer adds is measured against a baseline in the same run:
+//! the same system with key source HEADER (`x-api-key`, no authorizer), then
+//! with the authorizer (`x-api-key` and `Authorization` alternating), and
+//! the ratio of the medians.
 //!
 //! `cargo run -p sandbox --bin vend-latency [--release] -- [requests] [cold starts]`
-//! (build vendor-fn with the same profile first).
+//! (build vendor-fn's two binaries with the same profile first).
 
 use std::time::{Duration, Instant};
 
@@ -34,7 +40,50 @@ async fn run() -> Result<(), String> {
         .map_or(Ok(10), |a| a.parse())
         .map_err(|e| format!("cold starts: {e}"))?;
 
-    let system = System::start(&System::workspace_root(), Options::default())
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    println!(
+        "whole local stack, {profile} build, {requests} sequential vends over one keep-alive connection:"
+    );
+    let header_only = Options {
+        use_key_authorizer: false,
+        ..Options::default()
+    };
+    let (mut baseline, _) = measure(header_only, requests, 0, false).await?;
+    let (mut with_authorizer, authorizer_colds) =
+        measure(Options::default(), requests, cold_starts, true).await?;
+    let base_p50 = print_percentiles("vend, key source HEADER (baseline)", &mut baseline);
+    let auth_p50 = print_percentiles("vend, key authorizer", &mut with_authorizer);
+    println!(
+        "  the authorizer adds {:.2} ms per vend at the median ({:.2}x the baseline)",
+        auth_p50 - base_p50,
+        auth_p50 / base_p50
+    );
+    let (vendor_colds, mut authorizer_colds) = authorizer_colds;
+    println!(
+        "cold start (spawn to first /next), {} instances each:",
+        vendor_colds.len()
+    );
+    print_percentiles("vendor-fn", &mut vendor_colds.clone());
+    print_percentiles("key-authorizer", &mut authorizer_colds);
+    Ok(())
+}
+
+type ColdStarts = (Vec<Duration>, Vec<Duration>);
+
+/// Vend latencies on a fresh system started with `options`, alternating
+/// `x-api-key` and `Authorization` when `both_headers`; then `cold_starts`
+/// fresh instances of each function.
+async fn measure(
+    options: Options,
+    requests: usize,
+    cold_starts: usize,
+    both_headers: bool,
+) -> Result<(Vec<Duration>, ColdStarts), String> {
+    let system = System::start(&System::workspace_root(), options)
         .await
         .map_err(|e| e.to_string())?;
     // Premium tenants round-robin, so the usage plan's 50 requests/s per
@@ -49,13 +98,26 @@ async fn run() -> Result<(), String> {
     }
     let api = ApiClient::default();
     let url = system.credentials_url();
-    for key in keys.iter().cycle().take(20) {
-        api.get(&url, Some(key)).await?;
+    let send = |n: usize, key: String| {
+        let header = if both_headers && n % 2 == 1 {
+            "authorization"
+        } else {
+            "x-api-key"
+        };
+        let api = &api;
+        let url = &url;
+        async move {
+            api.send(http::Method::GET, url, None, &[(header, &key)], None)
+                .await
+        }
+    };
+    for (n, key) in keys.iter().cycle().take(20).enumerate() {
+        send(n, key.clone()).await?;
     }
     let mut latencies = Vec::with_capacity(requests);
-    for key in keys.iter().cycle().take(requests) {
+    for (n, key) in keys.iter().cycle().take(requests).enumerate() {
         let started = Instant::now();
-        let response = api.get(&url, Some(key)).await?;
+        let response = send(n, key.clone()).await?;
         latencies.push(started.elapsed());
         if response.status != 200 {
             return Err(format!(
@@ -64,30 +126,29 @@ async fn run() -> Result<(), String> {
             ));
         }
     }
-
     for _ in 0..cold_starts {
         system.host().prewarm().await.map_err(|e| e.to_string())?;
+        if let Some(authorizer) = system.authorizer_host() {
+            authorizer.prewarm().await.map_err(|e| e.to_string())?;
+        }
     }
-    let colds = system.host().stats().cold_starts;
-
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
+    // The first instance of each was started before any request.
+    let skip_prewarmed = |mut colds: Vec<Duration>| {
+        if !colds.is_empty() {
+            colds.remove(0);
+        }
+        colds
     };
-    println!(
-        "whole local stack, {profile} build, {requests} sequential vends over one keep-alive connection:"
-    );
-    print_percentiles("vend latency", &mut latencies);
-    println!(
-        "vendor-fn cold start (spawn to first /next), {} instances:",
-        colds.len()
-    );
-    print_percentiles("cold start", &mut colds.clone());
-    Ok(())
+    let vendor = skip_prewarmed(system.host().stats().cold_starts);
+    let authorizer = system
+        .authorizer_host()
+        .map(|h| skip_prewarmed(h.stats().cold_starts))
+        .unwrap_or_default();
+    Ok((latencies, (vendor, authorizer)))
 }
 
-fn print_percentiles(what: &str, samples: &mut [Duration]) {
+/// Prints p50, p99, min and max in ms; returns the p50.
+fn print_percentiles(what: &str, samples: &mut [Duration]) -> f64 {
     samples.sort();
     let at = |p: f64| -> f64 {
         #[allow(
@@ -107,4 +168,5 @@ fn print_percentiles(what: &str, samples: &mut [Duration]) {
         at(0.0),
         at(1.0)
     );
+    at(0.5)
 }

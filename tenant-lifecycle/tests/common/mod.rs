@@ -64,6 +64,8 @@ pub fn record(status: TenantStatus, isolation: Isolation) -> TenantRecord {
         api_key_sha256: Some(tenant_registry::ApiKeyHash::of(KEY_VALUE)),
         revision: 1,
         partition_key_id: None,
+        previous_api_key_id: None,
+        retired_at: None,
     }
 }
 

@@ -66,6 +66,17 @@ pub fn s3(gateway: &Gateway, credentials: &IssuedCredentials) -> aws_sdk_s3::Cli
 /// `StsIssuer` (tag, source identity, session name) on the vendor role's
 /// credentials, against the gateway's STS.
 pub async fn tenant(gateway: &Gateway, api_key_id: &str, scope: Scope) -> IssuedCredentials {
+    tenant_key(gateway, api_key_id, api_key_id, scope).await
+}
+
+/// A session vended by key `api_key_id` of the tenant whose data is
+/// `partition_key_id` (after a rotation the two differ).
+pub async fn tenant_key(
+    gateway: &Gateway,
+    api_key_id: &str,
+    partition_key_id: &str,
+    scope: Scope,
+) -> IssuedCredentials {
     let vendor = gateway
         .vendor_credentials()
         .await
@@ -76,6 +87,7 @@ pub async fn tenant(gateway: &Gateway, api_key_id: &str, scope: Scope) -> Issued
     );
     let request = SessionRequest {
         api_key_id: ApiKeyId::parse(api_key_id).expect("valid key id"),
+        partition_key_id: ApiKeyId::parse(partition_key_id).expect("valid key id"),
         duration_seconds: 900,
         scope,
     };

@@ -11,13 +11,17 @@ pub const TENANT_ROLE_PERMISSIONS: &str = isolation_audit::inputs::TENANT_PERMIS
 pub const TENANT_ROLE_TRUST: &str = isolation_audit::inputs::TENANT_TRUST;
 pub const VENDOR_FN_PERMISSIONS: &str = isolation_audit::inputs::VENDOR_PERMISSIONS;
 pub const SESSION_READ_ONLY: &str = isolation_audit::inputs::SESSION_READ_ONLY;
+/// The key authorizer's permissions (not a tenant-isolation document: the
+/// audit does not read it; the drift test and the placeholder checks do).
+pub const KEY_AUTHORIZER_PERMISSIONS: &str = "key-authorizer-permissions.json";
 
 /// Every policy document in `policies/`.
-pub const POLICY_FILES: [&str; 4] = [
+pub const POLICY_FILES: [&str; 5] = [
     TENANT_ROLE_PERMISSIONS,
     TENANT_ROLE_TRUST,
     VENDOR_FN_PERMISSIONS,
     SESSION_READ_ONLY,
+    KEY_AUTHORIZER_PERMISSIONS,
 ];
 
 pub fn repo_root() -> PathBuf {

@@ -62,6 +62,8 @@ pub fn tenant(tier: Tier, status: TenantStatus) -> TenantRecord {
         api_key_sha256: Some(tenant_registry::ApiKeyHash::of(API_KEY_VALUE)),
         revision: 1,
         partition_key_id: None,
+        previous_api_key_id: None,
+        retired_at: None,
     }
 }
 

@@ -5,6 +5,12 @@
 //! Exits 0 only if the own items worked and the other tenant's were refused.
 //! Reads `CREDENTIALS_ENDPOINT`, `TENANT_API_KEY` and the SDK's usual
 //! variables (`AWS_ENDPOINT_URL` for the local sandbox).
+//!
+//! `own-items --default-chain TABLE PARTITION_KEY [OTHER_TENANT_ID]` does the
+//! same with no credentials code at all: the SDK's default chain finds
+//! them, e.g. its container provider with `AWS_CONTAINER_CREDENTIALS_FULL_URI`
+//! (the credentials endpoint) and `AWS_CONTAINER_AUTHORIZATION_TOKEN` (the
+//! API key), which the credentials API serves unchanged.
 
 use std::process::ExitCode;
 
@@ -33,8 +39,21 @@ fn key(pk: &str, sk: &str) -> std::collections::HashMap<String, AttributeValue> 
 }
 
 async fn run() -> Result<(), String> {
-    let other = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--default-chain") {
+        let [table, me, rest @ ..] = &args[1..] else {
+            return Err("usage: own-items --default-chain TABLE PARTITION_KEY [OTHER]".into());
+        };
+        let other = rest.first().map_or("someone-else", String::as_str);
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+        println!("credentials from the SDK's default chain, tenant {me}, table {table}");
+        use_own_items(&dynamodb, table, me).await?;
+        return others_are_refused(&dynamodb, table, other).await;
+    }
+    let other = args
+        .first()
+        .cloned()
         .unwrap_or_else(|| "someone-else".to_owned());
     // The provider refreshes the credentials whenever the SDK needs it; one
     // vend up front tells the app its table and partition.

@@ -65,6 +65,7 @@ fn trust() -> Value {
         {"Sid": "Assume", "Effect": "Allow", "Principal": {"AWS": "${VendorFunctionRoleArn}"},
          "Action": "sts:AssumeRole",
          "Condition": {"StringLike": {"aws:RequestTag/api-key-id": "??*"},
+                       "StringEquals": {"sts:RoleSessionName": "${aws:RequestTag/api-key-id}"},
                        "Null": {"aws:RequestTag/api-key-id": "false", "sts:SourceIdentity": "false",
                                 "sts:TransitiveTagKeys": "true"}}},
         {"Sid": "Tag", "Effect": "Allow", "Principal": {"AWS": "${VendorFunctionRoleArn}"},
@@ -75,7 +76,7 @@ fn trust() -> Value {
                                 "sts:TransitiveTagKeys": "true"}}},
         {"Sid": "SourceIdentity", "Effect": "Allow", "Principal": {"AWS": "${VendorFunctionRoleArn}"},
          "Action": "sts:SetSourceIdentity",
-         "Condition": {"StringEquals": {"sts:SourceIdentity": "${aws:RequestTag/api-key-id}"}}}
+         "Condition": {"StringLike": {"sts:SourceIdentity": "??*"}}}
     ]})
 }
 
@@ -92,7 +93,12 @@ fn vendor() -> Value {
          "Resource": format!("{TABLE}${{TenantTable}}")},
         {"Sid": "Assume", "Effect": "Allow",
          "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-         "Resource": "${TenantRoleArn}"},
+         "Resource": "${TenantRoleArn}",
+         "Condition": {"ArnEquals": {"lambda:SourceFunctionArn": "${VendorFunctionArn}"}}},
+        {"Sid": "OutsideTheFunction", "Effect": "Deny",
+         "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+         "Resource": "${TenantRoleArn}",
+         "Condition": {"ArnNotEquals": {"lambda:SourceFunctionArn": "${VendorFunctionArn}"}}},
         {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${VendorFunctionLogGroup}:*"}
     ]})
@@ -367,13 +373,31 @@ fn iso018_catches_transitive_tags_on_either_statement() {
 }
 
 #[test]
-fn iso019_catches_any_source_identity_or_none() {
+fn iso019_catches_any_source_identity_or_none_and_a_free_session_name() {
     let mut docs = Docs::good();
     statement(&mut docs.trust, "SourceIdentity")
         .as_object_mut()
         .unwrap()
         .remove("Condition");
-    assert_caught(&docs.findings("ISO019"), "not required to equal");
+    assert_caught(&docs.findings("ISO019"), "not required to be a key ID");
+
+    let mut docs = Docs::good();
+    statement(&mut docs.trust, "Assume")["Condition"]
+        .as_object_mut()
+        .unwrap()
+        .remove("StringEquals");
+    assert_caught(
+        &docs.findings("ISO019"),
+        "sts:RoleSessionName is not required to equal",
+    );
+
+    let mut docs = Docs::good();
+    statement(&mut docs.trust, "Assume")["Condition"]["StringEquals"]["sts:RoleSessionName"] =
+        json!("*");
+    assert_caught(
+        &docs.findings("ISO019"),
+        "sts:RoleSessionName is not required to equal",
+    );
 
     let mut docs = Docs::good();
     statement(&mut docs.trust, "Assume")["Condition"]["Null"]
@@ -405,7 +429,7 @@ fn iso020_catches_prefix_and_suffix_matches_of_the_tag() {
     assert_caught(&docs.findings("ISO020"), "prefix match");
 
     let mut docs = Docs::good();
-    statement(&mut docs.trust, "SourceIdentity")["Condition"]["StringEquals"]["sts:SourceIdentity"] =
+    statement(&mut docs.trust, "Assume")["Condition"]["StringEquals"]["sts:RoleSessionName"] =
         json!("*${aws:RequestTag/api-key-id}");
     assert_caught(&docs.findings("ISO020"), "suffix match");
 }
@@ -488,6 +512,48 @@ fn iso025_catches_star_resources_extra_actions_and_other_tables() {
     let mut docs = Docs::good();
     statement(&mut docs.vendor, "Logs")["Action"] = json!(["logs:PutLogEvents", "s3:GetObject"]);
     assert_caught(&docs.findings("ISO025"), "unexpected action s3:GetObject");
+}
+
+#[test]
+fn iso029_catches_an_assume_role_not_bound_to_the_vendor_function() {
+    let mut docs = Docs::good();
+    statement(&mut docs.vendor, "Assume")
+        .as_object_mut()
+        .unwrap()
+        .remove("Condition");
+    assert_caught(&docs.findings("ISO029"), "Assume: sts:AssumeRole without");
+
+    let mut docs = Docs::good();
+    statement(&mut docs.vendor, "Assume")["Condition"] =
+        json!({"ArnLike": {"lambda:SourceFunctionArn": "arn:aws:lambda:*"}});
+    assert_caught(&docs.findings("ISO029"), "without exactly ArnEquals");
+
+    let mut docs = Docs::good();
+    statement(&mut docs.vendor, "Assume")["Condition"]["ArnEquals"]["lambda:SourceFunctionArn"] =
+        json!("arn:aws:lambda:us-east-1:123456789012:function:other");
+    assert_caught(&docs.findings("ISO029"), "without exactly ArnEquals");
+
+    let mut docs = Docs::good();
+    statement(&mut docs.vendor, "Assume")["Condition"]["ArnLike"] =
+        json!({"lambda:SourceFunctionArn": "*"});
+    assert_caught(&docs.findings("ISO029"), "without exactly ArnEquals");
+
+    // The Allow's condition alone binds nothing (the trust policy names the role).
+    let mut docs = Docs::good();
+    docs.vendor["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|s| s["Sid"] != "OutsideTheFunction");
+    assert_caught(&docs.findings("ISO029"), "no Deny of sts:AssumeRole");
+
+    let mut docs = Docs::good();
+    statement(&mut docs.vendor, "OutsideTheFunction")["Condition"] =
+        json!({"ArnNotEqualsIfExists": {"lambda:SourceFunctionArn": "${VendorFunctionArn}"}});
+    assert_caught(&docs.findings("ISO029"), "no Deny of sts:AssumeRole");
+
+    let mut docs = Docs::good();
+    statement(&mut docs.vendor, "OutsideTheFunction")["Action"] = json!("sts:AssumeRole");
+    assert_caught(&docs.findings("ISO029"), "no Deny of sts:TagSession");
 }
 
 #[test]

@@ -1,0 +1,28 @@
+//! The key authorizer Lambda's entry point: wiring only.
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::Value;
+use vendor_fn::key_authorizer::{AuthorizerConfig, authorize};
+use vendor_fn::key_lookup::KeyLookup;
+use vendor_fn::{logging, sdk_settings};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let rust_log = std::env::var("RUST_LOG").ok();
+    tracing::subscriber::set_global_default(logging::subscriber(
+        std::io::stdout,
+        rust_log.as_deref(),
+    ))?;
+    let config = AuthorizerConfig::from_env()?;
+    let sdk = aws_config::from_env()
+        .retry_config(sdk_settings::retry_config())
+        .timeout_config(sdk_settings::timeout_config())
+        .load()
+        .await;
+    let lookup = KeyLookup::new(aws_sdk_dynamodb::Client::new(&sdk), config.tenant_table);
+    let lookup = &lookup;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        Ok::<_, Error>(authorize(lookup, event.payload, &event.context.request_id).await)
+    }))
+    .await
+}
