@@ -1,5 +1,5 @@
 //! Bounded fuzzing of vendor-fn's parsers of outside bytes: the API
-//! Gateway proxy event and the POST body.
+//! Gateway proxy event, the POST body, and the key authorizer's headers.
 //!
 //! `test_support::fuzz::cases()` inputs per target (512 under `cargo test`;
 //! `FUZZ_CASES=N cargo test -p vendor-fn --test fuzz_parsers -- --nocapture`
@@ -8,10 +8,8 @@
 //! body is read only when it is exactly the documented object, and no
 //! caller text reaches a message beyond the escaped, bounded field name.
 //!
-//! Not here yet: the key authorizer's header parsing (issue 11, not on main
-//! when this was written). Its target belongs in this file, as
-//! `key_authorizer_headers`, with the same properties: no panic, and a key
-//! is only ever read from `x-api-key` or `Authorization`.
+//! The key authorizer's target, `key_authorizer_headers`: no panic, and a
+//! key is only ever read from `x-api-key` or a non-SigV4 `Authorization`.
 
 mod common;
 
@@ -202,4 +200,103 @@ fn post_bodies() {
         }
         Ok(())
     });
+}
+
+/// Header values an authorizer sees: keys, SigV4 signatures, schemes, junk.
+fn header_value() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        "[A-Za-z0-9]{20,40}".prop_map(String::into_bytes),
+        "AWS4-HMAC-SHA256 Credential=[A-Z0-9]{4,20}/[0-9]{8}/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=[0-9a-f]{8}"
+            .prop_map(String::into_bytes),
+        "(Bearer|Basic) [ -~]{0,30}".prop_map(String::into_bytes),
+        Just(Vec::new()),
+        "[ -~]{0,40}".prop_map(String::into_bytes),
+        vec(any::<u8>(), 0..48),
+    ]
+}
+
+fn header_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("x-api-key".to_owned()),
+        Just("X-Api-Key".to_owned()),
+        Just("authorization".to_owned()),
+        Just("Authorization".to_owned()),
+        Just("x-api-keys".to_owned()),
+        Just("proxy-authorization".to_owned()),
+        "[a-z-]{1,16}",
+    ]
+}
+
+/// The key authorizer's header parsing (`key_authorizer::presented_key`):
+/// no panic; a key is only ever the value of `x-api-key` or of a non-SigV4
+/// `Authorization`; two different keys are refused; and no error text or
+/// `Debug` output carries a presented value.
+#[test]
+fn key_authorizer_headers() {
+    use aws_lambda_events::http::{HeaderMap, HeaderName, HeaderValue};
+    use vendor_fn::VendError;
+    use vendor_fn::key_authorizer::presented_key;
+
+    fuzz::run(
+        "key authorizer headers",
+        vec((header_name(), header_value()), 0..5),
+        |headers| {
+            let mut map = HeaderMap::new();
+            for (name, value) in &headers {
+                // What API Gateway could not deliver either: not a header.
+                if let (Ok(name), Ok(value)) = (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_bytes(value),
+                ) {
+                    map.append(name, value);
+                }
+            }
+            let first = |name: &str| {
+                map.get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .filter(|v| !v.is_empty())
+            };
+            let api_key = first("x-api-key");
+            let authorization =
+                first("authorization").filter(|v| !v.starts_with("AWS4-HMAC-SHA256"));
+            match presented_key(&map) {
+                Ok(key) => {
+                    let key = key.expose();
+                    prop_assert!(!key.is_empty());
+                    prop_assert!(
+                        api_key == Some(key) || authorization == Some(key),
+                        "a key from somewhere else: {key:?} in {map:?}"
+                    );
+                    // x-api-key is a key whatever it holds (an unknown one
+                    // is then refused by the lookup); Authorization is one
+                    // only when it is not a SigV4 signature.
+                    prop_assert!(
+                        api_key.is_some() || !key.starts_with("AWS4-HMAC-SHA256"),
+                        "a SigV4 Authorization taken as a key"
+                    );
+                    if let (Some(a), Some(b)) = (api_key, authorization) {
+                        prop_assert_eq!(a, b, "two different keys accepted");
+                    }
+                }
+                Err(error) => {
+                    match (api_key, authorization) {
+                        (None, None) => prop_assert!(
+                            matches!(error, VendError::MissingApiKeyContext),
+                            "{error:?}"
+                        ),
+                        (Some(a), Some(b)) => {
+                            prop_assert!(a != b);
+                            prop_assert!(matches!(error, VendError::InvalidApiKey), "{error:?}");
+                        }
+                        _ => prop_assert!(false, "a single key refused: {error:?}"),
+                    }
+                    let shown = format!("{error} {error:?} {}", error.public_message());
+                    for value in [api_key, authorization].into_iter().flatten() {
+                        prop_assert!(value.len() < 8 || !shown.contains(value), "{shown}");
+                    }
+                }
+            }
+            Ok(())
+        },
+    );
 }
