@@ -288,6 +288,7 @@ impl Lifecycle {
             partition_key_id: Some(current.partition_key_id().clone()),
             previous_api_key_id: Some(current.api_key_id.clone()),
             retired_at: None,
+            new_sessions_refused_until: None,
             ..current.clone()
         };
         progress.step(&format!(

@@ -259,6 +259,7 @@ impl Lifecycle {
             partition_key_id: None,
             previous_api_key_id: None,
             retired_at: None,
+            new_sessions_refused_until: None,
         };
         progress.step(&format!(
             "writing the registry item for {id} (status active)"
@@ -404,6 +405,7 @@ impl Lifecycle {
                 key,
                 TenantStatus::Active,
                 TenantStatus::Suspended,
+                None,
                 "suspend",
                 progress,
             )
@@ -470,12 +472,17 @@ impl Lifecycle {
             live.push(record.clone());
         }
         let previous = record.status;
+        // Read before the status flips: a vend right after the resume would
+        // get a session the suspension's revocation still denies, so the
+        // registry tells vendor-fn to answer 503 + Retry-After until then.
+        let new_sessions_refused_until = self.refused_until(record.partition_key_id()).await;
         let mut done = Vec::new();
         for key in &live {
             self.change_status(
                 key,
                 TenantStatus::Suspended,
                 TenantStatus::Active,
+                new_sessions_refused_until,
                 "resume",
                 progress,
             )
@@ -499,10 +506,10 @@ impl Lifecycle {
             done.push(format!("API key {id} enabled"));
         }
         let pruned = self.prune_revocations(progress).await;
-        let new_sessions_refused_until = self.refused_until(record.partition_key_id()).await;
         if let Some(until) = new_sessions_refused_until {
             progress.step(&format!(
-                "sessions issued before {until} stay refused (the suspension's revocation)"
+                "sessions issued before {until} stay refused (the suspension's revocation); \
+                 until then vendor-fn answers 503 with Retry-After"
             ));
         }
         Ok(StatusChange {
@@ -524,6 +531,7 @@ impl Lifecycle {
         record: &TenantRecord,
         from: TenantStatus,
         to: TenantStatus,
+        refused_until: Option<DateTime<Utc>>,
         command: &'static str,
         progress: &dyn Progress,
     ) -> Result<(), LifecycleError> {
@@ -546,7 +554,11 @@ impl Lifecycle {
             return Err(wrong_state(record.status));
         }
         progress.step(&format!("setting the registry status of {id} to {to}"));
-        match self.registry.update_status(id, &[from], to).await? {
+        match self
+            .registry
+            .update_status(id, &[from], to, refused_until)
+            .await?
+        {
             StatusUpdate::Changed => Ok(()),
             StatusUpdate::Refused(current) if current.status == to => Ok(()),
             StatusUpdate::Refused(current) => Err(wrong_state(current.status)),
@@ -689,6 +701,7 @@ impl Lifecycle {
                 id,
                 &[TenantStatus::Active, TenantStatus::Suspended],
                 TenantStatus::Offboarded,
+                None,
             )
             .await?;
         match update {

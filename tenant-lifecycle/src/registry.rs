@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, SecondsFormat, Utc};
 use tenant_registry::{ApiKeyHash, ApiKeyId, TenantRecord, TenantStatus, attr};
 
 use crate::LifecycleError;
@@ -270,23 +271,30 @@ impl Registry {
         }
     }
 
-    /// Sets the status if it is currently one of `from`.
+    /// Sets the status if it is currently one of `from`; with
+    /// `refused_until`, also `newSessionsRefusedUntil` in the same write, so
+    /// no reader ever sees the new status without it.
     pub(crate) async fn update_status(
         &self,
         id: &ApiKeyId,
         from: &[TenantStatus],
         to: TenantStatus,
+        refused_until: Option<DateTime<Utc>>,
     ) -> Result<StatusUpdate, LifecycleError> {
         const STEP: &str = "update the tenant's status in the registry";
         let placeholders: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
+        // Every life-cycle write bumps the revision, so whatever a vendor
+        // instance cached about the tenant is keyed on a stale value.
+        let mut set = String::from("SET #status = :to, #rev = if_not_exists(#rev, :zero) + :one");
+        if refused_until.is_some() {
+            set.push_str(", #until = :until");
+        }
         let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(attr::API_KEY_ID, s(id.as_str()))
-            // Every life-cycle write bumps the revision, so whatever a vendor
-            // instance cached about the tenant is keyed on a stale value.
-            .update_expression("SET #status = :to, #rev = if_not_exists(#rev, :zero) + :one")
+            .update_expression(set)
             .condition_expression(format!(
                 "attribute_exists(#id) AND #status IN ({})",
                 placeholders.join(", ")
@@ -299,6 +307,14 @@ impl Registry {
             .expression_attribute_values(":one", AttributeValue::N("1".into()));
         for (placeholder, status) in placeholders.iter().zip(from) {
             request = request.expression_attribute_values(placeholder, s(status.as_str()));
+        }
+        if let Some(until) = refused_until {
+            request = request
+                .expression_attribute_names("#until", attr::NEW_SESSIONS_REFUSED_UNTIL)
+                .expression_attribute_values(
+                    ":until",
+                    s(&until.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                );
         }
         match request.send().await {
             Ok(_) => Ok(StatusUpdate::Changed),

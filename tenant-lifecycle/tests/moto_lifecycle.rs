@@ -967,3 +967,38 @@ fn percent_decoded(text: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+#[tokio::test]
+async fn a_resume_inside_the_revocation_window_tells_the_registry_until_when() {
+    let d = deploy().await;
+    let lifecycle = d.lifecycle();
+    let onboarded = lifecycle
+        .onboard(&request("Brisk", Tier::Basic, Isolation::Pooled), &Silent)
+        .await
+        .unwrap();
+    let id = TenantRef::Id(onboarded.record.api_key_id.clone());
+    assert_eq!(onboarded.record.new_sessions_refused_until, None);
+
+    let suspended = lifecycle.suspend(&id, true, &Silent).await.unwrap();
+    let deadline = suspended.sessions_revoked_before.expect("a revocation");
+    let resumed = lifecycle.resume(&id, &Silent).await.unwrap();
+    assert_eq!(resumed.new_sessions_refused_until, Some(deadline));
+    // What vendor-fn reads: written with the status, in the same item.
+    let stored = lifecycle.show(&id).await.unwrap();
+    assert_eq!(stored.status, TenantStatus::Active);
+    assert_eq!(stored.new_sessions_refused_until, Some(deadline));
+    assert!(
+        stored.new_sessions_refused_for(Utc::now()).is_some(),
+        "a vend now would be refused with Retry-After"
+    );
+
+    // A suspend without revocation leaves nothing to wait for.
+    lifecycle.suspend(&id, false, &Silent).await.unwrap();
+    let later = lifecycle
+        .clone()
+        .with_clock(two_hours_later)
+        .resume(&id, &Silent)
+        .await
+        .unwrap();
+    assert_eq!(later.new_sessions_refused_until, None);
+}

@@ -36,6 +36,12 @@ pub mod attr {
     /// On a key retired by `retire-key` (status `offboarded`): when. The
     /// tenant itself lives on under its other keys.
     pub const RETIRED_AT: &str = "retiredAt";
+    /// RFC 3339: until then, a session vended now would still fall under a
+    /// session revocation (`suspend --revoke-sessions` denies every session
+    /// issued before a deadline a little after the command). `resume`
+    /// writes it; vendor-fn answers 503 with `Retry-After` until it passes
+    /// rather than hand out credentials AWS would refuse.
+    pub const NEW_SESSIONS_REFUSED_UNTIL: &str = "newSessionsRefusedUntil";
 }
 
 /// The registry's global secondary index on `apiKeySha256` (projection
@@ -78,9 +84,24 @@ pub struct TenantRecord {
     /// `retiredAt`: when `retire-key` retired this key (its status is then
     /// `offboarded`; the tenant's other keys are unaffected).
     pub retired_at: Option<DateTime<Utc>>,
+    /// `newSessionsRefusedUntil`: sessions issued before this moment are
+    /// denied by a revocation still in force ([`attr::NEW_SESSIONS_REFUSED_UNTIL`]).
+    pub new_sessions_refused_until: Option<DateTime<Utc>>,
 }
 
 impl TenantRecord {
+    /// Whole seconds until a session issued at `now` would no longer fall
+    /// under a revocation (rounded up, at least 1); `None` when it wouldn't.
+    pub fn new_sessions_refused_for(&self, now: DateTime<Utc>) -> Option<u32> {
+        let until = self.new_sessions_refused_until?;
+        let left = until.signed_duration_since(now);
+        if left <= chrono::TimeDelta::zero() {
+            return None;
+        }
+        let whole = left.num_seconds() + i64::from(left.subsec_nanos() > 0);
+        Some(u32::try_from(whole.max(1)).unwrap_or(u32::MAX))
+    }
+
     /// The key ID that owns the tenant's data: its pooled partition, S3
     /// prefix and silo table, and the `api-key-id` session tag.
     pub fn partition_key_id(&self) -> &ApiKeyId {
@@ -127,6 +148,12 @@ impl TenantRecord {
             item.insert(
                 attr::RETIRED_AT.to_owned(),
                 s(&retired.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            );
+        }
+        if let Some(until) = &self.new_sessions_refused_until {
+            item.insert(
+                attr::NEW_SESSIONS_REFUSED_UNTIL.to_owned(),
+                s(&until.to_rfc3339_opts(SecondsFormat::Secs, true)),
             );
         }
         item
@@ -234,6 +261,7 @@ impl TryFrom<&HashMap<String, AttributeValue>> for TenantRecord {
         let partition_key_id = optional_id(item, attr::PARTITION_KEY_ID)?;
         let previous_api_key_id = optional_id(item, attr::PREVIOUS_API_KEY_ID)?;
         let retired_at = optional_time(item, attr::RETIRED_AT)?;
+        let new_sessions_refused_until = optional_time(item, attr::NEW_SESSIONS_REFUSED_UNTIL)?;
         let status: TenantStatus = string_attr(item, attr::STATUS)?.parse()?;
         // A retired key is offboarded for every reader; any other status
         // with retiredAt would let a reader that knows only the status vend.
@@ -257,6 +285,7 @@ impl TryFrom<&HashMap<String, AttributeValue>> for TenantRecord {
             partition_key_id,
             previous_api_key_id,
             retired_at,
+            new_sessions_refused_until,
         })
     }
 }
@@ -280,6 +309,7 @@ mod tests {
             partition_key_id: None,
             previous_api_key_id: None,
             retired_at: None,
+            new_sessions_refused_until: None,
         }
     }
 
@@ -396,5 +426,35 @@ mod tests {
         item.insert("futureField".into(), AttributeValue::Bool(true));
         let r = TenantRecord::try_from(&item).unwrap();
         assert_eq!(r.contact, None);
+    }
+
+    #[test]
+    fn new_sessions_refused_until_round_trips_and_counts_whole_seconds_up() {
+        let now: DateTime<Utc> = "2026-12-01T10:00:00Z".parse().unwrap();
+        let mut r = record();
+        assert_eq!(r.new_sessions_refused_for(now), None);
+        r.new_sessions_refused_until = Some("2026-12-01T10:02:00Z".parse().unwrap());
+        let item = r.to_item();
+        assert_eq!(
+            item[attr::NEW_SESSIONS_REFUSED_UNTIL],
+            AttributeValue::S("2026-12-01T10:02:00Z".into())
+        );
+        let read = TenantRecord::try_from(&item).unwrap();
+        assert_eq!(read, r);
+        assert_eq!(r.new_sessions_refused_for(now), Some(120));
+        let just_before = now + chrono::TimeDelta::milliseconds(119_500);
+        assert_eq!(r.new_sessions_refused_for(just_before), Some(1));
+        let at = now + chrono::TimeDelta::seconds(120);
+        assert_eq!(
+            r.new_sessions_refused_for(at),
+            None,
+            "the moment itself is honoured"
+        );
+        let mut bad = item.clone();
+        bad.insert(
+            attr::NEW_SESSIONS_REFUSED_UNTIL.into(),
+            AttributeValue::S("soon".into()),
+        );
+        assert!(TenantRecord::try_from(&bad).is_err());
     }
 }

@@ -891,6 +891,7 @@ mod tests {
             partition_key_id: None,
             previous_api_key_id: None,
             retired_at: None,
+            new_sessions_refused_until: None,
         };
         let records = [
             record("k1a2b3c4d5", "Acme", tenant_registry::TenantStatus::Active),

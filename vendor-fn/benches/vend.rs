@@ -46,6 +46,7 @@ fn record(id: &str) -> TenantRecord {
         partition_key_id: None,
         previous_api_key_id: None,
         retired_at: None,
+        new_sessions_refused_until: None,
     }
 }
 

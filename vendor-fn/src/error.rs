@@ -84,6 +84,13 @@ pub enum VendError {
     /// This key was retired (`retire-key`); the tenant's current key vends.
     #[error("api key retired")]
     KeyRetired,
+    /// The tenant was resumed moments after `suspend --revoke-sessions`:
+    /// a session issued now would still fall under that revocation.
+    #[error("new sessions refused while a session revocation is in force")]
+    NewSessionsRefused {
+        /// Seconds until a new session would be honoured.
+        retry_after: u32,
+    },
     /// The registry item exists but cannot be read.
     #[error("registry item is invalid")]
     TenantRecordInvalid(#[source] RegistryError),
@@ -119,6 +126,7 @@ impl VendError {
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Config { .. } | Self::TenantRecordInvalid(_) | Self::KeyHashMissing => 500,
+            Self::NewSessionsRefused { .. } => 503,
             Self::Registry(f) | Self::Sts(f) => match Class::of(f) {
                 Class::Retryable => 503,
                 Class::AccessDenied | Class::Misconfigured => 500,
@@ -149,6 +157,7 @@ impl VendError {
             Self::TenantOffboarded => "TenantOffboarded",
             Self::KeyRetired => "ApiKeyRetired",
             Self::TenantRecordInvalid(_) => "TenantRecordInvalid",
+            Self::NewSessionsRefused { .. } => "NewSessionsRefused",
             Self::Registry(f) => match (f.kind, Class::of(f)) {
                 (FailureKind::Throttled, _) => "RegistryThrottled",
                 (_, Class::Retryable) => "RegistryUnavailable",
@@ -205,6 +214,9 @@ impl VendError {
             Self::TenantRecordInvalid(_) => {
                 "this tenant's registry record is invalid; contact the operator".into()
             }
+            Self::NewSessionsRefused { .. } => {
+                "this tenant was resumed moments after its sessions were revoked; new sessions are refused until that revocation lapses: retry after Retry-After seconds".into()
+            }
             Self::Registry(f) | Self::Sts(f) => {
                 let what = if matches!(self, Self::Registry(_)) {
                     "tenant registry"
@@ -236,6 +248,7 @@ impl VendError {
     pub fn retry_after(&self) -> Option<u32> {
         match self {
             Self::Registry(f) | Self::Sts(f) if f.is_retryable() => Some(RETRY_AFTER_SECONDS),
+            Self::NewSessionsRefused { retry_after } => Some(*retry_after),
             _ => None,
         }
     }

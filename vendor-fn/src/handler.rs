@@ -87,6 +87,13 @@ async fn vend(
     // is worth telling.
     ensure_key_matches(&tenant, request)?;
     ensure_active(&tenant)?;
+    // Resumed moments after `suspend --revoke-sessions`: any session issued
+    // now would still be denied by that revocation. Say when to come back
+    // rather than hand out credentials AWS refuses (and that the tenant's
+    // credential cache would keep).
+    if let Some(retry_after) = tenant.new_sessions_refused_for(chrono::Utc::now()) {
+        return Err(VendError::NewSessionsRefused { retry_after });
+    }
     let duration_seconds = session_duration(&tenant, request.requested_duration)?;
     outcome.duration_seconds = Some(duration_seconds);
     let session = SessionRequest {

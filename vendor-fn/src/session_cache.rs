@@ -239,6 +239,7 @@ mod tests {
             partition_key_id: None,
             previous_api_key_id: None,
             retired_at: None,
+            new_sessions_refused_until: None,
         }
     }
 

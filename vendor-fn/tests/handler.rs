@@ -725,3 +725,28 @@ async fn a_retired_key_is_403_with_its_own_code_and_no_sts() {
     assert_error(&response, 403, "ApiKeyRetired");
     assert_eq!(sts_calls, 0);
 }
+
+#[tokio::test]
+async fn a_tenant_resumed_inside_its_revocation_window_gets_503_with_retry_after_and_no_session() {
+    // `resume` moments after `suspend --revoke-sessions`: a session issued
+    // now would still be denied, so none is issued.
+    let mut record = tenant(Tier::Standard, TenantStatus::Active);
+    record.new_sessions_refused_until = Some(chrono::Utc::now() + chrono::TimeDelta::seconds(90));
+    let (response, sts_calls) = vend_for(record.clone(), fixture("get_credentials")).await;
+    assert_error(&response, 503, "NewSessionsRefused");
+    assert_eq!(sts_calls, 0, "no AssumeRole for a session AWS would deny");
+    let retry_after: u32 = header(&response, "retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("whole seconds");
+    assert!(
+        (85..=90).contains(&retry_after),
+        "until the revocation lapses, got {retry_after}"
+    );
+
+    // Once the moment has passed, the tenant vends as usual.
+    record.new_sessions_refused_until = Some(chrono::Utc::now() - chrono::TimeDelta::seconds(1));
+    let (response, sts_calls) = vend_for(record, fixture("get_credentials")).await;
+    assert_eq!(response.status_code, 200, "{:?}", response.body);
+    assert_eq!(sts_calls, 1);
+}

@@ -66,6 +66,7 @@ pub fn record(status: TenantStatus, isolation: Isolation) -> TenantRecord {
         partition_key_id: None,
         previous_api_key_id: None,
         retired_at: None,
+        new_sessions_refused_until: None,
     }
 }
 

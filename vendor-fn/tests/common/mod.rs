@@ -64,6 +64,7 @@ pub fn tenant(tier: Tier, status: TenantStatus) -> TenantRecord {
         partition_key_id: None,
         previous_api_key_id: None,
         retired_at: None,
+        new_sessions_refused_until: None,
     }
 }
 
