@@ -475,7 +475,13 @@ impl Lifecycle {
         // Read before the status flips: a vend right after the resume would
         // get a session the suspension's revocation still denies, so the
         // registry tells vendor-fn to answer 503 + Retry-After until then.
-        let new_sessions_refused_until = self.refused_until(record.partition_key_id()).await;
+        // (An offboarded tenant is refused below, without reading IAM.)
+        let new_sessions_refused_until =
+            if live.iter().any(|k| k.status != TenantStatus::Offboarded) {
+                self.refused_until(record.partition_key_id()).await
+            } else {
+                None
+            };
         let mut done = Vec::new();
         for key in &live {
             self.change_status(
