@@ -96,6 +96,35 @@ async fn own_data_works(
     }
 }
 
+/// Moves the registry's `newSessionsRefusedUntil` back by `seconds`: the
+/// wall clock vendor-fn reads can't be advanced the way the gateway's can.
+async fn move_refusal_back(
+    system: &sandbox::system::System,
+    id: &str,
+    resumed: &Value,
+    seconds: i64,
+) {
+    let until = resumed["newSessionsRefusedUntil"].as_str().unwrap();
+    let passed =
+        chrono::DateTime::parse_from_rfc3339(until).unwrap() - chrono::TimeDelta::seconds(seconds);
+    aws_sdk_dynamodb::Client::new(system.admin_config())
+        .update_item()
+        .table_name(&system.deployment().tenant_table)
+        .key(
+            tenant_registry::attr::API_KEY_ID,
+            AttributeValue::S(id.to_owned()),
+        )
+        .update_expression("SET #u = :u")
+        .expression_attribute_names("#u", tenant_registry::attr::NEW_SESSIONS_REFUSED_UNTIL)
+        .expression_attribute_values(
+            ":u",
+            AttributeValue::S(passed.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        )
+        .send()
+        .await
+        .expect("registry write");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operator_walkthrough_works_with_tenantctl_under_operator_env() {
     let system = start().await;
@@ -167,10 +196,29 @@ async fn the_operator_walkthrough_works_with_tenantctl_under_operator_env() {
         resumed["newSessionsRefusedUntil"].is_string(),
         "resume says until when: {resumed}"
     );
+    // Inside the window, vendor-fn says when to come back instead of vending
+    // a session the revocation still denies.
+    let early = get(&system, Some(&key)).await;
+    assert_eq!(early.status, 503, "{}", early.body);
+    assert!(early.body.contains("NewSessionsRefused"), "{}", early.body);
     let bound = tenant_lifecycle::revocation::max_refusal_after_suspend();
+    let retry_after: i64 = early
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .expect("Retry-After")
+        .parse()
+        .expect("whole seconds");
+    assert!(
+        (1..=bound.num_seconds() + 1).contains(&retry_after),
+        "{retry_after}"
+    );
     system.gateway().advance_clock(Duration::from_secs(
         u64::try_from(bound.num_seconds()).unwrap() + 1,
     ));
+    // The gateway's clock moved; vendor-fn reads the wall clock, so the
+    // registry's deadline moves back by as much instead.
+    move_refusal_back(&system, &id, &resumed, bound.num_seconds() + 1).await;
     let fresh = get(&system, Some(&key)).await;
     assert_eq!(fresh.status, 200, "{}", fresh.body);
     assert!(own_data_works(&system, &fresh, &id).await);
