@@ -17,6 +17,15 @@ pub fn filter(rust_log: Option<&str>) -> EnvFilter {
     EnvFilter::new(format!("warn,vendor_fn={level}"))
 }
 
+/// Installs [`subscriber`] on stdout with `RUST_LOG`, as both Lambdas start.
+///
+/// # Errors
+/// When a global subscriber is already set.
+pub fn init_from_env() -> Result<(), tracing::subscriber::SetGlobalDefaultError> {
+    let rust_log = std::env::var("RUST_LOG").ok();
+    tracing::subscriber::set_global_default(subscriber(std::io::stdout, rust_log.as_deref()))
+}
+
 /// A JSON subscriber writing to `writer`, as the Lambda uses it.
 pub fn subscriber<W>(writer: W, rust_log: Option<&str>) -> impl tracing::Subscriber + Send + Sync
 where

@@ -9,18 +9,10 @@ use vendor_fn::{Config, Vendor, handle, logging, sdk_settings};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let rust_log = std::env::var("RUST_LOG").ok();
-    tracing::subscriber::set_global_default(logging::subscriber(
-        std::io::stdout,
-        rust_log.as_deref(),
-    ))?;
+    logging::init_from_env()?;
 
     let config = Config::from_env()?;
-    let sdk = aws_config::from_env()
-        .retry_config(sdk_settings::retry_config())
-        .timeout_config(sdk_settings::timeout_config())
-        .load()
-        .await;
+    let sdk = sdk_settings::load().await;
     let region = sdk
         .region()
         .map(ToString::to_string)

@@ -11,6 +11,16 @@ pub fn retry_config() -> RetryConfig {
     RetryConfig::standard().with_max_attempts(3)
 }
 
+/// The SDK configuration both Lambdas (vendor-fn and key-authorizer) build
+/// their clients from: the environment's, with these retries and timeouts.
+pub async fn load() -> aws_config::SdkConfig {
+    aws_config::from_env()
+        .retry_config(retry_config())
+        .timeout_config(timeout_config())
+        .load()
+        .await
+}
+
 /// Each attempt gets 1.5 s and each call 4 s, so the two calls of a vend
 /// (GetItem, AssumeRole) together stay under the function's 10 s timeout in
 /// template.yaml: a stalled dependency becomes a 503, not a Lambda timeout.

@@ -8,17 +8,9 @@ use vendor_fn::{logging, sdk_settings};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let rust_log = std::env::var("RUST_LOG").ok();
-    tracing::subscriber::set_global_default(logging::subscriber(
-        std::io::stdout,
-        rust_log.as_deref(),
-    ))?;
+    logging::init_from_env()?;
     let config = AuthorizerConfig::from_env()?;
-    let sdk = aws_config::from_env()
-        .retry_config(sdk_settings::retry_config())
-        .timeout_config(sdk_settings::timeout_config())
-        .load()
-        .await;
+    let sdk = sdk_settings::load().await;
     let lookup = KeyLookup::new(aws_sdk_dynamodb::Client::new(&sdk), config.tenant_table);
     let lookup = &lookup;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
