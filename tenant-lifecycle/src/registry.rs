@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use chrono::{DateTime, SecondsFormat, Utc};
 use tenant_registry::{ApiKeyHash, ApiKeyId, TenantRecord, TenantStatus, attr};
 
@@ -185,20 +187,7 @@ impl Registry {
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) => {
-                let failure = AwsFailure::classify(&e);
-                if failure.is_condition_failed() {
-                    Ok(false)
-                } else {
-                    Err(LifecycleError::Aws {
-                        step: "mark the key retired in the registry",
-                        failure,
-                    })
-                }
-            }
-        }
+        applied(result, "mark the key retired in the registry")
     }
 
     /// Every tenant (a Scan of the registry).
@@ -255,20 +244,7 @@ impl Registry {
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) => {
-                let failure = AwsFailure::classify(&e);
-                if failure.is_condition_failed() {
-                    Ok(false)
-                } else {
-                    Err(LifecycleError::Aws {
-                        step: "write the key hash to the registry",
-                        failure,
-                    })
-                }
-            }
-        }
+        applied(result, "write the key hash to the registry")
     }
 
     /// Sets the status if it is currently one of `from`; with
@@ -333,6 +309,25 @@ impl Registry {
                         "with api key id {id}"
                     ))),
                 }
+            }
+        }
+    }
+}
+
+/// A conditional write's outcome: `true` when it was applied, `false` when
+/// its condition refused it; any other failure is an error of `step`.
+fn applied<T, E: ProvideErrorMetadata>(
+    result: Result<T, SdkError<E, HttpResponse>>,
+    step: &'static str,
+) -> Result<bool, LifecycleError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let failure = AwsFailure::classify(&e);
+            if failure.is_condition_failed() {
+                Ok(false)
+            } else {
+                Err(LifecycleError::Aws { step, failure })
             }
         }
     }
