@@ -6,7 +6,6 @@
 
 mod system_support;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -14,50 +13,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use sandbox::api_client::{ApiClient, ApiResponse};
 use sandbox::system::System;
-use serde_json::Value;
-use system_support::{dynamodb, get, start};
-
-fn tenantctl() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    exe.ancestors()
-        .skip(1)
-        .take(2)
-        .map(|dir| dir.join("tenantctl"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("tenantctl not built: run `cargo build -p tenantctl`"))
-}
-
-fn run(env: &[(&'static str, String)], args: &[&str]) -> (Value, String) {
-    let output = Command::new(tenantctl())
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .expect("tenantctl runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(
-        output.status.success(),
-        "tenantctl {args:?} failed ({}): {stdout}\n{stderr}",
-        output.status
-    );
-    let json = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("JSON from {args:?}: {e}: {stdout}"));
-    (json, stderr)
-}
-
-fn s3(system: &System, response: &ApiResponse) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new(iam_gateway::REGION))
-        .endpoint_url(system.endpoint_url())
-        .force_path_style(true)
-        .credentials_provider(response.credentials().expect("credentials"))
-        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled())
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
+use system_support::{dynamodb, get, run_tenantctl, s3, start, tenantctl};
 
 fn key(pk: &str, sk: &str) -> std::collections::HashMap<String, AttributeValue> {
     [
@@ -103,7 +59,7 @@ async fn a_rotated_tenant_keeps_its_data_and_retiring_the_old_key_refuses_only_i
     let demo = system.onboard_demo_tenants().await.expect("demo tenants");
     let env = system.operator_env();
     let d = system.deployment().clone();
-    let (onboarded, _) = run(
+    let (onboarded, _) = run_tenantctl(
         &env,
         &[
             "onboard",
@@ -140,7 +96,8 @@ async fn a_rotated_tenant_keeps_its_data_and_retiring_the_old_key_refuses_only_i
         .expect("key 1 writes its object");
 
     // 2. Rotate: exactly the contract's three fields.
-    let (rotated, progress) = run(&env, &["rotate-key", "--name", "Rotor", "--output", "json"]);
+    let (rotated, progress) =
+        run_tenantctl(&env, &["rotate-key", "--name", "Rotor", "--output", "json"]);
     let mut fields: Vec<&String> = rotated.as_object().unwrap().keys().collect();
     fields.sort();
     assert_eq!(
@@ -156,7 +113,7 @@ async fn a_rotated_tenant_keeps_its_data_and_retiring_the_old_key_refuses_only_i
         !progress.contains(&key2),
         "the new value never reaches stderr"
     );
-    let (shown, _) = run(&env, &["show", "--name", "Rotor", "--output", "json"]);
+    let (shown, _) = run_tenantctl(&env, &["show", "--name", "Rotor", "--output", "json"]);
     assert_eq!(
         shown["apiKeyId"],
         key2_id.as_str(),
@@ -182,7 +139,7 @@ async fn a_rotated_tenant_keeps_its_data_and_retiring_the_old_key_refuses_only_i
         states.contains(&(key2_id.clone(), "current".into())),
         "{shown}"
     );
-    let (listed, _) = run(&env, &["list", "--output", "json"]);
+    let (listed, _) = run_tenantctl(&env, &["list", "--output", "json"]);
     let rotors = listed
         .as_array()
         .unwrap()
@@ -224,7 +181,7 @@ async fn a_rotated_tenant_keeps_its_data_and_retiring_the_old_key_refuses_only_i
     assert_eq!(other.code(), Some("AccessDeniedException"));
 
     // 4. Retire key 1 with its sessions.
-    let (retired, _) = run(
+    let (retired, _) = run_tenantctl(
         &env,
         &[
             "retire-key",

@@ -9,63 +9,20 @@
 
 mod system_support;
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
-use system_support::{dynamodb, get, start};
-
-/// The tenantctl executable Cargo built beside this test.
-fn tenantctl() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    exe.ancestors()
-        .skip(1)
-        .take(2)
-        .map(|dir| dir.join("tenantctl"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("tenantctl not built: run `cargo build -p tenantctl` (cargo test --workspace builds it)"))
-}
-
-/// Runs `tenantctl args` under `env` only (plus PATH), returns its JSON output.
-fn run(env: &[(&'static str, String)], args: &[&str]) -> Value {
-    let output = Command::new(tenantctl())
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .expect("tenantctl runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "tenantctl {args:?} failed ({}): {stdout}\n{stderr}",
-        output.status
-    );
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("JSON from {args:?}: {e}: {stdout}"))
-}
-
-fn s3(
-    system: &sandbox::system::System,
-    response: &sandbox::api_client::ApiResponse,
-) -> aws_sdk_s3::Client {
-    let credentials = response.credentials().expect("credentials");
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new(iam_gateway::REGION))
-        .endpoint_url(system.endpoint_url())
-        .force_path_style(true)
-        .credentials_provider(credentials)
-        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled())
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
+use system_support::{dynamodb, get, run_tenantctl, s3, start};
 
 /// Whether the vended credentials still write the tenant's own item and object.
+/// Runs `tenantctl args` under `env` only (plus PATH), returns its JSON output.
+fn run(env: &[(&'static str, String)], args: &[&str]) -> Value {
+    run_tenantctl(env, args).0
+}
+
 async fn own_data_works(
     system: &sandbox::system::System,
     response: &sandbox::api_client::ApiResponse,

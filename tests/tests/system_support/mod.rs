@@ -63,3 +63,51 @@ pub fn seconds_to_expiry(response: &ApiResponse) -> i64 {
     let expiration = chrono::DateTime::parse_from_rfc3339(&expiration).expect("RFC 3339");
     (expiration.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds()
 }
+
+/// The tenantctl executable Cargo built beside this test.
+pub fn tenantctl() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("tenantctl"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("tenantctl not built: run `cargo build -p tenantctl` (cargo test --workspace builds it)")
+        })
+}
+
+/// Runs `tenantctl args` under `env` only (plus PATH); asserts success and
+/// returns its JSON output and its stderr.
+pub fn run_tenantctl(env: &[(&'static str, String)], args: &[&str]) -> (serde_json::Value, String) {
+    let output = std::process::Command::new(tenantctl())
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("tenantctl runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success(),
+        "tenantctl {args:?} failed ({}): {stdout}\n{stderr}",
+        output.status
+    );
+    let json = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("JSON from {args:?}: {e}: {stdout}"));
+    (json, stderr)
+}
+
+/// An S3 client on the credentials a vend returned, aimed at the gateway.
+pub fn s3(system: &System, response: &ApiResponse) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new(iam_gateway::REGION))
+        .endpoint_url(system.endpoint_url())
+        .force_path_style(true)
+        .credentials_provider(response.credentials().expect("credentials"))
+        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
